@@ -1,0 +1,132 @@
+"""The `kam` command line: parses, calls the library, formats. Expected failures exit 2 with one sentence."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+from rich.console import Console
+
+from addin import __version__
+from addin.core.i18n import t
+from addin.core.parse import Invalid, parse_date
+from addin.errors import KamError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class KamGroup(click.Group):
+    """A click group that turns every expected failure into one sentence and exit 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KamError as exc:
+            _fail(exc.message(_lang(ctx)), exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            _fail("已中断。" if _lang(ctx) == "zh" else "Interrupted.", 130)
+        except Exception as exc:  # an unexpected bug still ends in one sentence, exit 2
+            if os.environ.get("KAM_DEBUG"):
+                traceback.print_exc()
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+            _fail(t("internal", _lang(ctx), detail=detail), 2)
+
+
+def _lang(ctx: click.Context) -> str:
+    lang: str = ctx.find_root().meta.get("kam.lang", "zh")
+    return lang
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(code)
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.find_root().meta["kam.lang"] = value
+    return value
+
+
+def _parse_today(ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    parsed = parse_date(value)
+    if parsed is None or isinstance(parsed, Invalid):
+        _fail(t("arg.bad_date", _lang(ctx), value=value), 2)
+        raise AssertionError  # unreachable: _fail raises
+    return parsed
+
+
+def lang_option(func: F) -> F:
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                        is_eager=True, expose_value=True, callback=_set_lang,
+                        help="消息语言 / message language")(func)
+
+
+def today_option(func: F) -> F:
+    return click.option("--today", metavar="YYYY-MM-DD", callback=_parse_today,
+                        help="按这一天计算（默认今天） / date to compute as of (default: today)")(func)
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+@click.group(cls=KamGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kam")
+def cli() -> None:
+    """kam：大客户管理工具（评级、校验、简报）。 Key-account management for Excel workbooks."""
+
+
+@cli.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file")
+@lang_option
+def new_cmd(path: Path, force: bool, lang: str) -> None:
+    """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""
+    from addin.workbook.files import atomic_write
+    from workbook_templates.builder import template_path
+
+    if path.suffix.lower() != ".xlsx":
+        raise KamError("file.bad_ext", file=path)
+    if path.exists() and not force:
+        raise KamError("file.exists", file=path)
+    data = template_path(lang).read_bytes()
+    atomic_write(path, lambda fh: _write_all(fh, data))
+    click.echo(t("new.done", lang, file=path))
+
+
+@cli.command("demo")
+@click.argument("folder", required=False, default="kam-demo", type=click.Path(file_okay=False, path_type=Path))
+@today_option
+@lang_option
+def demo_cmd(folder: Path, today: date, lang: str) -> None:
+    """生成示例团队工作簿并演示评级、校验和简报。 Write a sample team workbook and run the jobs on it."""
+    from addin.demo import run_demo
+
+    run_demo(folder, today, lang, console())
+
+
+def _write_all(fh: IO[bytes], data: bytes) -> None:
+    fh.write(data)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="kam")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""A realistic sample team workbook, as rows: 48 accounts over a year of work, with a few seeded mistakes.
+
+Pure and deterministic for a given `today` and `seed`, so the demo and its tests agree. The organisations
+and people are invented.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from addin.core.parse import credit_check_char
+
+Row = dict[str, Any]
+
+CITIES = ("杭州", "苏州", "南京", "宁波", "合肥", "无锡", "绍兴", "嘉兴")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+         "平", "刚", "桂英", "建华", "志强", "晓东", "海燕", "国庆", "丽华", "文斌", "雪梅", "宏伟", "春燕")
+REPS = ("周海涛", "林晓雯", "陈志远", "吴佳怡")
+
+ORGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "教育": (("{c}市第{n}中学", "重点中学"), ("{c}职业技术学院", "高职院校"), ("{c}市实验小学", "小学"),
+             ("{c}理工大学", "本科院校"), ("{c}外国语学校", "民办学校"), ("{c}市教育装备中心", "教育装备")),
+    "医疗": (("{c}市第{n}人民医院", "三甲医院"), ("{c}市中医院", "中医院"), ("{c}市妇幼保健院", "专科医院"),
+             ("{c}康宁口腔医院", "民营医院"), ("{c}市疾病预防控制中心", "疾控"), ("{c}市急救中心", "急救")),
+    "政府": (("{c}市教育局", "教育主管"), ("{c}市卫生健康委员会", "卫生主管"), ("{c}市数据资源管理局", "数字政府"),
+             ("{c}市公安局交通警察支队", "公安"), ("{c}市政务服务中心", "政务服务"), ("{c}市自然资源和规划局", "自然资源")),
+    "企业": (("{c}恒远精密制造股份有限公司", "装备制造"), ("{c}华信物流有限公司", "物流"),
+             ("{c}新禾食品集团有限公司", "食品"), ("{c}云帆网络科技有限公司", "互联网"),
+             ("{c}宏达建设集团有限公司", "建筑"), ("{c}安泰化工有限公司", "化工")),
+}
+
+TITLES = {
+    "决策者": ("院长", "校长", "局长", "总经理", "副院长", "分管副局长", "董事长"),
+    "技术把关者": ("信息中心主任", "设备科科长", "技术总监", "总工程师", "信息科科长"),
+    "使用者": ("护士长", "教务处主任", "业务科科长", "生产部经理", "办公室主任"),
+    "教练": ("采购专员", "办公室副主任", "院办秘书", "项目经理", "综合科干事"),
+}
+PURPOSES = ("初次拜访，了解需求", "方案交流", "技术交流", "商务谈判", "样品演示", "回访与关系维护", "高层拜访", "项目进度沟通")
+POINTS = (
+    "客户关心交付周期，希望三个月内上线", "对方案整体认可，要求补充同类案例", "预算已批，进入比选阶段",
+    "技术部门担心与现有系统对接", "采购流程需走公开招标", "使用部门反馈操作培训不足", "对价格有顾虑，希望分期付款",
+    "竞争对手已做过演示", "领导要求下月前给出试点方案", "确认了下一步参观样板客户的时间",
+)
+VIEWS = ("认可我方实力", "倾向于再比较一下", "对价格敏感", "希望尽快推进", "态度中立", "关心售后服务")
+ISSUES = ("报价高于预算", "接口文档缺失", "决策链不清楚", "交付周期太长", "竞争对手压价", "样品有一处缺陷")
+NEXT = ("提交修订方案", "安排技术交流", "约见分管领导", "寄送样品", "整理案例资料", "发送报价单")
+COMPETITORS = ("东方科技", "华腾系统", "瑞达信息", "中科智联", "—")
+
+#: The mistakes the demo seeds on purpose, with the finding each should raise (for the README and tests).
+SEEDED_MISTAKES: tuple[tuple[str, str, str], ...] = (
+    ("visits", "location-required", "一次面访没写地点"),
+    ("visits", "follow-up-late", "跟进期限定在拜访后 12 天"),
+    ("visits", "follow-up-missing", "发现问题却没定跟进期限"),
+    ("visits", "unknown-customer", "客户编号 C0999 不在客户表"),
+    ("visits", "future-date", "拜访日期写成了明天"),
+    ("visits", "duplicate-row", "同一次拜访录了两遍"),
+    ("visits", "required", "谈话要点空着"),
+    ("visits", "visit-overlap", "两位销售三天内先后拜访同一客户"),
+    ("contacts", "bad-phone", "手机号少了一位"),
+    ("development", "result-reason-missing", "标为成功却没写原因总结"),
+    ("customers", "bad-credit-code", "信用代码校验位错误"),
+    ("assessment", "out-of-range", "付款风险打了 6 分"),
+)
+
+
+@dataclass
+class DemoData:
+    """The demo rows per sheet key, plus the date they were made for."""
+
+    today: date
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+
+
+def _credit_code(rng: random.Random) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = rng.choice("159") + rng.choice("1239") + "".join(rng.choice("0123456789") for _ in range(6))
+    body += "".join(rng.choice(chars) for _ in range(9))
+    check = credit_check_char(body)
+    assert check is not None
+    return body + check
+
+
+def _mobile(rng: random.Random) -> str:
+    return f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
+
+
+def _person(rng: random.Random, used: set[str]) -> str:
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _factors(rng: random.Random, profile: str) -> list[int]:
+    high, low = (4, 5), (1, 2, 3)
+    value = [rng.choice(high), rng.choice(high)] if profile in "AB" else [rng.choice(low), rng.choice((2, 3, 4))]
+    spread = (1, 2, 3) if profile in "AC" else (3, 4, 5)
+    return value + [rng.choice(spread) for _ in range(4)]
+
+
+def make_demo(today: date, seed: int = 20261122) -> DemoData:
+    """Build the sample team workbook rows for `today`."""
+    rng = random.Random(seed)
+    start = today - timedelta(days=365)
+    used_names: set[str] = set()
+    customers: list[Row] = []
+    assessment: list[Row] = []
+    contacts: list[Row] = []
+    development: list[Row] = []
+    visits: list[Row] = []
+    profiles = "AAAAAAAAABBBBBBBBBCCCCCCCCCDDDDDDDDD" + "AABC" + "??????" + "--"  # ? empty factor, - no row
+    stages = ("确定对象", "信息收集", "价值评估", "关系建立", "促成成交", "已成交", "已终止")
+    index = 0
+    for industry, templates in ORGS.items():
+        for n in range(12):
+            index += 1
+            cid = f"C{index:04d}"
+            city = CITIES[(index * 3 + n) % len(CITIES)]
+            pattern, segment = templates[n % len(templates)]
+            name = pattern.format(c=city, n="一二三四五六七八九十"[n % 10])
+            if any(c["customer_name"] == name for c in customers):
+                name = name.replace(city, CITIES[(index + 5) % len(CITIES)])
+            owner = REPS[index % len(REPS)]
+            profile = profiles[(index * 7) % len(profiles)]
+            customers.append({
+                "customer_id": cid, "customer_name": name,
+                "credit_code": _credit_code(rng) if industry == "企业" or n % 2 == 0 else None,
+                "industry": industry, "segment": segment, "owner": owner,
+                "stage": stages[min(index % 7, 6)] if profile != "A" else rng.choice(stages[2:6]),
+                "tier": rng.choice(("战略级", "死党级", "紧密型", "松散型")),
+                "address": f"{city}市{rng.choice(('西湖区', '滨江区', '工业园区', '鼓楼区', '高新区'))}"
+                           f"{rng.choice(('文一路', '星光大道', '长江路', '人民路'))}{rng.randint(1, 300)}号",
+                "created_on": start + timedelta(days=rng.randint(0, 60)),
+                "_profile": profile,
+            })
+            if profile != "-":
+                f = _factors(rng, profile if profile != "?" else rng.choice("ABCD"))
+                row: Row = dict(zip(("share", "business_value", "effort", "deal_risk", "payment_risk",
+                                     "delivery_difficulty"), f, strict=True))
+                if profile == "?":
+                    row[rng.choice(list(row))] = None
+                assessment.append({"customer_id": cid, **row,
+                                   "assessed_on": start + timedelta(days=rng.randint(60, 200))})
+            roles = ["决策者", "技术把关者", "使用者", "教练"]
+            if index % 5 == 0:
+                roles.remove(rng.choice(roles))
+            if index % 11 == 0:
+                roles.append("使用者")
+            for role in roles:
+                birthday = date(rng.randint(1965, 1992), rng.randint(1, 12), rng.randint(1, 28))
+                calendar = "农历" if rng.random() < 0.25 else "公历"
+                influence = "高" if role == "决策者" else rng.choice(("高", "中", "低"))
+                contacts.append({
+                    "customer_id": cid, "name": _person(rng, used_names), "role": role,
+                    "title": rng.choice(TITLES[role]), "mobile": _mobile(rng), "birthday": birthday,
+                    "calendar": calendar, "personality": rng.choice(("老虎", "孔雀", "猫头鹰", "无尾熊")),
+                    "influence": influence,
+                    "support": rng.choices(("支持", "中立", "反对"), (5, 4, 1))[0],
+                    "contact_level": rng.choices(("高", "中", "低"), (3, 4, 2))[0],
+                })
+    # a few birthdays in the coming month so the reminder has something to show
+    for k, c in enumerate(contacts[3:60:9]):
+        soon = today + timedelta(days=3 + k * 4)
+        c["birthday"] = date(1980 + k, soon.month, min(soon.day, 28))
+        c["calendar"] = "公历"
+    # visits: more for A accounts, mostly by the owner
+    visit_weights = {"A": 14, "B": 8, "C": 5, "D": 2, "?": 4, "-": 2}
+    for c in customers:
+        count = visit_weights[str(c["_profile"])] + rng.randint(0, 3)
+        days = sorted(rng.sample(range(20, 362), count))
+        for d in days:
+            vdate = start + timedelta(days=d)
+            method = rng.choices(("面访", "电话", "视频", "邮件", "活动"), (6, 3, 2, 1, 1))[0]
+            issue = rng.choice(ISSUES) if rng.random() < 0.35 else None
+            due = vdate + timedelta(days=rng.randint(2, 7)) if issue or rng.random() < 0.3 else None
+            done = None
+            if due is not None and (due < today - timedelta(days=10) or rng.random() < 0.6):
+                done = min(due - timedelta(days=rng.randint(0, 2)), today)
+                done = max(done, vdate)
+            visits.append({
+                "visit_date": vdate, "customer_id": c["customer_id"], "visitor": c["owner"],
+                "method": method, "location": str(c["customer_name"]) if method in ("面访", "活动") else None,
+                "purpose": rng.choice(PURPOSES), "key_points": rng.choice(POINTS),
+                "customer_view": rng.choice(VIEWS), "issues_found": issue, "next_steps": rng.choice(NEXT),
+                "follow_up_due": due, "follow_up_done": done, "manager_comment": None,
+            })
+    visits.sort(key=lambda v: (v["visit_date"], v["customer_id"]))
+    # development records: two or three updates for the accounts being worked on
+    for c in customers[::2]:
+        mine = [v for v in visits if v["customer_id"] == c["customer_id"]]
+        if not mine:
+            continue
+        dm = next((p for p in contacts if p["customer_id"] == c["customer_id"] and p["role"] == "决策者"), None)
+        coach = next((p for p in contacts if p["customer_id"] == c["customer_id"] and p["role"] == "教练"), None)
+        for k, when in enumerate(sorted({mine[len(mine) // 3]["visit_date"], mine[-1]["visit_date"]})):
+            assert isinstance(when, date)
+            result = "进行中"
+            if k == 1 and c["stage"] == "已成交":
+                result = "成功"
+            elif k == 1 and c["stage"] == "已终止":
+                result = "失败"
+            development.append({
+                "recorded_on": when, "customer_id": c["customer_id"], "sales_rep": c["owner"],
+                "decision_maker": dm["name"] if dm else None, "dm_title": dm["title"] if dm else None,
+                "dm_phone": dm["mobile"] if dm else None,
+                "contact": coach["name"] if coach else None, "contact_title": coach["title"] if coach else None,
+                "contact_phone": f"0571-8{rng.randint(1_000_000, 9_999_999)}",
+                "project_status": rng.choice(("需求调研中", "方案评审中", "等待预算批复", "招标准备中", "试点运行中")),
+                "project_start": when + timedelta(days=rng.randint(30, 120)),
+                "proposal_author": rng.choice(REPS), "implementer": rng.choice(("交付一组", "交付二组")),
+                "our_progress": rng.choice(("完成需求调研", "提交了初版方案", "安排了技术交流", "完成样板参观")),
+                "competitors": rng.choice(COMPETITORS), "next_week_plan": rng.choice(NEXT), "result": result,
+                "contact_count": sum(1 for v in mine if v["visit_date"] <= when),
+                "total_days": (when - c["created_on"]).days,
+                "reason_summary": ("方案贴合需求，决策者支持" if result == "成功" else
+                                   "预算取消，项目暂停" if result == "失败" else None),
+                "notes": None,
+            })
+    _seed_mistakes(rng, today, customers, assessment, contacts, development, visits)
+    for c in customers:
+        c.pop("_profile", None)
+    return DemoData(today, {"customers": customers, "assessment": assessment, "contacts": contacts,
+                            "development": development, "visits": visits})
+
+
+def _seed_mistakes(rng: random.Random, today: date, customers: list[Row], assessment: list[Row],
+                   contacts: list[Row], development: list[Row], visits: list[Row]) -> None:
+    """Plant the SEEDED_MISTAKES, each once, in otherwise clean rows."""
+    in_person = [v for v in visits if v["method"] == "面访" and v["visit_date"] < today - timedelta(days=40)]
+    in_person[5]["location"] = None
+    late = in_person[9]
+    late["follow_up_due"] = late["visit_date"] + timedelta(days=12)
+    late["follow_up_done"] = late["follow_up_due"]
+    late["issues_found"] = late["issues_found"] or ISSUES[1]
+    missing = in_person[14]
+    missing["issues_found"] = ISSUES[0]
+    missing["follow_up_due"] = None
+    missing["follow_up_done"] = None
+    stray = dict(in_person[20])
+    stray.update(customer_id="C0999", issues_found=None, follow_up_due=None, follow_up_done=None)
+    visits.append(stray)
+    future = dict(visits[-2])
+    future.update(visit_date=today + timedelta(days=1), issues_found=None, follow_up_due=None,
+                  follow_up_done=None, method="电话", location=None)
+    visits.append(future)
+    visits.insert(visits.index(in_person[25]) + 1, dict(in_person[25]))
+    in_person[30]["key_points"] = None
+    twin = dict(in_person[35])
+    others = [r for r in REPS if r != twin["visitor"]]
+    twin.update(visitor=others[0], visit_date=twin["visit_date"] + timedelta(days=3),
+                issues_found=None, follow_up_due=None, follow_up_done=None, key_points=POINTS[0])
+    visits.insert(visits.index(in_person[35]) + 1, twin)
+    contacts[7]["mobile"] = str(contacts[7]["mobile"])[:10]
+    won = next((d for d in development if d["result"] == "成功"), None)
+    if won is None:
+        won = development[-1]
+        won["result"] = "成功"
+    won["reason_summary"] = None
+    customers[2]["credit_code"] = _broken_code(str(customers[0]["credit_code"] or _credit_code(rng)))
+    assessment[4]["payment_risk"] = 6
+
+
+def _broken_code(code: str) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    wrong = chars[(chars.index(code[-1]) + 1) % len(chars)]
+    return code[:-1] + wrong

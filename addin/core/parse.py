@@ -1,0 +1,203 @@
+"""Cell value parsers (SPEC §2): dates, numbers, enums, phones, credit codes. Errors are values, not raises.
+
+Each parser takes what a reader found in a cell (None, str, int, float, bool, date, datetime) and returns
+the typed value, None for an empty cell, or an `Invalid` naming the finding code and the raw value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from addin.core.schema import Choices, Field, FieldType
+from addin.core.text import is_blank
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A cell that does not hold what its column expects; `code` is the SPEC §4 finding code."""
+
+    code: str
+    raw: object
+
+
+_EXCEL_1900 = date(1899, 12, 30)
+_EXCEL_1904 = date(1904, 1, 1)
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+_DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def cell_text(raw: object) -> str:
+    """The text of a cell as a rep would read it: integral numbers lose `.0`, dates print as ISO."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float):
+        if math.isfinite(raw) and raw.is_integer():
+            return str(int(raw))
+        return repr(raw)
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == time(0) else raw.isoformat(sep=" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def excel_serial_to_date(serial: float, date1904: bool = False) -> date | None:
+    """Convert an Excel day serial to a date (1900 or 1904 system); None when it cannot be a date.
+
+    Serial 60 is Excel's fictitious 1900-02-29 and is refused.
+    """
+    if not math.isfinite(serial) or serial < 1 or serial > _MAX_SERIAL:
+        return None
+    days = int(serial)
+    if date1904:
+        return _EXCEL_1904 + timedelta(days=days)
+    if days == 60:
+        return None
+    if days < 60:
+        return date(1899, 12, 31) + timedelta(days=days)
+    return _EXCEL_1900 + timedelta(days=days)
+
+
+def _ymd(y: str, m: str, d: str) -> date | None:
+    try:
+        return date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def parse_date(raw: object, date1904: bool = False) -> date | Invalid | None:
+    """A date from a real Excel date, a day serial, or text like 2026-11-03, 2026/11/3, 2026年11月3日, 2026.11.3."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, bool):
+        return Invalid("bad-date", raw)
+    if isinstance(raw, int | float):
+        value = float(raw)
+        compact = _DATE_COMPACT.match(str(int(value))) if value.is_integer() and value > _MAX_SERIAL else None
+        found = _ymd(*compact.groups()) if compact else excel_serial_to_date(value, date1904)
+        return found if found else Invalid("bad-date", raw)
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    found = _ymd(*match.groups()) if match else None
+    return found if found else Invalid("bad-date", raw)
+
+
+def parse_number(raw: object) -> float | Invalid | None:
+    """A finite number from a number cell or from text ('4', ' 3.5 ', '１２', '1,000')."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool | date):
+        return Invalid("bad-number", raw)
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
+        try:
+            value = float(text)
+        except ValueError:
+            return Invalid("bad-number", raw)
+    return value if math.isfinite(value) else Invalid("bad-number", raw)
+
+
+def parse_integer(raw: object) -> int | Invalid | None:
+    """A whole number (text allowed); 3.0 is 3, 3.5 is not an integer."""
+    value = parse_number(raw)
+    if value is None or isinstance(value, Invalid):
+        return value
+    return int(value) if value.is_integer() else Invalid("bad-number", raw)
+
+
+def parse_enum(choices: Choices, raw: object) -> str | Invalid | None:
+    """The canonical (Simplified) value of an enum cell written in any of the three forms."""
+    if is_blank(raw):
+        return None
+    found = choices.canonical(cell_text(raw))
+    return found if found is not None else Invalid("bad-enum", raw)
+
+
+_PHONE_STRIP = re.compile(r"[\s\-()（）.]")
+_MOBILE = re.compile(r"^(?:\+?86|0086)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(?:(?:\+?86|0086)0?[1-9]\d{1,2}|0[1-9]\d{1,2})?[2-9]\d{6,7}$")
+
+
+def phone_digits(raw: object) -> str:
+    """A phone cell as compact text: separators and spaces removed, NFKC applied."""
+    text = unicodedata.normalize("NFKC", cell_text(raw))
+    return _PHONE_STRIP.sub("", text).lower()
+
+
+def is_mobile(raw: object) -> bool:
+    """True for a mainland mobile number, optionally with +86 / 0086."""
+    return bool(_MOBILE.match(phone_digits(raw)))
+
+
+_EXTENSION = re.compile(r"\s*(?:-|转|轉|ext\.?|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+
+
+def is_valid_phone(raw: object) -> bool:
+    """True for a mainland mobile or a landline (area code optional, extension like -123 or 转123 allowed)."""
+    text = phone_digits(raw)
+    if _MOBILE.match(text) or _LANDLINE.match(text):
+        return True
+    base = _EXTENSION.sub("", unicodedata.normalize("NFKC", cell_text(raw)))
+    return bool(_LANDLINE.match(phone_digits(base)))
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_VALUE = {c: i for i, c in enumerate(_CREDIT_CHARS)}
+
+
+def credit_check_char(first17: str) -> str | None:
+    """The GB 32100-2015 check character for the first 17 characters, or None if a character is not allowed."""
+    total = 0
+    for ch, weight in zip(first17, _CREDIT_WEIGHTS, strict=True):
+        value = _CREDIT_VALUE.get(ch)
+        if value is None:
+            return None
+        total += value * weight
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(raw: object) -> bool:
+    """True for an 18-character unified social credit code whose last character checks (GB 32100-2015)."""
+    text = unicodedata.normalize("NFKC", cell_text(raw)).strip().upper()
+    if len(text) != 18:
+        return False
+    return credit_check_char(text[:17]) == text[17]
+
+
+def parse_field(field: Field, raw: object, date1904: bool = False) -> object:
+    """Parse one cell by its field's type: the typed value, None when empty, or `Invalid`.
+
+    Range checks (`out-of-range`) and phone/credit-code checks are validation rules, not parsing: here a
+    phone or credit code comes back as its text.
+    """
+    kind = field.type
+    if kind is FieldType.DATE:
+        return parse_date(raw, date1904)
+    if kind is FieldType.NUMBER:
+        return parse_number(raw)
+    if kind is FieldType.INTEGER:
+        return parse_integer(raw)
+    if kind is FieldType.ENUM:
+        assert field.choices is not None
+        return parse_enum(field.choices, raw)
+    if is_blank(raw):
+        return None
+    return cell_text(raw)

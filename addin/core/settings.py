@@ -1,0 +1,92 @@
+"""Settings of the 设置 sheet (SPEC §2): one frozen dataclass holding every default in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from addin.core.schema import Label, _l
+from addin.core.text import loose, norm
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Grading weights, thresholds and day limits. The defaults here are the defaults of SPEC §2."""
+
+    weight_share: float = 0.5
+    weight_business_value: float = 0.5
+    weight_effort: float = 0.25
+    weight_deal_risk: float = 0.25
+    weight_payment_risk: float = 0.25
+    weight_delivery_difficulty: float = 0.25
+    value_threshold: float = 3.5
+    difficulty_threshold: float = 3.0
+    abandon_value: float = 1.5
+    abandon_difficulty: float = 4.5
+    follow_up_days: int = 7
+    overlap_days: int = 7
+    a_visit_interval_days: int = 30
+    birthday_window_days: int = 30
+
+    def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
+        """The weights of `factors`, in order."""
+        return tuple(float(getattr(self, f"weight_{f}")) for f in factors)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One row of 设置: its names, the dataclass attribute it sets, its kind and what it means."""
+
+    attr: str
+    label: Label
+    kind: str  # "weight", "threshold" or "days"
+    meaning: tuple[str, str]
+
+    @property
+    def default(self) -> float | int:
+        value: float | int = getattr(Settings(), self.attr)
+        return value
+
+
+SETTING_SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("weight_share", _l("权重.份额", "權重.份額", "weight.share"), "weight",
+                ("价值分中“份额”的权重。", "Weight of share in the value score.")),
+    SettingSpec("weight_business_value", _l("权重.经营价值", "權重.經營價值", "weight.business_value"), "weight",
+                ("价值分中“经营价值”的权重。", "Weight of business value in the value score.")),
+    SettingSpec("weight_effort", _l("权重.投入", "權重.投入", "weight.effort"), "weight",
+                ("难度分中“投入”的权重。", "Weight of effort in the difficulty score.")),
+    SettingSpec("weight_deal_risk", _l("权重.成交风险", "權重.成交風險", "weight.deal_risk"), "weight",
+                ("难度分中“成交风险”的权重。", "Weight of deal risk in the difficulty score.")),
+    SettingSpec("weight_payment_risk", _l("权重.付款风险", "權重.付款風險", "weight.payment_risk"), "weight",
+                ("难度分中“付款风险”的权重。", "Weight of payment risk in the difficulty score.")),
+    SettingSpec("weight_delivery_difficulty", _l("权重.供货难度", "權重.供貨難度", "weight.delivery_difficulty"), "weight",
+                ("难度分中“供货难度”的权重。", "Weight of delivery difficulty in the difficulty score.")),
+    SettingSpec("value_threshold", _l("价值门槛", "價值門檻", "value_threshold"), "threshold",
+                ("价值分达到此线算高价值（1-5）。", "A value score at or above this is high value (1-5).")),
+    SettingSpec("difficulty_threshold", _l("难度门槛", "難度門檻", "difficulty_threshold"), "threshold",
+                ("难度分不超过此线算低难度（1-5）。", "A difficulty score at or below this is low difficulty (1-5).")),
+    SettingSpec("abandon_value", _l("放弃价值线", "放棄價值線", "abandon_value"), "threshold",
+                ("价值分不高于此线时建议考虑放弃。", "At or below this value score, consider dropping the account.")),
+    SettingSpec("abandon_difficulty", _l("放弃难度线", "放棄難度線", "abandon_difficulty"), "threshold",
+                ("难度分不低于此线时建议考虑放弃。", "At or above this difficulty score, consider dropping the account.")),
+    SettingSpec("follow_up_days", _l("跟进天数", "跟進天數", "follow_up_days"), "days",
+                ("跟进期限最多可比拜访日期晚几天。", "How many days after a visit the follow-up may be due.")),
+    SettingSpec("overlap_days", _l("重叠天数", "重疊天數", "overlap_days"), "days",
+                ("几天内不同的人拜访同一客户算重叠。", "Visits by different people within this many days overlap.")),
+    SettingSpec("a_visit_interval_days", _l("A级拜访间隔", "A級拜訪間隔", "a_visit_interval_days"), "days",
+                ("A 级客户最长多少天必须拜访一次。", "The longest an A account may go without a visit, in days.")),
+    SettingSpec("birthday_window_days", _l("生日提前天数", "生日提前天數", "birthday_window_days"), "days",
+                ("提前多少天提醒关键人生日。", "How many days ahead to list birthdays.")),
+)
+
+assert {s.attr for s in SETTING_SPECS} == {f.name for f in fields(Settings)}, "every setting has a spec"
+
+_LOOKUP: dict[str, SettingSpec] = {}
+for _spec in SETTING_SPECS:
+    for _alias in (*_spec.label.aliases(), _spec.attr):
+        _LOOKUP[norm(_alias)] = _spec
+        _LOOKUP[loose(_alias)] = _spec
+
+
+def setting_for_key(key: object) -> SettingSpec | None:
+    """The setting a 设置 key names (Chinese, Traditional or English), or None."""
+    return _LOOKUP.get(norm(key)) or _LOOKUP.get(loose(key))

@@ -1,0 +1,38 @@
+"""`kam demo`: write the sample team workbook, then run the jobs that exist on it and summarise."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from addin.core.demo import SEEDED_MISTAKES, make_demo
+from addin.core.i18n import t
+from addin.workbook.files import atomic_write
+from addin.workbook.reader import read_workbook
+from workbook_templates.builder import build_workbook
+
+DEMO_FILE = {"zh": "示例团队工作簿.xlsx", "en": "demo-team-workbook.xlsx"}
+
+
+def write_demo_workbook(folder: Path, today: date, lang: str = "zh") -> Path:
+    """Write the sample workbook into `folder` and return its path."""
+    data = make_demo(today)
+    path = folder / DEMO_FILE[lang]
+    atomic_write(path, lambda fh: build_workbook(fh, lang, data.rows))
+    return path
+
+
+def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
+    """The whole demo: write, read back, and print what was found and where the files are."""
+    path = write_demo_workbook(folder, today, lang)
+    out.print(t("demo.written", lang, file=path))
+    book = read_workbook(path)
+    counts = ", ".join(f"{table.name} {len(table.rows)}" for table in book.sheets.values())
+    out.print(t("demo.rows", lang, counts=counts))
+    out.print(t("demo.mistakes", lang, count=len(SEEDED_MISTAKES)))
+    for _sheet, code, what in SEEDED_MISTAKES:
+        out.print(f"  • {code}: {what}")
+    out.print(t("demo.next", lang, file=path))
+    return path

@@ -1,0 +1,206 @@
+"""Checks run on a workbook file before any parser touches it, so no library can be made to crash kam.
+
+python-calamine allocates the whole used range of a sheet (a file holding only A1 and XFD1048576 asks for
+hundreds of GiB and aborts the process), and zip bombs or entity tricks can exhaust memory. Here we sniff the
+file type, bound the zip, read the small XML parts with defusedxml and stream the sheet parts once to learn
+their real extent before calamine sees them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from addin.core.model import cell_address
+from addin.errors import KamError
+
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 2 * 1024**3  # inflated size of any one part we read
+MAX_RATIO = 200  # inflated / compressed, checked for parts over RATIO_FLOOR bytes
+RATIO_FLOOR = 20 * 1024**2
+MAX_CELLS = 30_000_000  # bounding box of one sheet the fast reader may allocate (~1 GB); any 26-column sheet fits
+CHUNK = 4 * 1024**2
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})(\d+)"')  # only cells carry letters in an r= attribute
+_WIDE_FAST = re.compile(rb' r="[A-Z]{2}')
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass
+class SheetPart:
+    """One worksheet as listed in xl/workbook.xml."""
+
+    name: str
+    part: str
+    max_row: int = 0
+    max_col: int = 0  # 1-based; 0 when unknown
+    far_cell: str = ""
+
+
+@dataclass
+class Inspection:
+    """What the guard learned about a workbook file."""
+
+    path: Path
+    sheets: list[SheetPart] = field(default_factory=list)
+    date1904: bool = False
+
+
+def sniff(path: Path) -> None:
+    """Refuse files that are not .xlsx/.xlsm zips, naming what they really are."""
+    if not path.exists():
+        raise KamError("file.missing", file=path)
+    if not path.is_file():
+        raise KamError("file.not_file", file=path)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise KamError("file.empty", file=path)
+    if head.startswith(_OLE_MAGIC):
+        raise KamError("file.ole", file=path)
+    if not head.startswith(b"PK"):
+        raise KamError("file.not_zip", file=path)
+
+
+def _parse_small_xml(zf: zipfile.ZipFile, path: Path, part: str) -> SafeET.Element:
+    """Parse a small XML part with defusedxml (no DTDs, no entities)."""
+    data = _read_bounded(zf, path, part)
+    if _DOCTYPE.search(data[:4096]) or _DOCTYPE.search(data):
+        raise KamError("file.doctype", file=path, part=part)
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise KamError("file.doctype", file=path, part=part) from exc
+    except SafeET.ParseError as exc:
+        raise KamError("file.bad_xml", file=path, part=part, detail=exc) from exc
+
+
+def _check_ratio(path: Path, info: zipfile.ZipInfo) -> None:
+    if info.file_size > MAX_PART_BYTES:
+        raise KamError("file.bomb", file=path, part=info.filename, detail=f"{info.file_size:,} bytes")
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise KamError("file.bomb", file=path, part=info.filename, detail=f"{ratio}:1")
+
+
+def _stream(zf: zipfile.ZipFile, path: Path, part: str):  # type: ignore[no-untyped-def]
+    """Yield the inflated bytes of a part in chunks, refusing more than MAX_PART_BYTES whatever the header says."""
+    info = zf.getinfo(part)
+    _check_ratio(path, info)
+    total = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                total += len(chunk)
+                if total > MAX_PART_BYTES:
+                    raise KamError("file.bomb", file=path, part=part, detail=f"> {MAX_PART_BYTES:,} bytes")
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise KamError("file.corrupt", file=path, detail=f"{part}: {exc}") from exc
+
+
+def _read_bounded(zf: zipfile.ZipFile, path: Path, part: str) -> bytes:
+    return b"".join(_stream(zf, path, part))
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _last_row(data: bytes) -> int:
+    """The number of the last <row r="N"> tag in `data` (0 if none); rows are in order in a valid sheet."""
+    start = max(data.rfind(b"<row"), data.rfind(b":row"))
+    found = _ROW_TAG.search(data, start - 1) if start >= 0 else None
+    if found is None:
+        numbers = [int(m.group(1)) for m in _ROW_TAG.finditer(data)]
+        return max(numbers, default=0)
+    return int(found.group(1))
+
+
+def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
+    """Stream a sheet part once: its last row, its widest column, and no DOCTYPE inside."""
+    tail = b""
+    max_row = 0
+    max_col = 0
+    far = ""
+    first = True
+    for chunk in _stream(zf, path, sheet.part):
+        data = tail + chunk
+        if first and _DOCTYPE.search(data[:4096]):
+            raise KamError("file.doctype", file=path, part=sheet.part)
+        first = False
+        max_row = max(max_row, _last_row(data))
+        if _WIDE_FAST.search(data):
+            for m in _WIDE_REF.finditer(data):
+                col = _col_number(m.group(1))
+                if col > max_col:
+                    max_col = col
+                    far = f"{m.group(1).decode()}{m.group(2).decode()}"
+        tail = data[-256:]
+    sheet.max_row = max_row
+    sheet.max_col = max(max_col, 26)
+    sheet.far_cell = far or (cell_address(max_row, 0) if max_row else "")
+
+
+def inspect(path: Path, needed: set[str] | None = None) -> Inspection:
+    """Open `path` as a zip, list its sheets, and scan the sheets in `needed` (names; None = all).
+
+    Raises KamError with one sentence for anything unreadable or hostile.
+    """
+    sniff(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise KamError("file.corrupt", file=path, detail=exc) from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_PARTS:
+            raise KamError("file.too_many_parts", file=path, count=len(infos), limit=MAX_PARTS)
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise KamError("file.no_workbook", file=path)
+        for small in ("xl/sharedStrings.xml", "xl/styles.xml"):
+            if small in names:
+                for chunk in _stream(zf, path, small):
+                    if _DOCTYPE.search(chunk[:4096]):
+                        raise KamError("file.doctype", file=path, part=small)
+        book = _parse_small_xml(zf, path, "xl/workbook.xml")
+        rels_part = "xl/_rels/workbook.xml.rels"
+        targets: dict[str, str] = {}
+        if rels_part in names:
+            for rel in _parse_small_xml(zf, path, rels_part).iter(f"{_NS_PKG}Relationship"):
+                target = rel.get("Target", "")
+                full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                targets[rel.get("Id", "")] = full
+        result = Inspection(path)
+        pr = book.find(f"{_NS_MAIN}workbookPr")
+        result.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+        for sh in book.iter(f"{_NS_MAIN}sheet"):
+            part = targets.get(sh.get(f"{_NS_REL}id", ""), "")
+            result.sheets.append(SheetPart(sh.get("name", ""), part))
+        for sheet in result.sheets:
+            if needed is not None and sheet.name not in needed:
+                continue
+            if sheet.part not in names:
+                raise KamError("file.corrupt", file=path, detail=f"{sheet.name}: {sheet.part or '?'} missing")
+            scan_extent(zf, path, sheet)
+            if sheet.max_row * sheet.max_col > MAX_CELLS:
+                raise KamError("file.far_cell", file=path, sheet=sheet.name, cell=sheet.far_cell,
+                               cells=f"{sheet.max_row * sheet.max_col:,}")
+    return result

@@ -1,0 +1,61 @@
+"""Shared benchmark helpers: build large workbooks from the demo data and time things."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from addin.core.demo import make_demo
+from workbook_templates.builder import build_workbook
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22)) -> Path:
+    """A team workbook with `customers` accounts and `visits` visit rows (cached in bench/out/)."""
+    path = OUT / f"team-{customers}c-{visits}v.xlsx"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    demo = make_demo(today).rows
+    rng = random.Random(7)
+    base_c = demo["customers"]
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in demo}
+    for i in range(customers):
+        src = base_c[i % len(base_c)]
+        rows["customers"].append({**src, "customer_id": f"K{i:05d}", "customer_name": f"{src['customer_name']}{i}"})
+    for i, a in enumerate(demo["assessment"] * (customers // len(demo["assessment"]) + 1)):
+        if i >= customers:
+            break
+        rows["assessment"].append({**a, "customer_id": f"K{i:05d}"})
+    for i, c in enumerate(demo["contacts"] * (customers * 4 // len(demo["contacts"]) + 1)):
+        if i >= customers * 4:
+            break
+        rows["contacts"].append({**c, "customer_id": f"K{i // 4:05d}"})
+    template = demo["visits"]
+    for i in range(visits):
+        v = dict(template[i % len(template)])
+        v["customer_id"] = f"K{rng.randrange(customers):05d}"
+        v["visit_date"] = today - timedelta(days=rng.randrange(1, 730))
+        if v.get("follow_up_due"):
+            v["follow_up_due"] = v["visit_date"] + timedelta(days=rng.randrange(1, 9))
+            v["follow_up_done"] = None
+        rows["visits"].append(v)
+    rows["development"] = [dict(d, customer_id=f"K{i % customers:05d}") for i, d in enumerate(demo["development"] * 20)]
+    build_workbook(path, "zh", rows)
+    return path
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of `repeat` runs, and the last result."""
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result

@@ -1,0 +1,107 @@
+"""The kam command line: help, kam new, kam demo, and one sentence with exit 2 for expected failures."""
+
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from addin.cli import cli
+from addin.core.demo import SEEDED_MISTAKES
+from addin.workbook.reader import read_workbook
+from workbook_templates.builder import template_path
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_help_lists_every_command_with_one_line(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in ("new", "demo"):
+        assert f"  {name} " in result.output
+
+
+def test_new_writes_the_template(runner, tmp_path):
+    target = tmp_path / "团队" / "张三.xlsx"
+    result = runner.invoke(cli, ["new", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == template_path("zh").read_bytes()
+    assert str(target) in result.output
+
+
+def test_new_in_english(runner, tmp_path):
+    target = tmp_path / "rep.xlsx"
+    assert runner.invoke(cli, ["new", str(target), "--lang", "en"]).exit_code == 0
+    assert read_workbook(target).get("visits").name == "Visits"
+
+
+def test_new_refuses_to_overwrite_without_force(runner, tmp_path):
+    target = tmp_path / "a.xlsx"
+    target.write_bytes(b"precious")
+    result = runner.invoke(cli, ["new", str(target)])
+    assert result.exit_code == 2
+    assert "已存在" in result.output and "Traceback" not in result.output
+    assert target.read_bytes() == b"precious"
+    assert runner.invoke(cli, ["new", str(target), "--force"]).exit_code == 0
+    assert target.read_bytes() == template_path("zh").read_bytes()
+
+
+def test_new_refuses_other_extensions_in_english(runner, tmp_path):
+    result = runner.invoke(cli, ["new", str(tmp_path / "a.xlsm"), "--lang", "en"])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("without macros.")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_today_is_one_sentence_exit_2(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", str(tmp_path), "--today", "tomorrow"])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_option_is_exit_2(runner):
+    assert runner.invoke(cli, ["new", "--nope"]).exit_code == 2
+
+
+def test_demo_writes_a_realistic_workbook(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--today", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    files = list((tmp_path / "d").glob("*.xlsx"))
+    assert len(files) == 1
+    book = read_workbook(files[0])
+    assert len(book.get("customers").rows) >= 40
+    assert len(book.get("visits").rows) >= 300
+    for _, code, _ in SEEDED_MISTAKES:
+        assert code in result.output
+
+
+def test_internal_errors_are_one_sentence(runner, tmp_path, monkeypatch):
+    import addin.demo
+
+    def boom(*_a, **_k):
+        raise ZeroDivisionError("simulated")
+
+    monkeypatch.setattr(addin.demo, "run_demo", boom)
+    result = runner.invoke(cli, ["demo", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 2
+    assert "unexpected error" in result.output and "Traceback" not in result.output
+
+
+def test_main_entry_point_exit_codes(tmp_path, capsys):
+    from addin.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["new", str(tmp_path / "x.txt")])
+    assert exc.value.code == 2
+    assert ".xlsx" in capsys.readouterr().err
+
+
+def test_demo_dates_follow_today():
+    from addin.core.demo import make_demo
+
+    data = make_demo(date(2026, 11, 22))
+    visits = data.rows["visits"]
+    assert min(v["visit_date"] for v in visits) >= date(2025, 11, 22)
+    assert sum(1 for v in visits if v["visit_date"] > date(2026, 11, 22)) == 1  # the seeded future date

@@ -1,0 +1,36 @@
+"""The demo team data is realistic: all industries, four roles with gaps, a year of visits, seeded mistakes."""
+
+from collections import Counter
+from datetime import date
+
+from addin.core.demo import make_demo
+
+TODAY = date(2026, 11, 22)
+
+
+def test_demo_is_deterministic():
+    assert make_demo(TODAY).rows == make_demo(TODAY).rows
+
+
+def test_demo_covers_industries_roles_and_gaps():
+    rows = make_demo(TODAY).rows
+    industries = Counter(c["industry"] for c in rows["customers"])
+    assert set(industries) == {"教育", "医疗", "政府", "企业"} and min(industries.values()) >= 8
+    roles_by_customer: dict[str, set] = {}
+    for c in rows["contacts"]:
+        roles_by_customer.setdefault(c["customer_id"], set()).add(c["role"])
+    full = {"决策者", "技术把关者", "使用者", "教练"}
+    assert any(r == full for r in roles_by_customer.values())
+    assert any(r != full for r in roles_by_customer.values())
+    assert any(c["calendar"] == "农历" for c in rows["contacts"])
+
+
+def test_demo_has_a_year_of_visits_and_development_records():
+    rows = make_demo(TODAY).rows
+    assert len(rows["visits"]) >= 300
+    assert len(rows["development"]) >= 20
+    assert {v["method"] for v in rows["visits"]} >= {"面访", "电话", "视频"}
+    ids = {c["customer_id"] for c in rows["customers"]}
+    assert len(ids) == len(rows["customers"])  # unique IDs
+    strays = [v for v in rows["visits"] if v["customer_id"] not in ids]
+    assert [v["customer_id"] for v in strays] == ["C0999"]

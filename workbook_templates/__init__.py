@@ -1,0 +1,1 @@
+"""The rep workbook template: `builder` makes it from the schema; the built files are committed here."""

@@ -1,0 +1,10 @@
+"""Regenerate the committed templates: `python -m workbook_templates`."""
+
+from __future__ import annotations
+
+from workbook_templates.builder import build_workbook, template_path
+
+if __name__ == "__main__":
+    for lang in ("zh", "en"):
+        build_workbook(template_path(lang), lang)
+        print(template_path(lang))
