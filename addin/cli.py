@@ -115,6 +115,73 @@ def demo_cmd(folder: Path, today: date, lang: str) -> None:
     run_demo(folder, today, lang, console())
 
 
+def format_option(func: F) -> F:
+    return click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+                        help="输出格式 / output format")(func)
+
+
+def book_argument(func: F) -> F:
+    return click.argument("book", type=click.Path(dir_okay=False, path_type=Path))(func)
+
+
+@cli.command("grade")
+@book_argument
+@format_option
+@click.option("--write", is_flag=True, help="把结果写回价值评估表 / write the results into the Assessment sheet")
+@click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@today_option
+@lang_option
+@click.pass_context
+def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: bool, today: date,
+              lang: str) -> None:
+    """按价值×难度模型给每个客户评级。 Grade every account A/B/C/D from the value x difficulty model."""
+    from addin.core.findings import count
+    from addin.core.grading import grade_workbook
+    from addin.report import dump_json, grading_json, grading_table
+    from addin.workbook.plans import grade_edits
+    from addin.workbook.reader import read_workbook
+    from addin.workbook.writer import fingerprint, write_workbook
+
+    seen = fingerprint(book) if write and book.is_file() else None
+    data = read_workbook(book, sheets=["assessment", "settings", "customers"])
+    report = grade_workbook(data)
+    out = console()
+    if fmt == "json":
+        dump_json(grading_json(report, str(book), lang), out)
+    else:
+        grading_table(report, _customer_names(data), lang, out)
+    table = data.get("assessment")
+    if write and table is not None and report.grades:
+        edits = grade_edits(table, report, lang)
+        result = write_workbook(book, edits, expected=seen, backup=not no_backup)
+        _report_write(book, edits, result, lang, fmt)
+    errors, _ = count(report.issues)
+    ctx.exit(1 if errors else 0)
+
+
+def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:
+    """Say what was written (on stderr when stdout carries JSON)."""
+    from addin.workbook.writer import sheet_cells
+
+    cells = sum(sheet_cells(e) for e in edits.cells.values())
+    lines = [t("write.done", lang, file=book, cells=cells)]
+    if result.backup is not None:
+        lines.append(t("write.backup", lang, backup=result.backup))
+    for _sheet, refs in result.kept_formulas.items():
+        lines.append(t("write.kept_formulas", lang, cells=", ".join(refs[:20])))
+    for line in lines:
+        click.echo(line, err=fmt == "json")
+
+
+def _customer_names(data: Any) -> dict[str, str]:
+    from addin.core.parse import cell_text
+
+    table = data.get("customers")
+    if table is None:
+        return {}
+    return {cell_text(table.raw(v, "customer_id")): cell_text(table.raw(v, "customer_name")) for _, v in table.rows}
+
+
 def _write_all(fh: IO[bytes], data: bytes) -> None:
     fh.write(data)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
 from addin.core.demo import SEEDED_MISTAKES, make_demo
+from addin.core.grading import grade_workbook
 from addin.core.i18n import t
 from addin.workbook.files import atomic_write
+from addin.workbook.plans import grade_edits
 from addin.workbook.reader import read_workbook
+from addin.workbook.writer import write_workbook
 from workbook_templates.builder import build_workbook
 
 DEMO_FILE = {"zh": "示例团队工作簿.xlsx", "en": "demo-team-workbook.xlsx"}
@@ -31,6 +35,13 @@ def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     book = read_workbook(path)
     counts = ", ".join(f"{table.name} {len(table.rows)}" for table in book.sheets.values())
     out.print(t("demo.rows", lang, counts=counts))
+    report = grade_workbook(book)
+    table = book.get("assessment")
+    assert table is not None
+    write_workbook(path, grade_edits(table, report, lang), backup=False)
+    spread = Counter(g.grade.grade_text(lang) or t("grade.none", lang) for g in report.grades)
+    out.print(t("demo.graded", lang, spread=", ".join(f"{k} {v}" for k, v in sorted(spread.items())),
+                sheet=table.name))
     out.print(t("demo.mistakes", lang, count=len(SEEDED_MISTAKES)))
     for _sheet, code, what in SEEDED_MISTAKES:
         out.print(f"  • {code}: {what}")

@@ -33,21 +33,125 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file.exists": ("{file} 已存在：请换一个文件名，或加 --force 覆盖。", "{file} already exists: choose another name or add --force to overwrite."),
     "file.bad_ext": ("{file} 的扩展名应为 .xlsx：kam new 生成不含宏的工作簿。", "{file} should end in .xlsx: kam new makes a workbook without macros."),
     "file.cannot_write": ("无法写入 {file}（{detail}）。", "Could not write {file} ({detail})."),
+    "write.locked": ("{file} 正在被 Excel 打开（存在锁文件 {lock}）：请先在 Excel 中保存并关闭，再运行 kam。", "{file} is open in Excel (lock file {lock} exists): save and close it in Excel, then run kam again."),
+    "write.changed": ("{file} 在 kam 读取之后被修改过：为免覆盖别人的改动，未写入；请重新运行。", "{file} changed on disk after kam read it: nothing was written so no one's edits are lost; run kam again."),
+    "write.no_sheet": ("{file} 中没有工作表“{sheet}”，无法写入。", "{file} has no sheet '{sheet}' to write into."),
+    "write.unsupported": ("{file} 的工作表“{sheet}”格式特殊（{detail}），kam 无法安全写入：请在 Excel 中另存一次后再试。", "{file}, sheet '{sheet}' uses an unusual form ({detail}) kam cannot write safely: save it once in Excel and retry."),
+    "write.verify": ("写入 {file} 后校验失败（{detail}）：原文件未改动。", "Checking the new {file} failed ({detail}): the original is untouched."),
+    "write.done": ("已写入 {file}（{cells} 个单元格）。", "Wrote {file} ({cells} cells)."),
+    "write.backup": ("原文件备份在 {backup}。", "The previous version is kept as {backup}."),
+    "write.kept_formulas": ("这些单元格含公式，未覆盖：{cells}", "These cells hold formulas and were left alone: {cells}"),
     "arg.bad_date": ("--today 的值“{value}”不是日期：请写成 YYYY-MM-DD。", "--today '{value}' is not a date: write YYYY-MM-DD."),
     # kam new / kam demo
     "new.done": ("已生成空白工作簿 {file}：先看“说明”表，再从“客户”表填起。",
                  "Wrote the blank workbook {file}: read the Instructions sheet, then start with Customers."),
     "demo.written": ("示例工作簿：{file}", "Sample workbook: {file}"),
     "demo.rows": ("读回各表行数：{counts}", "Rows read back: {counts}"),
+    "demo.graded": ("评级（已写入“{sheet}”表）：{spread}", "Grades (written into '{sheet}'): {spread}"),
     "demo.mistakes": ("其中故意埋了 {count} 类常见错误：", "It carries {count} kinds of common mistakes on purpose:"),
     "demo.next": ("用 Excel 打开 {file} 看看，或在它上面运行 kam 的其他命令。",
                   "Open {file} in Excel, or run the other kam commands on it."),
+    # findings (SPEC §4): every message names the value found and what is expected
+    "finding.missing-sheet": ("缺少工作表“{sheet}”：请按模板添加这张表（kam new 可生成模板）。", "Sheet '{sheet}' is missing: add it as in the template (kam new makes one)."),
+    "finding.missing-column": ("工作表“{sheet}”缺少“{header}”列：请在表头行加上这一列。", "Sheet '{sheet}' has no '{header}' column: add it to the header row."),
+    "finding.duplicate-column": ("“{header}”和“{other}”是同一列（{field}）：请删除或改名其中一列。", "'{header}' and '{other}' are the same column ({field}): delete or rename one."),
+    "finding.required": ("“{header}”不能为空：请填写。", "'{header}' must not be empty: fill it in."),
+    "finding.bad-date": ("“{header}”的值“{value}”不是日期：请填写如 2026-11-03 的日期。", "'{header}' holds '{value}', which is not a date: write a date such as 2026-11-03."),
+    "finding.bad-number": ("“{header}”的值“{value}”不是数字：应为{expected}。", "'{header}' holds '{value}', which is not a number: expected {expected}."),
+    "finding.out-of-range": ("“{header}”的值 {value} 超出范围：应为{expected}。", "'{header}' is {value}, out of range: expected {expected}."),
+    "finding.bad-enum": ("“{header}”的值“{value}”不在可选范围内：应为 {expected} 之一。", "'{header}' holds '{value}', which is not allowed: expected one of {expected}."),
+    "finding.future-date": ("“{header}”是 {value}，晚于今天（{today}）：这里记录的是已经发生的事，请改正日期。", "'{header}' is {value}, after today ({today}): it records something that happened, so fix the date."),
+    "finding.bad-phone": ("“{header}”的号码“{value}”既不是大陆手机号也不是座机号：请核对。", "'{header}' number '{value}' is neither a mainland mobile nor a landline: check it."),
+    "finding.bad-credit-code": ("统一社会信用代码“{value}”无效：{reason}。请对照营业执照核对。", "Unified social credit code '{value}' is invalid: {reason}. Check it against the business licence."),
+    "credit.length": ("应为 18 位，实际 {length} 位", "it must have 18 characters, not {length}"),
+    "credit.chars": ("含有代码中不允许的字符（I、O、Z、S、V 不会出现）", "it holds a character codes never use (I, O, Z, S, V)"),
+    "credit.check": ("最后一位校验码应为 {check}", "the last (check) character should be {check}"),
+    "finding.bad-setting.not_number": ("设置“{key}”的值“{value}”不是数字：请填写数字。", "Setting '{key}' is '{value}', not a number: enter a number."),
+    "finding.bad-setting.negative": ("设置“{key}”的权重 {value} 是负数：权重应不小于 0。", "Setting '{key}' has a negative weight {value}: weights must be 0 or more."),
+    "finding.bad-setting.axis_zero": ("{axis}的各项权重之和为 0：至少要有一项权重大于 0。", "The {axis} weights add up to 0: at least one must be above 0."),
+    "finding.bad-setting.threshold": ("设置“{key}”的值 {value} 不在 1–5 之间：门槛应在 1 到 5 之间。", "Setting '{key}' is {value}, outside 1-5: thresholds must lie between 1 and 5."),
+    "finding.bad-setting.days": ("设置“{key}”的值 {value} 不是不小于 0 的整数天数。", "Setting '{key}' is {value}: it must be a whole number of days, 0 or more."),
+    "finding.bad-setting.unknown": ("设置中的参数“{key}”无法识别：请使用模板里的参数名（如 权重.份额）。", "Setting '{key}' is not known: use a name from the template (such as weight.share)."),
+    "finding.bad-setting.duplicate": ("设置“{key}”出现了两次（另见第 {other} 行）：请只保留一行。", "Setting '{key}' appears twice (see also row {other}): keep one row."),
+    "finding.duplicate-key": ("客户编号“{value}”在本表重复（第 {first} 行已有）：每个客户只能有一行。", "Customer ID '{value}' is repeated in this sheet (already in row {first}): one row per account."),
+    "finding.unknown-customer": ("客户编号“{value}”在客户表中不存在：请先在客户表登记，或改正编号。", "Customer ID '{value}' is not in the Customers sheet: add the account there first, or fix the ID."),
+    "finding.duplicate-row": ("这条拜访与第 {first} 行完全相同（日期、客户、拜访人、方式、谈话要点）：可能录了两遍。", "This visit is identical to row {first} (date, customer, visitor, method, key points): probably entered twice."),
+    "finding.location-required": ("面访必须填写地点。", "An in-person visit needs a location."),
+    "finding.follow-up-missing": ("发现了问题“{value}”，但没有填写跟进期限。", "A problem was found ('{value}') but no follow-up due date is set."),
+    "finding.follow-up-late": ("跟进期限 {due} 比拜访日期 {visit} 晚 {days} 天，超过了 {limit} 天。", "Follow-up due {due} is {days} days after the visit on {visit}, more than {limit}."),
+    "finding.follow-up-before-visit": ("“{header}”是 {value}，早于拜访日期 {visit}。", "'{header}' is {value}, before the visit date {visit}."),
+    "finding.follow-up-overdue": ("跟进期限 {due} 已过（今天 {today}），跟进完成仍为空。", "Follow-up was due {due} (today is {today}) and is not marked done."),
+    "finding.visit-overlap": ("{visitor} 于 {visit} 拜访该客户，而 {other_visitor} 在 {other_date} 刚拜访过（{limit} 天内）：请先互相沟通，避免重复拜访。", "{visitor} visited on {visit}, only days after {other_visitor} on {other_date} (within {limit} days): talk first to avoid double visits."),
+    "finding.result-reason-missing": ("开发结果为“{value}”，但没有填写原因总结。", "The result is '{value}' but no reason summary is given."),
+    "finding.contact-count-low": ("累计接触次数为 {value}，少于截至 {date} 拜访记录中的 {visits} 次。", "Contact count is {value}, below the {visits} visits logged up to {date}."),
+    "finding.insufficient-info.no_row": ("客户“{name}”还没有价值评估：无法评级。", "Account '{name}' has no assessment row: it cannot be graded."),
+    "finding.insufficient-info.empty": ("客户“{name}”的评估缺少 {factors}：无法评级。", "Account '{name}' lacks {factors} in its assessment: it cannot be graded."),
+    "finding.role-missing": ("{grade} 级客户“{name}”还没有找到{role}。", "Grade {grade} account '{name}' has no {role} yet."),
+    "finding.danger-zone": ("关键人 {name} 影响力高但接触度低：处于危险区，需要尽快加强接触。", "{name} has high influence but low contact: a danger zone, step up contact soon."),
+    "finding.opposed-influencer": ("关键人 {name} 影响力高却反对我方：需要制定应对策略。", "{name} has high influence and opposes us: plan how to handle it."),
+    "finding.stale-account": ("A 级客户“{name}”已 {days} 天没有拜访（最近一次 {last}），超过 {limit} 天。", "A account '{name}' has not been visited for {days} days (last on {last}), more than {limit}."),
+    "finding.stale-account.never": ("A 级客户“{name}”还没有任何拜访记录。", "A account '{name}' has no visit logged at all."),
+    # grading explanations
+    "grade.expl.insufficient": ("缺少 {factors}，补齐后才能评级", "{factors} missing: fill in to grade"),
+    "grade.expl.driver_low": ("{factor}（{value}）拖累最大", "{factor} ({value}) holds it back most"),
+    "grade.expl.driver_high": ("{factor}（{value}）支撑最大", "{factor} ({value}) carries it most"),
+    "grade.expl.lift": ("{factor} {old}→{new} 即可升为 {grade}", "{factor} {old}→{new} would lift it to {grade}"),
+    "grade.expl.no_lift": ("单项调整无法升级：价值分要达到 {vt} 且难度分不超过 {dt}", "no single change lifts it: the value score must reach {vt} and difficulty stay at or below {dt}"),
+    "grade.expl.top": ("已是最高等级", "already the top grade"),
+    "grade.expl.drop": ("{factor} 若 {old}→{new} 将降为 {grade}", "{factor} {old}→{new} would drop it to {grade}"),
+    "grade.expl.abandon": ("价值分 ≤ {av} 或难度分 ≥ {ad}：考虑放弃或降低接触", "value ≤ {av} or difficulty ≥ {ad}: consider dropping or reducing contact"),
+    "grade.expl.bad_settings": ("设置有误，未评级：请先修正设置表", "settings are broken, not graded: fix the Settings sheet first"),
+    "grade.expl.bad_factor": ("{factors} 填写有误，未评级", "{factors} invalid, not graded"),
+    "grade.expl.duplicate": ("与第 {first} 行重复，未评级", "duplicate of row {first}, not graded"),
+    "axis.value": ("价值", "value"),
+    "axis.difficulty": ("难度", "difficulty"),
+    "expected.factor": ("1 到 5 之间的数字", "a number from 1 to 5"),
+    "expected.integer": ("不小于 0 的整数", "a whole number, 0 or more"),
+    "expected.number": ("数字", "a number"),
+    # report columns and summaries
+    "col.cell": ("单元格", "Cell"),
+    "col.severity": ("级别", "Severity"),
+    "col.code": ("代码", "Code"),
+    "col.customer": ("客户编号", "Customer"),
+    "col.message": ("说明", "Message"),
+    "col.name": ("客户名称", "Name"),
+    "col.value": ("价值分", "Value"),
+    "col.difficulty": ("难度分", "Difficulty"),
+    "col.grade": ("等级", "Grade"),
+    "col.advice": ("建议", "Advice"),
+    "col.why": ("说明", "Why"),
+    "sev.error": ("错误", "error"),
+    "sev.warning": ("警告", "warning"),
+    "grade.none": ("未评级", "not graded"),
+    "grade.title": ("评级结果（{sheet}）", "Grades ({sheet})"),
+    "grade.summary": ("共评估 {rows} 行：{spread}；错误 {errors} 条，警告 {warnings} 条。", "{rows} rows graded: {spread}; {errors} errors, {warnings} warnings."),
     "internal": ("kam 遇到意外错误（{detail}）：请把这条信息和文件发给维护人员；设置 KAM_DEBUG=1 可看到详情。",
                  "kam hit an unexpected error ({detail}): send this line and the file to the maintainers; set KAM_DEBUG=1 for details."),
 }
 
 
-def t(key: str, lang: str = "zh", **params: object) -> str:
-    """The message `key` in `lang` with `params` filled in."""
+class Phrase:
+    """A message key to render later, in whatever language the output uses (e.g. an axis name)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Phrase) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r})"
+
+
+def t(key: str, lang: str = "zh", /, **params: object) -> str:
+    """The message `key` in `lang` with `params` filled in (params may themselves be called `key`)."""
     zh, en = MESSAGES[key]
     return (en if lang == "en" else zh).format(**params)

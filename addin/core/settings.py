@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
+from addin.core.findings import Finding
+from addin.core.i18n import Phrase
+from addin.core.model import SheetTable
+from addin.core.parse import parse_number
 from addin.core.schema import Label, _l
-from addin.core.text import loose, norm
+from addin.core.text import is_blank, loose, norm
+
+VALUE_FACTORS = ("share", "business_value")
+DIFFICULTY_FACTORS = ("effort", "deal_risk", "payment_risk", "delivery_difficulty")
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,20 @@ class Settings:
 
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
         """The weights of `factors`, in order."""
-        return tuple(float(getattr(self, f"weight_{f}")) for f in factors)
+        table = self.weight_map
+        return tuple(table[f] for f in factors)
+
+    @cached_property
+    def weight_map(self) -> dict[str, float]:
+        """Factor key -> weight, computed once per settings object (grading calls it per account)."""
+        return {f.name.removeprefix("weight_"): float(getattr(self, f.name))
+                for f in fields(self) if f.name.startswith("weight_")}
+
+    @cached_property
+    def axis_sums(self) -> tuple[float, float]:
+        """(sum of value weights, sum of difficulty weights)."""
+        table = self.weight_map
+        return (sum(table[f] for f in VALUE_FACTORS), sum(table[f] for f in DIFFICULTY_FACTORS))
 
 
 @dataclass(frozen=True)
@@ -90,3 +111,59 @@ for _spec in SETTING_SPECS:
 def setting_for_key(key: object) -> SettingSpec | None:
     """The setting a 设置 key names (Chinese, Traditional or English), or None."""
     return _LOOKUP.get(norm(key)) or _LOOKUP.get(loose(key))
+
+
+
+def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
+    """Settings from the 设置 sheet: defaults for missing keys, a `bad-setting` finding for each broken one.
+
+    When any finding is returned the model is broken and nothing may be graded with it.
+    """
+    if table is None:
+        return Settings(), []
+    values: dict[str, float | int] = {}
+    seen: dict[str, int] = {}
+    findings: list[Finding] = []
+
+    def bad(kind: str, row: int | None, key: object, value: object = "", **extra: object) -> None:
+        findings.append(Finding(
+            "bad-setting", sheet=table.name, row=row, column=table.header("value") if row else "",
+            cell=table.address(row, "value") if row else "", field="value",
+            message_key=f"finding.bad-setting.{kind}", params={"key": key, "value": value, **extra}))
+
+    for number, raw in table.rows:
+        key_raw, value_raw = table.raw(raw, "key"), table.raw(raw, "value")
+        if is_blank(key_raw):
+            continue
+        key_text = str(key_raw).strip()
+        spec = setting_for_key(key_text)
+        if spec is None:
+            bad("unknown", number, key_text, value_raw)
+            continue
+        if spec.attr in seen:
+            bad("duplicate", number, key_text, value_raw, other=seen[spec.attr])
+            continue
+        seen[spec.attr] = number
+        if is_blank(value_raw):
+            continue
+        value = parse_number(value_raw)
+        if not isinstance(value, float):
+            bad("not_number", number, key_text, value_raw)
+        elif spec.kind == "weight" and value < 0:
+            bad("negative", number, key_text, _num(value))
+        elif spec.kind == "threshold" and not 1 <= value <= 5:
+            bad("threshold", number, key_text, _num(value))
+        elif spec.kind == "days" and (value < 0 or not value.is_integer()):
+            bad("days", number, key_text, _num(value))
+        else:
+            values[spec.attr] = int(value) if spec.kind == "days" else value
+    settings = replace(Settings(), **values)  # type: ignore[arg-type]
+    for axis, factors in (("axis.value", VALUE_FACTORS), ("axis.difficulty", DIFFICULTY_FACTORS)):
+        if sum(settings.weights(factors)) <= 0:
+            findings.append(Finding("bad-setting", sheet=table.name, field="value",
+                                    message_key="finding.bad-setting.axis_zero", params={"axis": Phrase(axis)}))
+    return settings, findings
+
+
+def _num(value: float) -> int | float:
+    return int(value) if value.is_integer() else value

@@ -1,0 +1,72 @@
+"""Formatting of reports for people (rich tables) and machines (JSON). No business rule lives here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from addin.core.findings import Finding, count
+from addin.core.grading import INSUFFICIENT, GradingReport
+from addin.core.i18n import t
+
+GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
+
+
+def dump_json(data: Any, out: Console) -> None:
+    """Print `data` as JSON (UTF-8, not ASCII-escaped) without rich markup processing."""
+    out.out(json.dumps(data, ensure_ascii=False, indent=2, default=str), highlight=False)
+
+
+def findings_table(findings: Iterable[Finding], lang: str, out: Console) -> None:
+    """Findings grouped by sheet, each with its cell address, code and message."""
+    by_sheet: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_sheet.setdefault(f.sheet if isinstance(f.sheet, str) else str(f.sheet), []).append(f)
+    for sheet, items in by_sheet.items():
+        table = Table(title=sheet or "-", title_justify="left", show_lines=False, expand=False)
+        for head in ("cell", "severity", "code", "customer", "message"):
+            table.add_column(t(f"col.{head}", lang), overflow="fold")
+        for f in items:
+            where = f.cell or (str(f.row) if f.row else "")
+            style = "red" if f.severity == "error" else "yellow"
+            table.add_row(where, f"[{style}]{t('sev.' + f.severity, lang)}[/]", f.code, f.customer_id,
+                          f.message(lang))
+        out.print(table)
+
+
+def grading_json(report: GradingReport, source: str, lang: str) -> dict[str, Any]:
+    """The SPEC §6 JSON object of `kam grade`."""
+    return {
+        "workbook": source,
+        "grades": [g.to_dict(lang) for g in report.grades],
+        "issues": [f.to_dict(lang) for f in report.issues],
+    }
+
+
+def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: Console) -> None:
+    """A readable table of grades (coloured per grade), then the findings and a count line."""
+    table = Table(title=t("grade.title", lang, sheet=report.sheet), title_justify="left")
+    for head in ("customer", "name", "value", "difficulty", "grade", "advice", "why"):
+        table.add_column(t(f"col.{head}", lang), overflow="fold")
+    tally: dict[str, int] = {}
+    for g in report.grades:
+        d = g.to_dict(lang)
+        grade = g.grade.grade or ""
+        label = d["grade"] or t("grade.none", lang)
+        tally[label] = tally.get(label, 0) + 1
+        style = GRADE_STYLE.get(grade, "dim")
+        table.add_row(g.customer_id, names.get(g.customer_id, ""),
+                      "" if d["value_score"] is None else f"{d['value_score']:.2f}",
+                      "" if d["difficulty_score"] is None else f"{d['difficulty_score']:.2f}",
+                      f"[{style}]{d['grade'] or '-'}[/]", d["advice"] or "", d["explanation"])
+    out.print(table)
+    if report.issues:
+        findings_table(report.issues, lang, out)
+    errors, warnings = count(report.issues)
+    spread = ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
+    out.print(t("grade.summary", lang, rows=len(report.grades), spread=spread or "-", errors=errors,
+                warnings=warnings))

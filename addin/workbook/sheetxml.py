@@ -1,0 +1,172 @@
+"""Patch cells inside one worksheet's XML without parsing or re-serialising the rest of it.
+
+Only the `<row>` elements that receive a value are rewritten; every other byte of the part stays as it was
+(rows, styles, formulas, data validation, conditional formatting, extension lists). Text is always written
+as an inline string, so it never becomes a formula and sharedStrings.xml is not touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from addin.core.model import cell_address
+
+CellValue = str | int | float | None
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ROW_OPEN = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_COL_TAG = re.compile(rb"<col\b([^>]*?)/?>")
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
+_REF = re.compile(rb"([A-Z]+)(\d+)")
+
+
+class UnsupportedSheet(Exception):
+    """The sheet XML uses a form this patcher does not rewrite safely (e.g. namespace prefixes)."""
+
+
+def escape_text(text: str) -> str:
+    """XML-escape text for a cell and drop characters XML 1.0 cannot hold."""
+    text = _ILLEGAL_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return dict(_ATTR.findall(raw))
+
+
+def cell_xml(row: int, col: int, value: CellValue, style: bytes | None) -> bytes:
+    """One `<c>` element: numbers as numbers, everything else as an inline string."""
+    ref = cell_address(row, col).encode()
+    s = b' s="' + style + b'"' if style else b""
+    if value is None or value == "":
+        return b'<c r="' + ref + b'"' + s + b"/>"
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, int | float):
+        return b'<c r="' + ref + b'"' + s + b"><v>" + repr(float(value)).removesuffix(".0").encode() + b"</v></c>"
+    text = escape_text(str(value)).encode("utf-8")
+    return (b'<c r="' + ref + b'"' + s + b' t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>")
+
+
+@dataclass
+class PatchResult:
+    """The new XML and the cells that were left alone because they hold a formula."""
+
+    xml: bytes
+    kept_formulas: list[str]
+
+
+def column_styles(xml: bytes) -> dict[int, bytes]:
+    """0-based column index -> style id from the sheet's <cols>, for new cells in a formatted column."""
+    styles: dict[int, bytes] = {}
+    start = xml.find(b"<cols>")
+    if start < 0:
+        return styles
+    end = xml.find(b"</cols>", start)
+    for m in _COL_TAG.finditer(xml, start, end):
+        a = _attrs(m.group(1))
+        if b"style" in a and b"min" in a and b"max" in a:
+            lo, hi = int(a[b"min"]), int(a[b"max"])
+            for c in range(lo - 1, min(hi, lo + 200)):
+                styles[c] = a[b"style"]
+    return styles
+
+
+def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes],
+               kept: list[str]) -> bytes:
+    """Rewrite one <row> element's cells for `edits` (0-based col -> value), keeping the others."""
+    open_end = row_xml.find(b">") + 1
+    if row_xml[open_end - 2: open_end] == b"/>":
+        head, body, tail = row_xml[: open_end - 2] + b">", b"", b"</row>"
+    else:
+        head, body, tail = row_xml[:open_end], row_xml[open_end: -len(b"</row>")], b"</row>"
+    cells: list[tuple[int, bytes]] = []
+    for m in _CELL.finditer(body):
+        a = _attrs(m.group(1))
+        ref = _REF.match(a.get(b"r", b""))
+        if ref is None:
+            raise UnsupportedSheet("cell without a reference")
+        cells.append((_col_index(ref.group(1)), m.group(0)))
+    existing = dict(cells)
+    for col, value in edits.items():
+        old = existing.get(col)
+        if old is not None:
+            a = _attrs(_CELL.match(old).group(1))  # type: ignore[union-attr]
+            if b"<f" in old:
+                kept.append(cell_address(row, col))
+                continue
+            existing[col] = cell_xml(row, col, value, a.get(b"s"))
+        else:
+            existing[col] = cell_xml(row, col, value, col_styles.get(col))
+    head = re.sub(rb'\sspans="[^"]*"', b"", head)  # a stale hint once cells are added; optional in the format
+    return head + b"".join(existing[c] for c in sorted(existing)) + tail
+
+
+def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> PatchResult:
+    """Apply `edits` ({1-based row: {0-based col: value}}) to a worksheet part; rows are created as needed."""
+    if b"<sheetData" not in xml or re.search(rb"<\w+:sheetData\b", xml):
+        raise UnsupportedSheet("no plain <sheetData>")
+    kept: list[str] = []
+    col_styles = column_styles(xml)
+    start = xml.find(b"<sheetData")
+    empty = re.compile(rb"<sheetData\s*/>").match(xml, start)
+    if empty:
+        xml = xml[:start] + b"<sheetData></sheetData>" + xml[empty.end():]
+    body_start = xml.find(b">", start) + 1
+    body_end = xml.find(b"</sheetData>", body_start)
+    pieces: list[bytes] = []
+    pos = body_start
+    pending = dict(sorted(edits.items()))
+    for m in _ROW_OPEN.finditer(xml, body_start, body_end):
+        number = int(m.group(1))
+        if next(iter(pending)) < number:  # rows that do not exist yet go before this one
+            pieces.append(xml[pos: m.start()])
+            pos = m.start()
+            while pending and next(iter(pending)) < number:
+                r = next(iter(pending))
+                pieces.append(_new_row(r, pending.pop(r), col_styles))
+        if number in pending:
+            end = m.end() if m.group(2) == b"/" else xml.find(b"</row>", m.end()) + len(b"</row>")
+            pieces.append(xml[pos: m.start()])
+            pieces.append(_patch_row(xml[m.start(): end], number, pending.pop(number), col_styles, kept))
+            pos = end
+        if not pending:
+            break
+    if pending:
+        # rows after the last existing row (or in an empty sheet)
+        pieces.append(xml[pos:body_end])
+        pos = body_end
+        for r in list(pending):
+            pieces.append(_new_row(r, pending.pop(r), col_styles))
+    out = xml[:body_start] + b"".join(pieces) + xml[pos:]
+    return PatchResult(_fix_dimension(out, edits), kept)
+
+
+def _new_row(row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes]) -> bytes:
+    cells = b"".join(cell_xml(row, c, v, col_styles.get(c)) for c, v in sorted(edits.items()))
+    return b'<row r="' + str(row).encode() + b'">' + cells + b"</row>"
+
+
+def _fix_dimension(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> bytes:
+    """Widen <dimension ref> to cover the written cells (never narrow it)."""
+    m = _DIMENSION.search(xml, 0, 4096)
+    cols = [c for row in edits.values() for c in row]
+    if m is None or not cols:
+        return xml
+    c1, r1 = _col_index(m.group(1)), int(m.group(2))
+    c2 = _col_index(m.group(3)) if m.group(3) else c1
+    r2 = int(m.group(4)) if m.group(4) else r1
+    first = cell_address(min(r1, min(edits)), min(c1, min(cols)))
+    last = cell_address(max(r2, max(edits)), max(c2, max(cols)))
+    return xml[: m.start(1)] + f"{first}:{last}".encode() + xml[m.end(4) if m.group(4) else m.end(2):]

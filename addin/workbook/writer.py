@@ -1,0 +1,201 @@
+"""The safe writer of SPEC §7: change only what kam owns inside the .xlsx/.xlsm, never half-write a file.
+
+Every part kam does not own is copied into the new file as its original compressed bytes (so VBA, buttons,
+drawings, charts, comments, validations, conditional formats, tables and defined names stay byte-identical).
+The new file is written beside the original, fsynced, re-opened and checked, then swapped in with one
+atomic rename; the previous version is kept as NAME.bak.<ext> unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+
+from addin.errors import KamError
+from addin.workbook.guard import inspect
+from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
+
+#: part name -> function turning the old bytes into the new bytes
+PartEdit = Callable[[bytes], bytes]
+
+
+def fingerprint(path: Path) -> str:
+    """A content hash of the file, taken when kam reads it, to notice changes made before it writes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file beside an open workbook: `~$` + the name (Excel drops 2 chars of long names)."""
+    return path.with_name("~$" + path.name)
+
+
+def _excel_has_it_open(path: Path) -> bool:
+    if lock_file(path).exists():
+        return True
+    if len(path.name) > 2:  # Excel writes ~$ + name minus its first two characters for long names
+        return path.with_name("~$" + path.name[2:]).exists()
+    return False
+
+
+def backup_path(path: Path) -> Path:
+    """NAME.bak.<ext>: one backup, overwritten each time."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+@dataclass
+class WorkbookEdits:
+    """What kam changes in one workbook: cells per sheet, and whole parts it owns."""
+
+    cells: dict[str, dict[int, dict[int, CellValue]]] = field(default_factory=dict)
+    parts: dict[str, PartEdit] = field(default_factory=dict)
+
+    def set(self, sheet: str, row: int, col: int, value: CellValue) -> None:
+        """Set one cell (1-based row, 0-based column) of the sheet named `sheet`."""
+        self.cells.setdefault(sheet, {}).setdefault(row, {})[col] = value
+
+
+@dataclass
+class WriteResult:
+    """What a write did: the backup kept, and formula cells in owned columns that kam left alone."""
+
+    backup: Path | None
+    kept_formulas: dict[str, list[str]]
+
+
+def _raw_member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The compressed bytes of a member, exactly as stored."""
+    assert src.fp is not None
+    src.fp.seek(info.header_offset)
+    header = src.fp.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    src.fp.seek(info.header_offset + 30 + name_len + extra_len)
+    return src.fp.read(info.compress_size)
+
+
+def _copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Append a member to `dst` without decompressing it (its bytes stay identical)."""
+    data = _raw_member(src, info)
+    out = copy.copy(info)
+    out.flag_bits &= ~0x08  # sizes go in the local header, no data descriptor
+    out.extra = b""
+    assert dst.fp is not None
+    out.header_offset = dst.fp.tell()
+    dst.fp.write(out.FileHeader(zip64=False))
+    dst.fp.write(data)
+    dst.filelist.append(out)
+    dst.NameToInfo[out.filename] = out
+    dst.start_dir = dst.fp.tell()
+
+
+def _check_can_write(path: Path, expected: str | None) -> None:
+    if _excel_has_it_open(path):
+        raise KamError("write.locked", file=path, lock=lock_file(path).name)
+    if expected is not None and fingerprint(path) != expected:
+        raise KamError("write.changed", file=path)
+
+
+def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | None = None,
+                   backup: bool = True) -> WriteResult:
+    """Apply `edits` to the workbook at `path` safely (see module doc). Raises KamError, leaving it untouched."""
+    path = Path(path)
+    _check_can_write(path, expected)
+    listing = inspect(path, needed=set(edits.cells))
+    parts_by_sheet = {s.name: s.part for s in listing.sheets}
+    for name in edits.cells:
+        if name not in parts_by_sheet:
+            raise KamError("write.no_sheet", file=path, sheet=name)
+    cell_parts = {parts_by_sheet[name]: name for name in edits.cells}
+    kept: dict[str, list[str]] = {}
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(path) as src, zipfile.ZipFile(fh, "w") as dst:
+                seen = set()
+                for info in src.infolist():
+                    seen.add(info.filename)
+                    if info.filename in cell_parts or info.filename in edits.parts:
+                        data = src.read(info)
+                        if info.filename in cell_parts:
+                            sheet = cell_parts[info.filename]
+                            try:
+                                result = patch_cells(data, edits.cells[sheet])
+                            except UnsupportedSheet as exc:
+                                raise KamError("write.unsupported", file=path, sheet=sheet, detail=exc) from exc
+                            data = result.xml
+                            if result.kept_formulas:
+                                kept[sheet] = result.kept_formulas
+                        if info.filename in edits.parts:
+                            data = edits.parts[info.filename](data)
+                        out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                        out.external_attr = info.external_attr
+                        dst.writestr(out, data, compress_type=zipfile.ZIP_DEFLATED)
+                    else:
+                        _copy_raw(src, dst, info)
+                for name, make in edits.parts.items():
+                    if name not in seen:  # a part kam adds
+                        dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), make(b""),
+                                     compress_type=zipfile.ZIP_DEFLATED)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _verify(tmp, path, set(cell_parts) | set(edits.parts))
+        _check_can_write(path, expected)  # nobody saved over it meanwhile
+        kept_backup = None
+        if backup:
+            kept_backup = backup_path(path)
+            shutil.copy2(path, kept_backup)
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+        return WriteResult(kept_backup, kept)
+    except OSError as exc:
+        raise KamError("file.cannot_write", file=path, detail=exc.strerror or exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _verify(tmp: Path, original: Path, changed: set[str]) -> None:
+    """Re-open the new file: every member's CRC checks and every changed XML part parses."""
+    try:
+        with zipfile.ZipFile(tmp) as zf:
+            bad = zf.testzip()
+            if bad is not None:
+                raise KamError("write.verify", file=original, detail=bad)
+            for name in changed:
+                if name.endswith((".xml", ".rels")):
+                    SafeET.fromstring(zf.read(name))
+    except (zipfile.BadZipFile, zlib.error, SafeET.ParseError) as exc:
+        raise KamError("write.verify", file=original, detail=exc) from exc
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sheet_cells(edits: Mapping[int, Mapping[int, CellValue]]) -> int:
+    """How many cells an edit map sets (for summaries)."""
+    return sum(len(cols) for cols in edits.values())
