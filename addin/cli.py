@@ -159,6 +159,40 @@ def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: 
     ctx.exit(1 if errors else 0)
 
 
+@cli.command("validate")
+@book_argument
+@format_option
+@click.option("--mark", is_flag=True, help="在工作簿中标出问题并生成校验结果表 / mark findings in the workbook")
+@click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@today_option
+@lang_option
+@click.pass_context
+def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, no_backup: bool, today: date,
+                 lang: str) -> None:
+    """逐格校验各表（开发记录、拜访记录等）。 Check every sheet down to the cell (SPEC §4)."""
+    from addin.core.validation import validate
+    from addin.report import dump_json, validation_json, validation_table
+    from addin.workbook.reader import read_workbook
+    from addin.workbook.writer import fingerprint
+
+    seen = fingerprint(book) if mark and book.is_file() else None
+    data = read_workbook(book)
+    report = validate(data, today)
+    out = console()
+    if fmt == "json":
+        dump_json(validation_json(report, str(book), lang), out)
+    else:
+        validation_table(report, str(book), lang, out)
+    if mark:
+        from addin.workbook.marks import mark_workbook
+
+        result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
+        for line in result.lines(lang):
+            click.echo(line, err=fmt == "json")
+    errors, _ = report.counts()
+    ctx.exit(1 if errors else 0)
+
+
 def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:
     """Say what was written (on stderr when stdout carries JSON)."""
     from addin.workbook.writer import sheet_cells

@@ -12,6 +12,7 @@ from rich.table import Table
 from addin.core.findings import Finding, count
 from addin.core.grading import INSUFFICIENT, GradingReport
 from addin.core.i18n import t
+from addin.core.validation import ValidationReport
 
 GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
 
@@ -36,6 +37,28 @@ def findings_table(findings: Iterable[Finding], lang: str, out: Console) -> None
             table.add_row(where, f"[{style}]{t('sev.' + f.severity, lang)}[/]", f.code, f.customer_id,
                           f.message(lang))
         out.print(table)
+
+
+def validation_json(report: ValidationReport, source: str, lang: str) -> dict[str, Any]:
+    """The SPEC §4 JSON object of `kam validate`."""
+    errors, warnings = report.counts()
+    return {
+        "workbook": source,
+        "today": report.today.isoformat(),
+        "summary": {"rows_checked": report.rows_checked, "errors": errors, "warnings": warnings},
+        "issues": [f.to_dict(lang) for f in report.findings],
+    }
+
+
+def validation_table(report: ValidationReport, source: str, lang: str, out: Console) -> None:
+    """Findings grouped by sheet with their cells, then rows checked and the counts."""
+    if report.findings:
+        findings_table(report.findings, lang, out)
+    errors, warnings = report.counts()
+    checked = ", ".join(f"{sheet} {n}" for sheet, n in report.rows_checked.items()) or "-"
+    out.print(t("validate.checked", lang, file=source, checked=checked, today=report.today.isoformat()))
+    style = "bold red" if errors else ("yellow" if warnings else "bold green")
+    out.print(f"[{style}]{t('validate.summary', lang, errors=errors, warnings=warnings)}[/]")
 
 
 def grading_json(report: GradingReport, source: str, lang: str) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 "tier": rng.choice(("战略级", "死党级", "紧密型", "松散型")),
                 "address": f"{city}市{rng.choice(('西湖区', '滨江区', '工业园区', '鼓楼区', '高新区'))}"
                            f"{rng.choice(('文一路', '星光大道', '长江路', '人民路'))}{rng.randint(1, 300)}号",
-                "created_on": start + timedelta(days=rng.randint(0, 60)),
+                "created_on": start - timedelta(days=rng.randint(0, 90)),
                 "_profile": profile,
             })
             if profile != "-":
@@ -155,13 +155,15 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 birthday = date(rng.randint(1965, 1992), rng.randint(1, 12), rng.randint(1, 28))
                 calendar = "农历" if rng.random() < 0.25 else "公历"
                 influence = "高" if role == "决策者" else rng.choice(("高", "中", "低"))
+                watch = len(contacts) % 23  # a few high-influence people we barely reach, or who oppose us
+                level = "低" if watch == 5 and influence == "高" else rng.choices(("高", "中"), (3, 4))[0]
+                support = "反对" if watch == 11 and influence == "高" else rng.choices(("支持", "中立"), (5, 4))[0]
                 contacts.append({
                     "customer_id": cid, "name": _person(rng, used_names), "role": role,
                     "title": rng.choice(TITLES[role]), "mobile": _mobile(rng), "birthday": birthday,
                     "calendar": calendar, "personality": rng.choice(("老虎", "孔雀", "猫头鹰", "无尾熊")),
                     "influence": influence,
-                    "support": rng.choices(("支持", "中立", "反对"), (5, 4, 1))[0],
-                    "contact_level": rng.choices(("高", "中", "低"), (3, 4, 2))[0],
+                    "support": support, "contact_level": level,
                 })
     # a few birthdays in the coming month so the reminder has something to show
     for k, c in enumerate(contacts[3:60:9]):

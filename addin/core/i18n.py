@@ -105,7 +105,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grade.expl.duplicate": ("与第 {first} 行重复，未评级", "duplicate of row {first}, not graded"),
     "axis.value": ("价值", "value"),
     "axis.difficulty": ("难度", "difficulty"),
-    "expected.factor": ("1 到 5 之间的数字", "a number from 1 to 5"),
+    "expected.factor": ("1–5 之间的数字", "a number from 1 to 5"),
     "expected.integer": ("不小于 0 的整数", "a whole number, 0 or more"),
     "expected.number": ("数字", "a number"),
     # report columns and summaries
@@ -122,6 +122,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.why": ("说明", "Why"),
     "sev.error": ("错误", "error"),
     "sev.warning": ("警告", "warning"),
+    "validate.checked": ("已检查 {file}（按 {today}）：{checked} 行。", "Checked {file} (as of {today}): {checked} rows."),
+    "validate.summary": ("错误 {errors} 条，警告 {warnings} 条。", "{errors} errors, {warnings} warnings."),
     "grade.none": ("未评级", "not graded"),
     "grade.title": ("评级结果（{sheet}）", "Grades ({sheet})"),
     "grade.summary": ("共评估 {rows} 行：{spread}；错误 {errors} 条，警告 {warnings} 条。", "{rows} rows graded: {spread}; {errors} errors, {warnings} warnings."),

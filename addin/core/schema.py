@@ -68,6 +68,10 @@ class Choices:
         """The canonical value for a raw cell value in any of the three forms, or None if not allowed."""
         return self._lookup.get(norm(raw)) or self._lookup.get(loose(raw))
 
+    def text(self, lang: str) -> str:
+        """The allowed values as one phrase for a message."""
+        return ("、" if lang == "zh" else ", ").join(self.labels(lang))
+
     def labels(self, lang: str) -> list[str]:
         """The allowed values as shown to users in `lang` (drop-down lists, messages)."""
         return [v.text(lang) for v in self.values]

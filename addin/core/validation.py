@@ -1,0 +1,624 @@
+"""Validation of SPEC §4: one small rule function per code, over column-parsed sheets. Errors are values.
+
+`validate(book, today)` parses every known sheet once (column by column, with caches, because a visit log
+can hold 100,000 rows), then runs each rule of `RULES` and returns every finding, sorted by sheet and row.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from addin.core.findings import Finding, at_cell
+from addin.core.grading import FACTORS, grade_factors
+from addin.core.i18n import Phrase, t
+from addin.core.model import SheetTable, WorkbookData, cell_address
+from addin.core.parse import (
+    Invalid,
+    cell_text,
+    credit_check_char,
+    is_valid_credit_code,
+    is_valid_phone,
+    parse_field,
+)
+from addin.core.schema import ASSESSMENT, ROLE, SHEETS, Field, FieldType, SheetSpec
+from addin.core.settings import Settings, read_settings
+from addin.core.text import is_blank
+
+#: The sheets `kam validate` needs (设置 is optional: missing keys take their defaults).
+NEEDED = ("customers", "assessment", "contacts", "development", "visits")
+
+
+@dataclass
+class Parsed:
+    """One sheet parsed column by column: typed values (None when blank or invalid) and the invalid cells."""
+
+    table: SheetTable
+    rows: list[int]
+    raw: dict[str, list[object]] = field(default_factory=dict)
+    typed: dict[str, list[Any]] = field(default_factory=dict)
+    invalid: dict[str, list[tuple[int, Invalid]]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def text(self, key: str, i: int) -> str:
+        values = self.raw.get(key)
+        return cell_text(values[i]) if values is not None else ""
+
+    def cid(self, i: int) -> str:
+        return self.text("customer_id", i)
+
+    def at(self, i: int, key: str, code: str, **params: Any) -> Finding:
+        return at_cell(self.table, self.rows[i], key, code, self.cid(i) if "customer_id" in self.raw else "",
+                       **params)
+
+    def row_finding(self, i: int, code: str, **params: Any) -> Finding:
+        """A finding about a whole row: no column or cell."""
+        return Finding(code, sheet=self.table.name, row=self.rows[i], customer_id=self.cid(i), params=params)
+
+
+def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:
+    """Parse every mapped column of `table`; text stays raw, typed columns get values or Invalid."""
+    parsed = Parsed(table, [n for n, _ in table.rows])
+    for key, index in table.index.items():
+        column = [values[index] if index < len(values) else None for _, values in table.rows]
+        parsed.raw[key] = column
+        spec_field = table.spec.by_key[key]
+        if spec_field.type in (FieldType.TEXT, FieldType.PHONE, FieldType.CREDIT_CODE) or spec_field.computed:
+            parsed.typed[key] = [None if is_blank(v) else cell_text(v) for v in column]
+            continue
+        cache: dict[object, object] = {}
+        typed: list[Any] = []
+        bad: list[tuple[int, Invalid]] = []
+        for i, value in enumerate(column):
+            try:
+                result = cache[value]
+            except KeyError:
+                result = parse_field(spec_field, value, date1904)
+                cache[value] = result
+            except TypeError:  # unhashable: cannot happen for cell values, but never crash on data
+                result = parse_field(spec_field, value, date1904)
+            if isinstance(result, Invalid):
+                bad.append((i, result))
+                typed.append(None)
+            else:
+                typed.append(result)
+        parsed.typed[key] = typed
+        parsed.invalid[key] = bad
+    return parsed
+
+
+@dataclass
+class Context:
+    """Everything the rules look at: parsed sheets, settings, today, and each account's grade."""
+
+    book: WorkbookData
+    today: date
+    settings: Settings
+    setting_findings: list[Finding]
+    sheets: dict[str, Parsed]
+    customer_rows: dict[str, int] = field(default_factory=dict)  # customer_id -> index in 客户
+    grades: dict[str, str | None] = field(default_factory=dict)
+
+    def account(self, cid: str, code: str, **params: Any) -> Finding:
+        """An account-level finding, pointing at the account's row in 客户."""
+        customers = self.sheets["customers"]
+        i = self.customer_rows[cid]
+        return Finding(code, sheet=customers.table.name, row=customers.rows[i], customer_id=cid,
+                       params={"name": customers.text("customer_name", i) or cid, **params})
+
+
+Rule = Callable[[Context], Iterator[Finding]]
+
+
+def _expected(f: Field) -> object:
+    if f.choices is not None:
+        return f.choices
+    if f.type is FieldType.INTEGER:
+        return Phrase("expected.integer")
+    if f.minimum == 1 and f.maximum == 5:
+        return Phrase("expected.factor")
+    return Phrase("expected.number")
+
+
+# --- sheet and column rules -------------------------------------------------------------------------------
+
+def missing_sheet(ctx: Context) -> Iterator[Finding]:
+    for key in NEEDED:
+        if key not in ctx.sheets:
+            label = next(s for s in SHEETS if s.key == key).label
+            yield Finding("missing-sheet", sheet=label.zh, params={"sheet": label})
+
+
+def _needed_columns(spec: SheetSpec) -> list[Field]:
+    return [f for f in spec.fields if f.required or (spec is ASSESSMENT and f.key in FACTORS)]
+
+
+def missing_column(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        table = parsed.table
+        for f in _needed_columns(table.spec):
+            if not table.has(f.key):
+                yield Finding("missing-column", sheet=table.name, row=table.header_row, field=f.key,
+                              params={"sheet": table.name, "header": f.label})
+
+
+def duplicate_column(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        table = parsed.table
+        for col in table.duplicates:
+            yield Finding("duplicate-column", sheet=table.name, row=table.header_row, column=col.header,
+                          cell=cell_address(table.header_row, col.index), field=col.key or "",
+                          params={"header": col.header, "other": table.header(col.key or ""), "field": col.key})
+
+
+# --- cell rules -------------------------------------------------------------------------------------------
+
+def required(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        if parsed.table.spec.key == "settings":
+            continue
+        for f in parsed.table.spec.fields:
+            values = parsed.raw.get(f.key)
+            if not f.required or values is None:
+                continue
+            for i, value in enumerate(values):
+                if is_blank(value):
+                    yield parsed.at(i, f.key, "required")
+
+
+def _invalid(ctx: Context, code: str) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        if parsed.table.spec.key == "settings":
+            continue  # 设置 values are judged by bad-setting
+        for key, bad in parsed.invalid.items():
+            f = parsed.table.spec.by_key[key]
+            for i, invalid in bad:
+                if invalid.code == code:
+                    yield parsed.at(i, key, code, value=cell_text(invalid.raw), expected=_expected(f))
+
+
+def bad_date(ctx: Context) -> Iterator[Finding]:
+    return _invalid(ctx, "bad-date")
+
+
+def bad_number(ctx: Context) -> Iterator[Finding]:
+    return _invalid(ctx, "bad-number")
+
+
+def bad_enum(ctx: Context) -> Iterator[Finding]:
+    return _invalid(ctx, "bad-enum")
+
+
+def out_of_range(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        if parsed.table.spec.key == "settings":
+            continue
+        for key, values in parsed.typed.items():
+            f = parsed.table.spec.by_key[key]
+            if f.computed or f.type not in (FieldType.NUMBER, FieldType.INTEGER):
+                continue
+            lo, hi = f.minimum, f.maximum
+            for i, v in enumerate(values):
+                if v is not None and ((lo is not None and v < lo - 1e-9) or (hi is not None and v > hi + 1e-9)):
+                    shown = int(v) if float(v).is_integer() else v
+                    yield parsed.at(i, key, "out-of-range", value=shown, expected=_expected(f))
+
+
+def future_date(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        for key, values in parsed.typed.items():
+            if not parsed.table.spec.by_key[key].not_future:
+                continue
+            for i, v in enumerate(values):
+                if v is not None and v > ctx.today:
+                    yield parsed.at(i, key, "future-date", value=v.isoformat(), today=ctx.today.isoformat())
+
+
+def bad_phone(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        for key, values in parsed.raw.items():
+            if parsed.table.spec.by_key[key].type is not FieldType.PHONE:
+                continue
+            for i, v in enumerate(values):
+                if not is_blank(v) and not is_valid_phone(v):
+                    yield parsed.at(i, key, "bad-phone", value=cell_text(v))
+
+
+def bad_credit_code(ctx: Context) -> Iterator[Finding]:
+    for parsed in ctx.sheets.values():
+        for key, values in parsed.raw.items():
+            if parsed.table.spec.by_key[key].type is not FieldType.CREDIT_CODE:
+                continue
+            for i, v in enumerate(values):
+                if not is_blank(v) and not is_valid_credit_code(v):
+                    yield parsed.at(i, key, "bad-credit-code", value=cell_text(v), reason=_credit_reason(v))
+
+
+def _credit_reason(raw: object) -> Phrase | _Reason:
+    text = cell_text(raw).strip().upper()
+    if len(text) != 18:
+        return _Reason("credit.length", length=len(text))
+    check = credit_check_char(text[:17])
+    if check is None or text[17] not in "0123456789ABCDEFGHJKLMNPQRTUWXY":
+        return Phrase("credit.chars")
+    return _Reason("credit.check", check=check)
+
+
+class _Reason(Phrase):
+    """A phrase with its own parameters (e.g. the expected check character)."""
+
+    __slots__ = ("params",)
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
+
+
+def bad_setting(ctx: Context) -> Iterator[Finding]:
+    yield from ctx.setting_findings
+
+
+# --- row and cross-sheet rules ----------------------------------------------------------------------------
+
+def duplicate_key(ctx: Context) -> Iterator[Finding]:
+    for key in ("customers", "assessment"):
+        parsed = ctx.sheets.get(key)
+        if parsed is None or "customer_id" not in parsed.raw:
+            continue
+        first: dict[str, int] = {}
+        for i in range(len(parsed)):
+            cid = parsed.cid(i)
+            if not cid:
+                continue
+            if cid in first:
+                yield parsed.at(i, "customer_id", "duplicate-key", value=cid, first=parsed.rows[first[cid]])
+            else:
+                first[cid] = i
+
+
+def unknown_customer(ctx: Context) -> Iterator[Finding]:
+    if "customers" not in ctx.sheets:
+        return
+    for key in ("assessment", "contacts", "development", "visits"):
+        parsed = ctx.sheets.get(key)
+        if parsed is None or "customer_id" not in parsed.raw:
+            continue
+        for i in range(len(parsed)):
+            cid = parsed.cid(i)
+            if cid and cid not in ctx.customer_rows:
+                yield parsed.at(i, "customer_id", "unknown-customer", value=cid)
+
+
+def _visits(ctx: Context) -> Parsed | None:
+    return ctx.sheets.get("visits")
+
+
+def duplicate_row(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None:
+        return
+    keys = ("visit_date", "customer_id", "visitor", "method", "key_points")
+    cols = [visits.typed.get(k) for k in keys]
+    if any(c is None for c in cols):
+        return
+    seen: dict[tuple, int] = {}
+    for i in range(len(visits)):
+        signature = tuple(c[i] for c in cols)  # type: ignore[index]
+        if all(v is None for v in signature):
+            continue
+        if signature in seen:
+            yield visits.row_finding(i, "duplicate-row", first=visits.rows[seen[signature]])
+        else:
+            seen[signature] = i
+
+
+def location_required(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None or "method" not in visits.typed:
+        return
+    locations = visits.raw.get("location")
+    for i, method in enumerate(visits.typed["method"]):
+        if method == "面访" and (locations is None or is_blank(locations[i])):
+            if locations is None:
+                yield visits.row_finding(i, "location-required")
+            else:
+                yield visits.at(i, "location", "location-required")
+
+
+def follow_up_missing(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None or "issues_found" not in visits.raw:
+        return
+    due = visits.raw.get("follow_up_due")
+    for i, issue in enumerate(visits.raw["issues_found"]):
+        if not is_blank(issue) and (due is None or is_blank(due[i])):
+            key = "follow_up_due" if due is not None else "issues_found"
+            yield visits.at(i, key, "follow-up-missing", value=cell_text(issue))
+
+
+def follow_up_late(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None or "visit_date" not in visits.typed or "follow_up_due" not in visits.typed:
+        return
+    limit = ctx.settings.follow_up_days
+    for i, (visit, due) in enumerate(zip(visits.typed["visit_date"], visits.typed["follow_up_due"], strict=True)):
+        if visit is not None and due is not None and (due - visit).days > limit:
+            yield visits.at(i, "follow_up_due", "follow-up-late", due=due.isoformat(), visit=visit.isoformat(),
+                            days=(due - visit).days, limit=limit)
+
+
+def follow_up_before_visit(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None or "visit_date" not in visits.typed:
+        return
+    for key in ("follow_up_due", "follow_up_done"):
+        values = visits.typed.get(key)
+        if values is None:
+            continue
+        for i, (visit, when) in enumerate(zip(visits.typed["visit_date"], values, strict=True)):
+            if visit is not None and when is not None and when < visit:
+                yield visits.at(i, key, "follow-up-before-visit", value=when.isoformat(), visit=visit.isoformat())
+
+
+def follow_up_overdue(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    if visits is None or "follow_up_due" not in visits.typed:
+        return
+    done = visits.raw.get("follow_up_done")
+    for i, due in enumerate(visits.typed["follow_up_due"]):
+        if due is not None and due < ctx.today and (done is None or is_blank(done[i])):
+            yield visits.at(i, "follow_up_due", "follow-up-overdue", due=due.isoformat(),
+                            today=ctx.today.isoformat())
+
+
+def visit_overlap(ctx: Context) -> Iterator[Finding]:
+    """On each later visit of a customer that another visitor saw within overlap_days before it."""
+    visits = _visits(ctx)
+    if visits is None or not {"visit_date", "visitor", "customer_id"} <= set(visits.typed):
+        return
+    window = ctx.settings.overlap_days
+    by_customer: dict[str, list[tuple[date, int, str]]] = defaultdict(list)
+    dates, people = visits.typed["visit_date"], visits.typed["visitor"]
+    for i in range(len(visits)):
+        cid = visits.cid(i)
+        if cid and dates[i] is not None and people[i]:
+            by_customer[cid].append((dates[i], i, people[i].strip()))
+    for items in by_customer.values():
+        items.sort()
+        for pos, (when, i, who) in enumerate(items):
+            for back in range(pos - 1, -1, -1):
+                other_date, _, other = items[back]
+                if (when - other_date).days > window:
+                    break
+                if other != who:
+                    yield visits.at(i, "visitor", "visit-overlap", visitor=who, visit=when.isoformat(),
+                                    other_visitor=other, other_date=other_date.isoformat(), limit=window)
+                    break
+
+
+def result_reason_missing(ctx: Context) -> Iterator[Finding]:
+    dev = ctx.sheets.get("development")
+    if dev is None or "result" not in dev.typed:
+        return
+    reasons = dev.raw.get("reason_summary")
+    for i, result in enumerate(dev.typed["result"]):
+        if result in ("成功", "失败") and (reasons is None or is_blank(reasons[i])):
+            key = "reason_summary" if reasons is not None else "result"
+            shown = dev.table.spec.by_key["result"].choices
+            yield dev.at(i, key, "result-reason-missing", value=_Shown(shown, result))
+
+
+class _Shown:
+    """An enum value shown in the message language."""
+
+    def __init__(self, choices: Any, value: str) -> None:
+        self.choices, self.value = choices, value
+
+    def text(self, lang: str) -> str:
+        return str(self.choices.display(self.value, lang))
+
+
+def contact_count_low(ctx: Context) -> Iterator[Finding]:
+    dev, visits = ctx.sheets.get("development"), _visits(ctx)
+    if dev is None or visits is None or "contact_count" not in dev.typed or "recorded_on" not in dev.typed:
+        return
+    if "visit_date" not in visits.typed:
+        return
+    dates_by_customer: dict[str, list[date]] = defaultdict(list)
+    for i, when in enumerate(visits.typed["visit_date"]):
+        cid = visits.cid(i)
+        if cid and when is not None:
+            dates_by_customer[cid].append(when)
+    for dates in dates_by_customer.values():
+        dates.sort()
+    for i, (count, recorded) in enumerate(zip(dev.typed["contact_count"], dev.typed["recorded_on"], strict=True)):
+        if count is None or recorded is None:
+            continue
+        logged = bisect.bisect_right(dates_by_customer.get(dev.cid(i), []), recorded)
+        if count < logged:
+            yield dev.at(i, "contact_count", "contact-count-low", value=count, visits=logged,
+                         date=recorded.isoformat())
+
+
+# --- account-level rules (point at the account's row in 客户) ----------------------------------------------
+
+def insufficient_info(ctx: Context) -> Iterator[Finding]:
+    assessment = ctx.sheets.get("assessment")
+    if "customers" not in ctx.sheets or assessment is None:
+        return
+    first: dict[str, int] = {}
+    for i in range(len(assessment)):
+        first.setdefault(assessment.cid(i), i)
+    for cid in ctx.customer_rows:
+        if cid not in first:
+            yield Finding(**_account_kwargs(ctx, cid, "insufficient-info"),
+                          message_key="finding.insufficient-info.no_row")
+            continue
+        i = first[cid]
+        empty = [ASSESSMENT.by_key[k].label for k in FACTORS
+                 if k in assessment.raw and is_blank(assessment.raw[k][i])]
+        empty += [ASSESSMENT.by_key[k].label for k in FACTORS if k not in assessment.raw]
+        if empty:
+            yield Finding(**_account_kwargs(ctx, cid, "insufficient-info", factors=empty),
+                          message_key="finding.insufficient-info.empty")
+
+
+def _account_kwargs(ctx: Context, cid: str, code: str, **params: Any) -> dict[str, Any]:
+    base = ctx.account(cid, code, **params)
+    return {"code": code, "sheet": base.sheet, "row": base.row, "customer_id": cid, "params": base.params}
+
+
+def role_missing(ctx: Context) -> Iterator[Finding]:
+    contacts = ctx.sheets.get("contacts")
+    roles: dict[str, set[str]] = defaultdict(set)
+    if contacts is not None and "role" in contacts.typed:
+        for i, role in enumerate(contacts.typed["role"]):
+            if role:
+                roles[contacts.cid(i)].add(role)
+    for cid in ctx.customer_rows:
+        grade = ctx.grades.get(cid)
+        if grade not in ("A", "B"):
+            continue
+        for role in ROLE.values:
+            if role.zh not in roles[cid]:
+                yield ctx.account(cid, "role-missing", grade=grade, role=role)
+
+
+def _contact_rule(ctx: Context, code: str, key: str, value: str) -> Iterator[Finding]:
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or "influence" not in contacts.typed or key not in contacts.typed:
+        return
+    names = contacts.raw.get("name")
+    for i, (influence, other) in enumerate(zip(contacts.typed["influence"], contacts.typed[key], strict=True)):
+        if influence == "高" and other == value:
+            yield contacts.row_finding(i, code, name=cell_text(names[i]) if names is not None else "")
+
+
+def danger_zone(ctx: Context) -> Iterator[Finding]:
+    return _contact_rule(ctx, "danger-zone", "contact_level", "低")
+
+
+def opposed_influencer(ctx: Context) -> Iterator[Finding]:
+    return _contact_rule(ctx, "opposed-influencer", "support", "反对")
+
+
+def stale_account(ctx: Context) -> Iterator[Finding]:
+    visits = _visits(ctx)
+    last: dict[str, date] = {}
+    if visits is not None and "visit_date" in visits.typed:
+        for i, when in enumerate(visits.typed["visit_date"]):
+            cid = visits.cid(i)
+            if cid and when is not None and when <= ctx.today and (cid not in last or when > last[cid]):
+                last[cid] = when
+    limit = ctx.settings.a_visit_interval_days
+    for cid in ctx.customer_rows:
+        if ctx.grades.get(cid) != "A":
+            continue
+        if cid not in last:
+            yield Finding(**_account_kwargs(ctx, cid, "stale-account"), message_key="finding.stale-account.never")
+        elif (ctx.today - last[cid]).days > limit:
+            yield ctx.account(cid, "stale-account", days=(ctx.today - last[cid]).days, last=last[cid].isoformat(),
+                              limit=limit)
+
+
+#: SPEC §4, one rule per code, in the order of the spec's table.
+RULES: dict[str, Rule] = {
+    "missing-sheet": missing_sheet,
+    "missing-column": missing_column,
+    "duplicate-column": duplicate_column,
+    "required": required,
+    "bad-date": bad_date,
+    "bad-number": bad_number,
+    "out-of-range": out_of_range,
+    "bad-enum": bad_enum,
+    "future-date": future_date,
+    "bad-phone": bad_phone,
+    "bad-credit-code": bad_credit_code,
+    "bad-setting": bad_setting,
+    "duplicate-key": duplicate_key,
+    "unknown-customer": unknown_customer,
+    "duplicate-row": duplicate_row,
+    "location-required": location_required,
+    "follow-up-missing": follow_up_missing,
+    "follow-up-late": follow_up_late,
+    "follow-up-before-visit": follow_up_before_visit,
+    "follow-up-overdue": follow_up_overdue,
+    "visit-overlap": visit_overlap,
+    "result-reason-missing": result_reason_missing,
+    "contact-count-low": contact_count_low,
+    "insufficient-info": insufficient_info,
+    "role-missing": role_missing,
+    "danger-zone": danger_zone,
+    "opposed-influencer": opposed_influencer,
+    "stale-account": stale_account,
+}
+
+
+@dataclass
+class ValidationReport:
+    """All findings of one workbook and how many rows of each sheet were checked."""
+
+    today: date
+    rows_checked: dict[str, int]
+    findings: list[Finding]
+
+    def counts(self) -> tuple[int, int]:
+        errors = sum(1 for f in self.findings if f.severity == "error")
+        return errors, len(self.findings) - errors
+
+
+def build_context(book: WorkbookData, today: date) -> Context:
+    """Parse the workbook once and grade its accounts (for the rules that depend on A/B grades)."""
+    settings, setting_findings = read_settings(book.get("settings"))
+    sheets = {key: parse_sheet(table, book.date1904) for key, table in book.sheets.items() if key != "settings"}
+    ctx = Context(book, today, settings, setting_findings, sheets)
+    customers = sheets.get("customers")
+    if customers is not None and "customer_id" in customers.raw:
+        for i in range(len(customers)):
+            cid = customers.cid(i)
+            if cid and cid not in ctx.customer_rows:
+                ctx.customer_rows[cid] = i
+    assessment = sheets.get("assessment")
+    if assessment is not None and not setting_findings:
+        broken = {j for k in FACTORS for j, _ in assessment.invalid.get(k, [])}
+        for i in range(len(assessment)):
+            cid = assessment.cid(i)
+            if not cid or cid in ctx.grades:
+                continue
+            if i in broken:
+                ctx.grades[cid] = None
+                continue
+            factors = {k: assessment.typed[k][i] if k in assessment.typed else None for k in FACTORS}
+            if any(v is not None and not 1 <= v <= 5 for v in factors.values()):
+                ctx.grades[cid] = None
+                continue
+            ctx.grades[cid] = grade_factors(factors, settings).grade
+    return ctx
+
+
+def validate(book: WorkbookData, today: date) -> ValidationReport:
+    """Run every rule of SPEC §4 over `book` as of `today`; never raises for bad data."""
+    ctx = build_context(book, today)
+    findings: list[Finding] = []
+    for rule in RULES.values():
+        findings.extend(rule(ctx))
+    order = {t.name: n for n, t in enumerate(book.sheets.values())}
+    columns = {t.name: {c.header: c.index for c in t.columns} for t in book.sheets.values()}
+
+    def position(f: Finding) -> tuple[int, int, int, int]:
+        sheet = f.sheet if isinstance(f.sheet, str) else ""
+        return (order.get(sheet, -1), f.row or 0, columns.get(sheet, {}).get(f.column, -1),
+                list(RULES).index(f.code))
+
+    findings.sort(key=position)
+    rows = {t.name: len(t.rows) for t in book.sheets.values()}
+    return ValidationReport(today, rows, findings)
