@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from addin.core.model import cell_address
 
-CellValue = str | int | float | None
+
+@dataclass(frozen=True)
+class Style:
+    """An edit that sets only a cell's style (its value and formula stay as they are)."""
+
+    id: int
+
+
+CellValue = str | int | float | Style | None
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ROW_OPEN = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
@@ -83,6 +91,23 @@ def column_styles(xml: bytes) -> dict[int, bytes]:
     return styles
 
 
+def _restyle(cell: bytes, style: int) -> bytes:
+    head_end = cell.find(b">")
+    self_closing = cell[head_end - 1: head_end] == b"/"
+    head = cell[: head_end - 1] if self_closing else cell[:head_end]
+    head = re.sub(rb'\ss="\d+"', b"", head) + f' s="{style}"'.encode()
+    return head + cell[head_end - 1 if self_closing else head_end:]
+
+
+def restore_styles(xml: bytes, mapping: Mapping[int, int]) -> bytes:
+    """Give every cell whose style is a key of `mapping` the mapped style (undo earlier marks)."""
+    if not mapping:
+        return xml
+    ids = b"|".join(str(k).encode() for k in sorted(mapping, reverse=True))
+    pattern = re.compile(rb'(<c\b[^>]*?\ss=")(' + ids + rb')(")')
+    return pattern.sub(lambda m: m.group(1) + str(mapping[int(m.group(2))]).encode() + m.group(3), xml)
+
+
 def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes],
                kept: list[str]) -> bytes:
     """Rewrite one <row> element's cells for `edits` (0-based col -> value), keeping the others."""
@@ -101,6 +126,10 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
     existing = dict(cells)
     for col, value in edits.items():
         old = existing.get(col)
+        if isinstance(value, Style):
+            existing[col] = _restyle(old, value.id) if old is not None else cell_xml(row, col, None,
+                                                                                      str(value.id).encode())
+            continue
         if old is not None:
             a = _attrs(_CELL.match(old).group(1))  # type: ignore[union-attr]
             if b"<f" in old:

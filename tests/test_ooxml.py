@@ -1,0 +1,61 @@
+"""Part-level edits: fills, styles, defined names, relationships, comments and VML notes."""
+
+from defusedxml import ElementTree as ET
+
+from addin.workbook import ooxml
+
+STYLES = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          b'<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+          b'</fill></fills><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          b'<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1">'
+          b'<alignment vertical="center"/></xf></cellXfs></styleSheet>')
+
+
+def test_fill_is_added_once_and_xfs_keep_their_other_attributes():
+    styles, red = ooxml.ensure_fill(STYLES, "FFF4B6B6")
+    again, red2 = ooxml.ensure_fill(styles, "FFF4B6B6")
+    assert red == red2 == 2 and again == styles and b'<fills count="3">' in styles
+    xfs = ooxml.cell_xfs(styles)
+    new = [ooxml.with_fill(xf, red) for xf in xfs]
+    styles, first = ooxml.append_xfs(styles, new)
+    assert first == 2 and b'<cellXfs count="4">' in styles
+    ET.fromstring(styles)
+    added = ooxml.cell_xfs(styles)[3]
+    assert b'numFmtId="14"' in added and b'fillId="2" applyFill="1"' in added and b"<alignment" in added
+    assert ooxml.xf_fill(added) == 2
+
+
+def test_defined_name_added_then_replaced():
+    wb = b'<workbook><sheets><sheet name="a" sheetId="1"/></sheets><calcPr calcId="1"/></workbook>'
+    wb = ooxml.set_defined_name(wb, "_kam_marks", '"5>1"')
+    assert wb.index(b"<definedNames>") < wb.index(b"<calcPr")
+    assert ooxml.defined_name(wb, "_kam_marks") == '"5>1"'
+    wb = ooxml.set_defined_name(wb, "_kam_marks", '"6>2"')
+    assert ooxml.defined_name(wb, "_kam_marks") == '"6>2"' and wb.count(b"_kam_marks") == 1
+
+
+def test_comments_by_kam_are_removed_and_others_kept():
+    part = ooxml.add_comments(b"", {"A1": "kam says <x> & y"})
+    theirs = part.replace(b"<authors><author>kam</author></authors>", b"<authors><author>rep</author>"
+                          b"<author>kam</author></authors>").replace(b'authorId="0"', b'authorId="1"')
+    theirs = theirs.replace(b"</commentList>", b'<comment ref="B2" authorId="0"><text><t>mine</t></text>'
+                            b"</comment></commentList>")
+    cleaned, removed = ooxml.remove_kam_comments(theirs)
+    assert removed == ["A1"] and ooxml.comment_refs(cleaned) == {"B2": 0}
+    ET.fromstring(cleaned)
+
+
+def test_note_shapes_follow_their_comments():
+    vml = ooxml.add_note_shapes(b"", [(2, 4), (5, 0)])
+    assert vml.count(b'ObjectType="Note"') == 2 and b"<x:Row>1</x:Row><x:Column>4</x:Column>" in vml
+    vml = ooxml.add_note_shapes(vml, [(7, 1)])
+    assert vml.count(b"_x0000_s1025") == 1 and b"_x0000_s1027" in vml
+    left = ooxml.remove_note_shapes(vml, ["E2"])
+    assert left.count(b'ObjectType="Note"') == 2 and b"<x:Row>1</x:Row><x:Column>4</x:Column>" not in left
+
+
+def test_legacy_drawing_goes_before_table_parts():
+    sheet = b"<worksheet><sheetData/><pageMargins/><tableParts count='1'/></worksheet>"
+    out = ooxml.insert_legacy_drawing(sheet, "rId9")
+    assert out.index(b"<legacyDrawing") < out.index(b"<tableParts") and b'r:id="rId9"' in out
+    ET.fromstring(out)
