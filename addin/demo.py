@@ -11,7 +11,10 @@ from rich.console import Console
 from addin.core.demo import SEEDED_MISTAKES, make_demo
 from addin.core.grading import grade_workbook
 from addin.core.i18n import t
+from addin.core.schema import RESULTS
+from addin.core.validation import validate
 from addin.workbook.files import atomic_write
+from addin.workbook.marks import mark_workbook
 from addin.workbook.plans import grade_edits
 from addin.workbook.reader import read_workbook
 from addin.workbook.writer import write_workbook
@@ -42,8 +45,15 @@ def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     spread = Counter(g.grade.grade_text(lang) or t("grade.none", lang) for g in report.grades)
     out.print(t("demo.graded", lang, spread=", ".join(f"{k} {v}" for k, v in sorted(spread.items())),
                 sheet=table.name))
-    out.print(t("demo.mistakes", lang, count=len(SEEDED_MISTAKES)))
-    for _sheet, code, what in SEEDED_MISTAKES:
-        out.print(f"  • {code}: {what}")
+    book = read_workbook(path)
+    report_v = validate(book, today)
+    mark_workbook(path, book, report_v, lang, backup=False)
+    errors, warnings = report_v.counts()
+    by_code = Counter(f.code for f in report_v.findings)
+    out.print(t("demo.validated", lang, errors=errors, warnings=warnings, sheet=RESULTS.text(lang)))
+    seeded = {code: what for _sheet, code, what in SEEDED_MISTAKES}
+    for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
+        planted = t("demo.planted", lang, what=seeded[code]) if code in seeded else ""
+        out.print(f"  • {code} × {n}{planted}")
     out.print(t("demo.next", lang, file=path))
     return path

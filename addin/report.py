@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -17,13 +19,15 @@ from addin.core.validation import ValidationReport
 GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
 
 
-def dump_json(data: Any, out: Console) -> None:
-    """Print `data` as JSON (UTF-8, not ASCII-escaped) without rich markup processing."""
-    out.out(json.dumps(data, ensure_ascii=False, indent=2, default=str), highlight=False)
+def dump_json(data: Any) -> None:
+    """Print `data` as JSON (UTF-8, not ASCII-escaped) straight to stdout: indented on a terminal, compact
+    into a pipe or file (the compact form uses the C encoder, several times faster on big reports)."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
-def findings_table(findings: Iterable[Finding], lang: str, out: Console) -> None:
-    """Findings grouped by sheet, each with its cell address, code and message."""
+def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: int | None = None) -> None:
+    """Findings grouped by sheet, each with its cell address, code and message (at most `limit` per sheet)."""
     by_sheet: dict[str, list[Finding]] = {}
     for f in findings:
         by_sheet.setdefault(f.sheet if isinstance(f.sheet, str) else str(f.sheet), []).append(f)
@@ -31,12 +35,15 @@ def findings_table(findings: Iterable[Finding], lang: str, out: Console) -> None
         table = Table(title=sheet or "-", title_justify="left", show_lines=False, expand=False)
         for head in ("cell", "severity", "code", "customer", "message"):
             table.add_column(t(f"col.{head}", lang), overflow="fold")
-        for f in items:
+        shown = items if limit is None else items[:limit]
+        for f in shown:
             where = f.cell or (str(f.row) if f.row else "")
             style = "red" if f.severity == "error" else "yellow"
             table.add_row(where, f"[{style}]{t('sev.' + f.severity, lang)}[/]", f.code, f.customer_id,
                           f.message(lang))
         out.print(table)
+        if len(shown) < len(items):
+            out.print(t("report.more", lang, count=len(items) - len(shown)))
 
 
 def validation_json(report: ValidationReport, source: str, lang: str) -> dict[str, Any]:
@@ -50,10 +57,11 @@ def validation_json(report: ValidationReport, source: str, lang: str) -> dict[st
     }
 
 
-def validation_table(report: ValidationReport, source: str, lang: str, out: Console) -> None:
+def validation_table(report: ValidationReport, source: str, lang: str, out: Console,
+                     limit: int | None = 200) -> None:
     """Findings grouped by sheet with their cells, then rows checked and the counts."""
     if report.findings:
-        findings_table(report.findings, lang, out)
+        findings_table(report.findings, lang, out, limit)
     errors, warnings = report.counts()
     checked = ", ".join(f"{sheet} {n}" for sheet, n in report.rows_checked.items()) or "-"
     out.print(t("validate.checked", lang, file=source, checked=checked, today=report.today.isoformat()))

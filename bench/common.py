@@ -17,7 +17,7 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22)) -> Path:
     """A team workbook with `customers` accounts and `visits` visit rows (cached in bench/out/)."""
-    path = OUT / f"team-{customers}c-{visits}v.xlsx"
+    path = OUT / f"team-v2-{customers}c-{visits}v.xlsx"
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
@@ -37,13 +37,16 @@ def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = da
             break
         rows["contacts"].append({**c, "customer_id": f"K{i // 4:05d}"})
     template = demo["visits"]
-    for i in range(visits):
+    for i in range(visits):  # like a real team: the owner visits, most follow-ups are done, a few slip
         v = dict(template[i % len(template)])
-        v["customer_id"] = f"K{rng.randrange(customers):05d}"
+        k = rng.randrange(customers)
+        v["customer_id"] = f"K{k:05d}"
+        v["visitor"] = rows["customers"][k]["owner"]
         v["visit_date"] = today - timedelta(days=rng.randrange(1, 730))
         if v.get("follow_up_due"):
             v["follow_up_due"] = v["visit_date"] + timedelta(days=rng.randrange(1, 9))
-            v["follow_up_done"] = None
+            late = rng.random() < 0.03 or v["follow_up_due"] > today
+            v["follow_up_done"] = None if late else v["follow_up_due"]
         rows["visits"].append(v)
     rows["development"] = [dict(d, customer_id=f"K{i % customers:05d}") for i, d in enumerate(demo["development"] * 20)]
     build_workbook(path, "zh", rows)

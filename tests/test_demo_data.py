@@ -34,3 +34,18 @@ def test_demo_has_a_year_of_visits_and_development_records():
     assert len(ids) == len(rows["customers"])  # unique IDs
     strays = [v for v in rows["visits"] if v["customer_id"] not in ids]
     assert [v["customer_id"] for v in strays] == ["C0999"]
+
+
+def test_every_planted_mistake_is_found_by_validation(tmp_path):
+    from addin.core.demo import SEEDED_MISTAKES
+    from addin.core.validation import validate
+    from addin.workbook.reader import read_workbook
+    from workbook_templates.builder import build_workbook
+
+    path = tmp_path / "demo.xlsx"
+    build_workbook(path, "zh", make_demo(TODAY).rows)
+    found = {(f.sheet, f.code) for f in validate(read_workbook(path), TODAY).findings}
+    names = {"customers": "客户", "assessment": "价值评估", "contacts": "关键人", "development": "开发记录",
+             "visits": "拜访记录"}
+    for sheet, code, _ in SEEDED_MISTAKES:
+        assert (names[sheet], code) in found, code

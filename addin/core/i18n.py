@@ -48,7 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.written": ("示例工作簿：{file}", "Sample workbook: {file}"),
     "demo.rows": ("读回各表行数：{counts}", "Rows read back: {counts}"),
     "demo.graded": ("评级（已写入“{sheet}”表）：{spread}", "Grades (written into '{sheet}'): {spread}"),
-    "demo.mistakes": ("其中故意埋了 {count} 类常见错误：", "It carries {count} kinds of common mistakes on purpose:"),
+    "demo.validated": ("校验：错误 {errors} 条，警告 {warnings} 条；已在工作簿中标出，清单见“{sheet}”表：", "Validation: {errors} errors, {warnings} warnings, marked in the workbook and listed on sheet '{sheet}':"),
+    "demo.planted": ("（故意埋的：{what}）", " (planted: {what})"),
     "demo.next": ("用 Excel 打开 {file} 看看，或在它上面运行 kam 的其他命令。",
                   "Open {file} in Excel, or run the other kam commands on it."),
     # findings (SPEC §4): every message names the value found and what is expected
@@ -133,6 +134,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mark.col.row": ("行", "Row"),
     "mark.col.customer": ("客户编号", "Customer ID"),
     "mark.col.message": ("说明", "Message"),
+    "report.more": ("……本表还有 {count} 条未显示（加 --all 显示全部，或用 --format json / --mark）。", "... {count} more on this sheet not shown (add --all, or use --format json / --mark)."),
     "grade.none": ("未评级", "not graded"),
     "grade.title": ("评级结果（{sheet}）", "Grades ({sheet})"),
     "grade.summary": ("共评估 {rows} 行：{spread}；错误 {errors} 条，警告 {warnings} 条。", "{rows} rows graded: {spread}; {errors} errors, {warnings} warnings."),

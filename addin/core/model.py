@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from addin.core.schema import SheetSpec
-from addin.core.text import is_blank, norm
+from addin.core.text import is_blank
 
 
+@lru_cache(maxsize=4096)
 def column_letter(index: int) -> str:
     """Excel column letters for a 0-based column index (0 -> A, 26 -> AA)."""
     letters = ""
@@ -54,6 +56,7 @@ class SheetTable:
     def __post_init__(self) -> None:
         self.index: dict[str, int] = {}
         self.duplicates: list[Column] = []
+        self._headers = {c.index: c.header for c in self.columns}
         for col in self.columns:
             if col.key is None:
                 continue
@@ -73,7 +76,7 @@ class SheetTable:
     def header(self, key: str) -> str:
         """The header of a field as the rep wrote it (empty if the column is absent)."""
         idx = self.index.get(key)
-        return next((c.header for c in self.columns if c.index == idx), "") if idx is not None else ""
+        return self._headers.get(idx, "") if idx is not None else ""
 
     def address(self, row: int, key: str) -> str:
         """A1 address of a field in a worksheet row (empty if the column is absent)."""
@@ -140,16 +143,19 @@ def build_table(spec: SheetSpec, name: str, rows: Sequence[Sequence[object]], fi
         Column(i, "" if is_blank(v) else str(v).strip(), spec.field_for_header(v) if not is_blank(v) else None)
         for i, v in enumerate(header_cells)
     ]
-    body: list[tuple[int, Sequence[object]]] = []
-    for offset in range(header_at + 1, len(rows)):
-        values = rows[offset]
-        for v in values:
-            if v is not None and v != "" and not (isinstance(v, str) and not v.strip()):
-                body.append((first_row + offset, values))
-                break
+    body = [(first_row + offset, rows[offset]) for offset in range(header_at + 1, len(rows))
+            if _has_value(rows[offset])]
     return SheetTable(spec, name, first_row + header_at, columns, body)
 
 
-def same_name(a: object, b: object) -> bool:
-    """True when two labels match under the SPEC §2 rule."""
-    return norm(a) == norm(b)
+def _has_value(values: Sequence[object]) -> bool:
+    """True when a row holds anything but empty cells and white space (fast path: the first cell)."""
+    for v in values:
+        if v is None:
+            continue
+        if v.__class__ is str:
+            if v.strip():
+                return True
+        else:
+            return True
+    return False

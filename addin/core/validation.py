@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import zip_longest
 from typing import Any
 
 from addin.core.findings import Finding, at_cell
@@ -28,6 +29,9 @@ from addin.core.parse import (
 from addin.core.schema import ASSESSMENT, ROLE, SHEETS, Field, FieldType, SheetSpec
 from addin.core.settings import Settings, read_settings
 from addin.core.text import is_blank
+
+#: Optional text columns the rules read as text (required ones always are).
+TEXT_USED = frozenset({"customer_name"})
 
 #: The sheets `kam validate` needs (设置 is optional: missing keys take their defaults).
 NEEDED = ("customers", "assessment", "contacts", "development", "visits")
@@ -47,11 +51,21 @@ class Parsed:
         return len(self.rows)
 
     def text(self, key: str, i: int) -> str:
-        values = self.raw.get(key)
-        return cell_text(values[i]) if values is not None else ""
+        values = self.typed.get(key)
+        if values is None:
+            raw = self.raw.get(key)
+            return cell_text(raw[i]) if raw is not None else ""
+        value = values[i]
+        return value if isinstance(value, str) else cell_text(value)
+
+    @property
+    def ids(self) -> list[str | None]:
+        """The customer_id column as text (None where blank or absent)."""
+        return self.typed.get("customer_id") or [None] * len(self.rows)
 
     def cid(self, i: int) -> str:
-        return self.text("customer_id", i)
+        ids = self.typed.get("customer_id")
+        return (ids[i] or "") if ids is not None else ""
 
     def at(self, i: int, key: str, code: str, **params: Any) -> Finding:
         return at_cell(self.table, self.rows[i], key, code, self.cid(i) if "customer_id" in self.raw else "",
@@ -65,32 +79,32 @@ class Parsed:
 def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:
     """Parse every mapped column of `table`; text stays raw, typed columns get values or Invalid."""
     parsed = Parsed(table, [n for n, _ in table.rows])
+    grid = list(zip_longest(*(values for _, values in table.rows)))  # columns, transposed in C
     for key, index in table.index.items():
-        column = [values[index] if index < len(values) else None for _, values in table.rows]
+        column: list[object] = list(grid[index]) if index < len(grid) else [None] * len(parsed.rows)
         parsed.raw[key] = column
         spec_field = table.spec.by_key[key]
         if spec_field.type in (FieldType.TEXT, FieldType.PHONE, FieldType.CREDIT_CODE) or spec_field.computed:
-            parsed.typed[key] = [None if is_blank(v) else cell_text(v) for v in column]
+            if spec_field.required or key in TEXT_USED:  # other text columns stay raw: no rule reads them typed
+                parsed.typed[key] = _text_column(column)
             continue
-        cache: dict[object, object] = {}
-        typed: list[Any] = []
-        bad: list[tuple[int, Invalid]] = []
-        for i, value in enumerate(column):
-            try:
-                result = cache[value]
-            except KeyError:
-                result = parse_field(spec_field, value, date1904)
-                cache[value] = result
-            except TypeError:  # unhashable: cannot happen for cell values, but never crash on data
-                result = parse_field(spec_field, value, date1904)
-            if isinstance(result, Invalid):
-                bad.append((i, result))
-                typed.append(None)
-            else:
-                typed.append(result)
+        # parse each distinct value once (a visit log repeats its dates and methods a lot)
+        results = {value: parse_field(spec_field, value, date1904) for value in set(column)}
+        bad_values = {value for value, result in results.items() if isinstance(result, Invalid)}
+        if bad_values:
+            parsed.invalid[key] = [(i, results[v]) for i, v in enumerate(column) if v in bad_values]  # type: ignore[misc]
+            typed: list[Any] = [None if v in bad_values else results[v] for v in column]
+        else:
+            parsed.invalid[key] = []
+            typed = [results[v] for v in column]
         parsed.typed[key] = typed
-        parsed.invalid[key] = bad
     return parsed
+
+
+def _text_column(column: list[object]) -> list[str | None]:
+    """Cell texts, stripped, None for blanks (a fast path for the common str cell)."""
+    return [(v.strip() or None) if v.__class__ is str else (None if v is None else (cell_text(v) or None))
+            for v in column]
 
 
 @dataclass
@@ -161,14 +175,13 @@ def duplicate_column(ctx: Context) -> Iterator[Finding]:
 
 def required(ctx: Context) -> Iterator[Finding]:
     for parsed in ctx.sheets.values():
-        if parsed.table.spec.key == "settings":
-            continue
         for f in parsed.table.spec.fields:
-            values = parsed.raw.get(f.key)
-            if not f.required or values is None:
+            typed = parsed.typed.get(f.key)
+            if not f.required or typed is None:
                 continue
-            for i, value in enumerate(values):
-                if is_blank(value):
+            invalid = {i for i, _ in parsed.invalid.get(f.key, ())}
+            for i, value in enumerate(typed):
+                if value is None and i not in invalid:  # None and not invalid: the cell is blank
                     yield parsed.at(i, f.key, "required")
 
 
@@ -292,9 +305,9 @@ def unknown_customer(ctx: Context) -> Iterator[Finding]:
         parsed = ctx.sheets.get(key)
         if parsed is None or "customer_id" not in parsed.raw:
             continue
-        for i in range(len(parsed)):
-            cid = parsed.cid(i)
-            if cid and cid not in ctx.customer_rows:
+        known = ctx.customer_rows
+        for i, cid in enumerate(parsed.typed["customer_id"]):
+            if cid and cid not in known:
                 yield parsed.at(i, "customer_id", "unknown-customer", value=cid)
 
 
@@ -311,9 +324,8 @@ def duplicate_row(ctx: Context) -> Iterator[Finding]:
     if any(c is None for c in cols):
         return
     seen: dict[tuple, int] = {}
-    for i in range(len(visits)):
-        signature = tuple(c[i] for c in cols)  # type: ignore[index]
-        if all(v is None for v in signature):
+    for i, signature in enumerate(zip(*cols, strict=True)):
+        if not any(signature):
             continue
         if signature in seen:
             yield visits.row_finding(i, "duplicate-row", first=visits.rows[seen[signature]])
@@ -388,10 +400,9 @@ def visit_overlap(ctx: Context) -> Iterator[Finding]:
     window = ctx.settings.overlap_days
     by_customer: dict[str, list[tuple[date, int, str]]] = defaultdict(list)
     dates, people = visits.typed["visit_date"], visits.typed["visitor"]
-    for i in range(len(visits)):
-        cid = visits.cid(i)
-        if cid and dates[i] is not None and people[i]:
-            by_customer[cid].append((dates[i], i, people[i].strip()))
+    for i, (cid, when, who) in enumerate(zip(visits.ids, dates, people, strict=True)):
+        if cid and when is not None and who:
+            by_customer[cid].append((when, i, who))
     for items in by_customer.values():
         items.sort()
         for pos, (when, i, who) in enumerate(items):
@@ -434,8 +445,7 @@ def contact_count_low(ctx: Context) -> Iterator[Finding]:
     if "visit_date" not in visits.typed:
         return
     dates_by_customer: dict[str, list[date]] = defaultdict(list)
-    for i, when in enumerate(visits.typed["visit_date"]):
-        cid = visits.cid(i)
+    for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
         if cid and when is not None:
             dates_by_customer[cid].append(when)
     for dates in dates_by_customer.values():
@@ -515,8 +525,7 @@ def stale_account(ctx: Context) -> Iterator[Finding]:
     visits = _visits(ctx)
     last: dict[str, date] = {}
     if visits is not None and "visit_date" in visits.typed:
-        for i, when in enumerate(visits.typed["visit_date"]):
-            cid = visits.cid(i)
+        for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
             if cid and when is not None and when <= ctx.today and (cid not in last or when > last[cid]):
                 last[cid] = when
     limit = ctx.settings.a_visit_interval_days

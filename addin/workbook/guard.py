@@ -12,6 +12,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,8 +159,9 @@ def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
     sheet.far_cell = far or (cell_address(max_row, 0) if max_row else "")
 
 
-def inspect(path: Path, needed: set[str] | None = None) -> Inspection:
-    """Open `path` as a zip, list its sheets, and scan the sheets in `needed` (names; None = all).
+def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | None = None) -> Inspection:
+    """Open `path` as a zip, list its sheets, and scan the sheets in `needed` (names, or a function choosing
+    names from the listed ones; None = all).
 
     Raises KamError with one sentence for anything unreadable or hostile.
     """
@@ -194,6 +196,8 @@ def inspect(path: Path, needed: set[str] | None = None) -> Inspection:
         for sh in book.iter(f"{_NS_MAIN}sheet"):
             part = targets.get(sh.get(f"{_NS_REL}id", ""), "")
             result.sheets.append(SheetPart(sh.get("name", ""), part))
+        if callable(needed):
+            needed = needed([s.name for s in result.sheets])
         for sheet in result.sheets:
             if needed is not None and sheet.name not in needed:
                 continue

@@ -33,11 +33,14 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
     """
     path = Path(path)
     wanted = set(sheets) if sheets is not None else None
-    listing = inspect(path, needed=set())  # sheet names only; extents are scanned below, per sheet read
-    known = _known(s.name for s in listing.sheets)
-    if wanted is not None:
-        known = {k: v for k, v in known.items() if k in wanted}
-    listing = inspect(path, needed={name for name, _ in known.values()})
+    known: dict[str, tuple[str, SheetSpec]] = {}
+
+    def choose(names: list[str]) -> set[str]:
+        """The sheets to read (and so to scan): the first of each known kind, limited to `sheets`."""
+        known.update((k, v) for k, v in _known(names).items() if wanted is None or k in wanted)
+        return {name for name, _ in known.values()}
+
+    listing = inspect(path, needed=choose)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken parts
