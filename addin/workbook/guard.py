@@ -35,7 +35,7 @@ _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})(\d+)"')  # only cells carry letters in an r= attribute
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,})(\d+)"')  # only cells carry letters in an r= attribute
 _WIDE_FAST = re.compile(rb' r="[A-Z]{2}')
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 

@@ -30,6 +30,7 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _COL_TAG = re.compile(rb"<col\b([^>]*?)/?>")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 _REF = re.compile(rb"([A-Z]+)(\d+)")
+_CELL_REF = re.compile(rb'\br="([A-Z]+)\d+"')
 
 
 class UnsupportedSheet(Exception):
@@ -116,28 +117,31 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
         head, body, tail = row_xml[: open_end - 2] + b">", b"", b"</row>"
     else:
         head, body, tail = row_xml[:open_end], row_xml[open_end: -len(b"</row>")], b"</row>"
-    cells: list[tuple[int, bytes]] = []
+    first_edit = min(edits)
+    last_cell = body.rfind(b"<c ")
+    last_ref = _CELL_REF.search(body, last_cell) if last_cell >= 0 else None
+    if last_cell < 0 or (last_ref is not None and _col_index(last_ref.group(1)) < first_edit):
+        # fast path: every edit lies right of the row's last cell (new columns at the right), so append
+        head = re.sub(rb'\sspans="[^"]*"', b"", head)
+        return head + body + b"".join(_new_cell(row, c, v, col_styles) for c, v in sorted(edits.items())) + tail
+    existing: dict[int, bytes] = {}
     for m in _CELL.finditer(body):
-        a = _attrs(m.group(1))
-        ref = _REF.match(a.get(b"r", b""))
+        ref = _CELL_REF.search(m.group(1))
         if ref is None:
             raise UnsupportedSheet("cell without a reference")
-        cells.append((_col_index(ref.group(1)), m.group(0)))
-    existing = dict(cells)
+        existing[_col_index(ref.group(1))] = m.group(0)
     for col, value in edits.items():
         old = existing.get(col)
-        if isinstance(value, Style):
-            existing[col] = _restyle(old, value.id) if old is not None else cell_xml(row, col, None,
-                                                                                      str(value.id).encode())
+        if old is None:
+            existing[col] = _new_cell(row, col, value, col_styles)
             continue
-        if old is not None:
-            a = _attrs(_CELL.match(old).group(1))  # type: ignore[union-attr]
-            if b"<f" in old:
-                kept.append(cell_address(row, col))
-                continue
-            existing[col] = cell_xml(row, col, value, a.get(b"s"))
-        else:
-            existing[col] = cell_xml(row, col, value, col_styles.get(col))
+        if isinstance(value, Style):
+            existing[col] = _restyle(old, value.id)
+            continue
+        if b"<f" in old:  # a formula in an owned column (e.g. a kam UDF) is the rep's: leave it
+            kept.append(cell_address(row, col))
+            continue
+        existing[col] = cell_xml(row, col, value, _attrs(_CELL.match(old).group(1)).get(b"s"))  # type: ignore[union-attr]
     head = re.sub(rb'\sspans="[^"]*"', b"", head)  # a stale hint once cells are added; optional in the format
     return head + b"".join(existing[c] for c in sorted(existing)) + tail
 
@@ -156,34 +160,43 @@ def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> Pat
     body_end = xml.find(b"</sheetData>", body_start)
     pieces: list[bytes] = []
     pos = body_start
-    pending = dict(sorted(edits.items()))
+    order = sorted(edits)
+    k = 0  # next row of `order` still to write
     for m in _ROW_OPEN.finditer(xml, body_start, body_end):
+        if k == len(order):
+            break
         number = int(m.group(1))
-        if next(iter(pending)) < number:  # rows that do not exist yet go before this one
+        if order[k] < number:  # rows that do not exist yet go before this one
             pieces.append(xml[pos: m.start()])
             pos = m.start()
-            while pending and next(iter(pending)) < number:
-                r = next(iter(pending))
-                pieces.append(_new_row(r, pending.pop(r), col_styles))
-        if number in pending:
+            while k < len(order) and order[k] < number:
+                pieces.append(_new_row(order[k], edits[order[k]], col_styles))
+                k += 1
+        if k < len(order) and order[k] == number:
             end = m.end() if m.group(2) == b"/" else xml.find(b"</row>", m.end()) + len(b"</row>")
             pieces.append(xml[pos: m.start()])
-            pieces.append(_patch_row(xml[m.start(): end], number, pending.pop(number), col_styles, kept))
+            pieces.append(_patch_row(xml[m.start(): end], number, edits[number], col_styles, kept))
             pos = end
-        if not pending:
-            break
-    if pending:
+            k += 1
+    if k < len(order):
         # rows after the last existing row (or in an empty sheet)
         pieces.append(xml[pos:body_end])
         pos = body_end
-        for r in list(pending):
-            pieces.append(_new_row(r, pending.pop(r), col_styles))
+        for r in order[k:]:
+            pieces.append(_new_row(r, edits[r], col_styles))
     out = xml[:body_start] + b"".join(pieces) + xml[pos:]
     return PatchResult(_fix_dimension(out, edits), kept)
 
 
+def _new_cell(row: int, col: int, value: CellValue, col_styles: Mapping[int, bytes]) -> bytes:
+    """A cell that did not exist: a style-only edit makes an empty styled cell; a value takes the column style."""
+    if isinstance(value, Style):
+        return cell_xml(row, col, None, str(value.id).encode())
+    return cell_xml(row, col, value, col_styles.get(col))
+
+
 def _new_row(row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes]) -> bytes:
-    cells = b"".join(cell_xml(row, c, v, col_styles.get(c)) for c, v in sorted(edits.items()))
+    cells = b"".join(_new_cell(row, c, v, col_styles) for c, v in sorted(edits.items()))
     return b'<row r="' + str(row).encode() + b'">' + cells + b"</row>"
 
 

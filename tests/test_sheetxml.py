@@ -1,0 +1,67 @@
+"""The in-place cell patcher: result is well-formed, cells stay in column order, others untouched."""
+
+import re
+from xml.etree import ElementTree as ET
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from addin.core.model import cell_address
+from addin.workbook.sheetxml import Style, patch_cells
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def sheet(rows: dict[int, dict[int, str]]) -> bytes:
+    body = "".join(
+        f'<row r="{r}" spans="1:9">' + "".join(
+            f'<c r="{cell_address(r, c)}" s="1" t="inlineStr"><is><t>{v}</t></is></c>' for c, v in sorted(cells.items()))
+        + "</row>" for r, cells in sorted(rows.items()))
+    return (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:C3"/>'
+            f"<sheetData>{body}</sheetData><pageMargins/></worksheet>").encode()
+
+
+def cells_of(xml: bytes) -> dict[str, str]:
+    root = ET.fromstring(xml)
+    out = {}
+    for c in root.iter(f"{NS}c"):
+        t = c.find(f"{NS}is/{NS}t")
+        v = c.find(f"{NS}v")
+        out[c.get("r")] = t.text if t is not None else (v.text if v is not None else f"style:{c.get('s')}")
+    return out
+
+
+grid = st.dictionaries(st.integers(1, 6), st.dictionaries(st.integers(0, 6), st.sampled_from(["a", "b", "c"]),
+                                                          min_size=1), max_size=5)
+edit_grid = st.dictionaries(st.integers(1, 8), st.dictionaries(st.integers(0, 8),
+                                                               st.one_of(st.sampled_from(["x", "y"]), st.integers(0, 9)),
+                                                               min_size=1), min_size=1, max_size=5)
+
+
+@given(grid, edit_grid)
+def test_patch_sets_exactly_the_edits(rows, edits):
+    xml = sheet(rows)
+    out = patch_cells(xml, edits).xml
+    expected = {cell_address(r, c): v for r, cells in rows.items() for c, v in cells.items()}
+    expected.update({cell_address(r, c): str(v) for r, cells in edits.items() for c, v in cells.items()})
+    assert cells_of(out) == expected
+    for row in ET.fromstring(out).iter(f"{NS}row"):
+        cols = [re.match(r"[A-Z]+", c.get("r")).group(0) for c in row.iter(f"{NS}c")]
+        assert cols == sorted(cols, key=lambda s: (len(s), s))  # cells in column order
+    rows_seen = [int(r.get("r")) for r in ET.fromstring(out).iter(f"{NS}row")]
+    assert rows_seen == sorted(rows_seen)
+    assert out.endswith(b"<pageMargins/></worksheet>")
+
+
+def test_style_only_edit_keeps_the_value():
+    xml = sheet({2: {0: "keep", 1: "me"}})
+    out = patch_cells(xml, {2: {1: Style(7), 4: Style(7)}}).xml
+    assert cells_of(out) == {"A2": "keep", "B2": "me", "E2": "style:7"}
+    assert b'<c r="B2" t="inlineStr" s="7">' in out
+
+
+def test_dimension_widens_but_never_narrows():
+    out = patch_cells(sheet({1: {0: "a"}}), {9: {5: "z"}}).xml
+    assert b'<dimension ref="A1:F9"/>' in out
+    out = patch_cells(sheet({1: {0: "a"}}), {2: {0: "z"}}).xml
+    assert b'<dimension ref="A1:C3"/>' in out
