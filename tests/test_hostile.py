@@ -203,3 +203,17 @@ def test_guard_counts_four_letter_columns(tmp_path):
 
     sheet = inspect(make_20000_columns(tmp_path)).sheets[0]
     assert sheet.max_col == 20000 and sheet.far_cell == "ACOF1"
+
+
+def test_doctype_hidden_behind_a_long_comment_is_found(tmp_path):
+    from addin.errors import KamError
+    from addin.workbook.guard import inspect
+
+    def pad(data: bytes) -> bytes:
+        body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+        return b'<?xml version="1.0"?><!--' + b"x" * 200_000 + b'--><!DOCTYPE a [<!ENTITY b "c">]>' + body
+
+    path = _rewrite(_base(tmp_path), tmp_path / "padded.xlsx", "xl/styles.xml", pad)
+    with pytest.raises(KamError) as err:
+        inspect(path)
+    assert err.value.key == "file.doctype" and err.value.params["part"] == "xl/styles.xml"

@@ -24,6 +24,7 @@ from addin.errors import KamError
 
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 2 * 1024**3  # inflated size of any one part we read
+MAX_TOTAL_BYTES = 4 * 1024**3  # declared inflated size of the whole package
 MAX_RATIO = 200  # inflated / compressed, checked for parts over RATIO_FLOOR bytes
 RATIO_FLOOR = 20 * 1024**2
 MAX_CELLS = 30_000_000  # bounding box of one sheet the fast reader may allocate (~1 GB); any 26-column sheet fits
@@ -37,6 +38,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,})(\d+)"')  # only cells carry letters in an r= attribute
 _WIDE_FAST = re.compile(rb' r="[A-Z]{2}')
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+MAX_PROLOG = 64 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -74,6 +77,24 @@ def sniff(path: Path) -> None:
         raise KamError("file.ole", file=path)
     if not head.startswith(b"PK"):
         raise KamError("file.not_zip", file=path)
+
+
+def _no_doctype_at_start(zf: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo) -> None:
+    """A DOCTYPE can only stand in the prolog, before the root element: read up to the root's start tag
+    (however much comment padding comes first) and look there."""
+    prolog = b""
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(64 * 1024):
+                prolog += chunk
+                if _DOCTYPE.search(prolog):
+                    raise KamError("file.doctype", file=path, part=info.filename)
+                root = _ROOT_START.search(prolog)
+                if root is not None or len(prolog) > MAX_PROLOG:
+                    break
+                prolog = prolog[-64:]  # keep a tail so a split "<!DOCTYPE" is still seen
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise KamError("file.corrupt", file=path, detail=f"{info.filename}: {exc}") from exc
 
 
 def _parse_small_xml(zf: zipfile.ZipFile, path: Path, part: str) -> SafeET.Element:
@@ -177,11 +198,13 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names:
             raise KamError("file.no_workbook", file=path)
-        for small in ("xl/sharedStrings.xml", "xl/styles.xml"):
-            if small in names:
-                for chunk in _stream(zf, path, small):
-                    if _DOCTYPE.search(chunk[:4096]):
-                        raise KamError("file.doctype", file=path, part=small)
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_TOTAL_BYTES:
+            raise KamError("file.bomb", file=path, part="*", detail=f"{declared:,} bytes in all")
+        for info in infos:
+            _check_ratio(path, info)
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                _no_doctype_at_start(zf, path, info)
         book = _parse_small_xml(zf, path, "xl/workbook.xml")
         rels_part = "xl/_rels/workbook.xml.rels"
         targets: dict[str, str] = {}
