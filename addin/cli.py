@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -109,15 +109,14 @@ def cli() -> None:
 @lang_option
 def new_cmd(path: Path, force: bool, lang: str) -> None:
     """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""
-    from addin.workbook.files import atomic_write
+    from addin.workbook.files import write_bytes
     from workbook_templates.builder import template_path
 
     if path.suffix.lower() != ".xlsx":
         raise KamError("file.bad_ext", file=path)
     if path.exists() and not force:
         raise KamError("file.exists", file=path)
-    data = template_path(lang).read_bytes()
-    atomic_write(path, lambda fh: _write_all(fh, data))
+    write_bytes(path, template_path(lang).read_bytes())
     click.echo(t("new.done", lang, file=path))
 
 
@@ -211,6 +210,51 @@ def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all:
     ctx.exit(1 if errors else 0)
 
 
+@cli.command("brief")
+@book_argument
+@click.option("--customer", "customers", multiple=True, metavar="ID",
+              help="只生成这些客户（可重复） / only these customers")
+@click.option("--grade", "grades", multiple=True, type=click.Choice(["A", "B", "C", "D"]),
+              help="只生成这些等级（可重复） / only these grades")
+@click.option("--format", "fmt", type=click.Choice(["docx", "html", "md", "pdf"]), default="docx", show_default=True,
+              help="输出格式 / output format")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="自己的模板 / your own template")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹 / output folder")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认 CPU 数） / parallel processes")
+@today_option
+@lang_option
+@click.pass_context
+def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades: tuple[str, ...], fmt: str,
+              template: Path | None, out: Path | None, jobs: int | None, today: date, lang: str) -> None:
+    """为每个客户生成拜访简报（docx/html/md/pdf）。 Write a briefing per customer (docx, html, md, pdf)."""
+    from addin.docs.briefs import run_briefs
+
+    failed = run_briefs(book, list(customers), list(grades), fmt, template, out, jobs or os.cpu_count() or 1,
+                        today, lang, console())
+    ctx.exit(1 if failed else 0)
+
+
+@cli.command("birthdays")
+@book_argument
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="未来多少天内（默认按设置表，30 天） / window in days (default: the 设置 value, 30)")
+@format_option
+@today_option
+@lang_option
+def birthdays_cmd(book: Path, days: int | None, fmt: str, today: date, lang: str) -> None:
+    """列出近期过生日的关键人（农历已换算）。 Contacts whose birthday is coming up (lunar converted)."""
+    from addin.core.birthdays import birthday_report
+    from addin.report import birthdays_json, birthdays_table, dump_json
+    from addin.workbook.reader import read_workbook
+
+    data = read_workbook(book, sheets=["contacts", "customers", "settings"])
+    report = birthday_report(data, today, days)
+    if fmt == "json":
+        dump_json(birthdays_json(report, lang))
+    else:
+        birthdays_table(report, lang, console())
+
+
 def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:
     """Say what was written (on stderr when stdout carries JSON)."""
     from addin.workbook.writer import sheet_cells
@@ -232,10 +276,6 @@ def _customer_names(data: Any) -> dict[str, str]:
     if table is None:
         return {}
     return {cell_text(table.raw(v, "customer_id")): cell_text(table.raw(v, "customer_name")) for _, v in table.rows}
-
-
-def _write_all(fh: IO[bytes], data: bytes) -> None:
-    fh.write(data)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from rich.console import Console
 
+from addin.core.birthdays import birthday_report
+from addin.core.briefing import build_briefings
 from addin.core.demo import SEEDED_MISTAKES, make_demo
 from addin.core.grading import grade_workbook
 from addin.core.i18n import t
 from addin.core.schema import RESULTS
 from addin.core.validation import validate
+from addin.docs.batch import render_all
+from addin.docs.build_templates import template_path
 from addin.workbook.files import atomic_write
 from addin.workbook.marks import mark_workbook
 from addin.workbook.plans import grade_edits
@@ -55,5 +59,12 @@ def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
         planted = t("demo.planted", lang, what=seeded[code]) if code in seeded else ""
         out.print(f"  • {code} × {n}{planted}")
+    briefs = folder / ("briefings" if lang == "en" else "简报")
+    contexts = build_briefings(book, today, lang)
+    outcomes = render_all(contexts, "docx", template_path("docx", lang), briefs, 1)
+    written = sum(1 for o in outcomes if o.path is not None)
+    out.print(t("demo.briefs", lang, count=written, folder=briefs))
+    report_b = birthday_report(book, today)
+    out.print(t("demo.birthdays", lang, count=len(report_b.birthdays), days=report_b.window_days))
     out.print(t("demo.next", lang, file=path))
     return path

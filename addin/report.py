@@ -11,9 +11,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from addin.core.birthdays import BirthdayReport
 from addin.core.findings import Finding, count
 from addin.core.grading import INSUFFICIENT, GradingReport
 from addin.core.i18n import t
+from addin.core.schema import CHOICES, ROLE
 from addin.core.validation import ValidationReport
 
 GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
@@ -67,6 +69,30 @@ def validation_table(report: ValidationReport, source: str, lang: str, out: Cons
     out.print(t("validate.checked", lang, file=source, checked=checked, today=report.today.isoformat()))
     style = "bold red" if errors else ("yellow" if warnings else "bold green")
     out.print(f"[{style}]{t('validate.summary', lang, errors=errors, warnings=warnings)}[/]")
+
+
+def birthdays_json(report: BirthdayReport, lang: str) -> dict[str, Any]:
+    """The SPEC §6 JSON object of `kam birthdays`."""
+    return {
+        "today": report.today.isoformat(),
+        "window_days": report.window_days,
+        "birthdays": [b.to_dict(ROLE.display(b.role, lang) if b.role else None,
+                                CHOICES["calendar"].display(b.calendar, lang)) for b in report.birthdays],
+    }
+
+
+def birthdays_table(report: BirthdayReport, lang: str, out: Console) -> None:
+    """Coming birthdays, soonest first."""
+    table = Table(title=t("birthdays.title", lang, days=report.window_days, today=report.today.isoformat()),
+                  title_justify="left")
+    for head in ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday"):
+        table.add_column(t(f"col.{head}", lang))
+    for b in report.birthdays:
+        table.add_row(b.next_date.isoformat(), str(b.days_until), b.customer_id, b.customer_name, b.name,
+                      ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
+                      b.birthday.isoformat())
+    out.print(table)
+    out.print(t("birthdays.summary", lang, count=len(report.birthdays)))
 
 
 def grading_json(report: GradingReport, source: str, lang: str) -> dict[str, Any]:

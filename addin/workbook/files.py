@@ -12,6 +12,15 @@ from typing import IO
 from addin.errors import KamError
 
 
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (see atomic_write)."""
+
+    def put(fh: IO[bytes]) -> None:
+        fh.write(data)
+
+    atomic_write(path, put)
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call `write` on a temp file beside `path`, fsync it, then move it into place in one step.
 

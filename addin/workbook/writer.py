@@ -9,11 +9,9 @@ atomic rename; the previous version is kept as NAME.bak.<ext> unless told otherw
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import os
 import shutil
-import struct
 import tempfile
 import zipfile
 import zlib
@@ -25,6 +23,7 @@ from xml.parsers import expat
 from addin.errors import KamError
 from addin.workbook.guard import inspect
 from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
+from addin.ziputil import copy_raw
 
 #: part name -> function turning the old bytes into the new bytes
 PartEdit = Callable[[bytes], bytes]
@@ -77,33 +76,6 @@ class WriteResult:
     kept_formulas: dict[str, list[str]]
 
 
-def _raw_member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The compressed bytes of a member, exactly as stored."""
-    assert src.fp is not None
-    src.fp.seek(info.header_offset)
-    header = src.fp.read(30)
-    if header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    src.fp.seek(info.header_offset + 30 + name_len + extra_len)
-    return src.fp.read(info.compress_size)
-
-
-def _copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Append a member to `dst` without decompressing it (its bytes stay identical)."""
-    data = _raw_member(src, info)
-    out = copy.copy(info)
-    out.flag_bits &= ~0x08  # sizes go in the local header, no data descriptor
-    out.extra = b""
-    assert dst.fp is not None
-    out.header_offset = dst.fp.tell()
-    dst.fp.write(out.FileHeader(zip64=False))
-    dst.fp.write(data)
-    dst.filelist.append(out)
-    dst.NameToInfo[out.filename] = out
-    dst.start_dir = dst.fp.tell()
-
-
 def _check_can_write(path: Path, expected: str | None) -> None:
     if _excel_has_it_open(path):
         raise KamError("write.locked", file=path, lock=lock_file(path).name)
@@ -149,7 +121,7 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                         out.external_attr = info.external_attr
                         dst.writestr(out, data, compress_type=zipfile.ZIP_DEFLATED)
                     else:
-                        _copy_raw(src, dst, info)
+                        copy_raw(src, dst, info)
                 for name, make in edits.parts.items():
                     if name not in seen:  # a part kam adds
                         dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), make(b""),

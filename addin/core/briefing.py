@@ -1,0 +1,407 @@
+"""The context handed to a briefing template (SPEC §5): one plain dict per customer, display-ready text.
+
+Every value is a string, a number, a bool, a list or a dict of those, in the chosen language, so a template
+written in Word needs no formatting logic. docs/templates.md lists every variable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from addin.core.birthdays import upcoming
+from addin.core.findings import Finding
+from addin.core.grading import FACTORS, GradedRow, grade_workbook
+from addin.core.model import WorkbookData
+from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, ROLE, VISITS, Choices
+from addin.core.settings import VALUE_FACTORS
+from addin.core.validation import Context, Parsed, build_context, validate
+
+RED_FLAG_CODES = ("role-missing", "danger-zone", "opposed-influencer")
+RECENT_VISITS = 5
+
+#: How to talk to each personality type, in our own words (zh, en).
+HINTS: dict[str, tuple[str, str]] = {
+    "老虎": ("开门见山：先给结论和收益，准备两三个可选方案让他拍板，守时、少寒暄、别说教。",
+             "Get to the point: lead with the conclusion and the gain, offer two or three options for them to decide, "
+             "be punctual and brief."),
+    "孔雀": ("热情互动：多谈愿景和成功案例，给他表现和被认可的机会；口头答应的事会后用书面确认。",
+             "Be warm and lively: talk vision and success stories, give them room to shine, and confirm what was "
+             "agreed in writing afterwards."),
+    "猫头鹰": ("用事实说话：带齐数据、案例和书面方案，讲清逻辑与风险控制，给足思考时间，不要催。",
+               "Bring facts: data, references and a written proposal; explain the logic and how risks are handled, "
+               "and give them time to think."),
+    "无尾熊": ("先建立信任：态度温和有耐心，强调稳妥、服务和售后保障，帮他降低做决定的压力。",
+               "Build trust first: be patient and gentle, stress safety, service and support, and take pressure off "
+               "the decision."),
+}
+
+#: Labels templates can use as {{ L.key }} (zh, en).
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("客户拜访简报", "Customer briefing"),
+    "customer_id": ("客户编号", "Customer ID"),
+    "owner": ("负责销售", "Owner"),
+    "industry": ("行业", "Industry"),
+    "stage": ("开发阶段", "Stage"),
+    "tier": ("客户层级", "Tier"),
+    "date": ("日期", "Date"),
+    "grade": ("等级", "Grade"),
+    "grade_section": ("评级与原因", "Grade and why"),
+    "advice": ("建议", "Advice"),
+    "why": ("原因", "Why"),
+    "value_score": ("价值分", "Value score"),
+    "difficulty_score": ("难度分", "Difficulty score"),
+    "factor": ("因素", "Factor"),
+    "score": ("分数", "Score"),
+    "axis": ("维度", "Axis"),
+    "no_assessment": ("尚无价值评估。", "No assessment yet."),
+    "roles_section": ("购买角色图", "Buying-role map"),
+    "role": ("角色", "Role"),
+    "people": ("关键人", "People"),
+    "name": ("姓名", "Name"),
+    "job_title": ("职务", "Title"),
+    "personality": ("性格", "Personality"),
+    "hint": ("沟通提示", "How to talk to them"),
+    "influence": ("影响力", "Influence"),
+    "support": ("支持度", "Support"),
+    "contact_level": ("接触度", "Contact"),
+    "missing": ("尚未找到", "not found yet"),
+    "red_flags": ("红旗", "Red flags"),
+    "no_red_flags": ("暂无红旗。", "No red flags."),
+    "development_section": ("最新开发进展", "Latest development"),
+    "no_development": ("尚无开发记录。", "No development record yet."),
+    "recorded_on": ("记录日期", "Recorded on"),
+    "decision_maker": ("决策人", "Decision maker"),
+    "project_status": ("项目现状", "Project status"),
+    "our_progress": ("跟进情况", "Our progress"),
+    "competitors": ("竞争对手", "Competitors"),
+    "next_week_plan": ("下周对策", "Next week"),
+    "result": ("开发结果", "Result"),
+    "visits_section": ("最近拜访", "Recent visits"),
+    "no_visits": ("尚无拜访记录。", "No visits logged yet."),
+    "visit_date": ("日期", "Date"),
+    "visitor": ("拜访人", "Visitor"),
+    "method": ("方式", "Method"),
+    "key_points": ("谈话要点", "Key points"),
+    "follow_up": ("跟进", "Follow-up"),
+    "follow_ups_section": ("待办跟进", "Open follow-ups"),
+    "no_follow_ups": ("没有未完成的跟进。", "No open follow-ups."),
+    "due": ("期限", "Due"),
+    "item": ("事项", "Item"),
+    "birthdays_section": ("近期生日", "Birthdays coming up"),
+    "no_birthdays": ("近期没有关键人过生日。", "No birthdays in the window."),
+    "questions_section": ("拜访前五问", "Five questions before the visit"),
+}
+
+_STATE = {
+    "done": ("已完成 {date}", "done {date}"),
+    "open": ("待完成，期限 {date}", "open, due {date}"),
+    "overdue": ("已逾期 {days} 天（期限 {date}）", "overdue by {days} days (due {date})"),
+    "none": ("", ""),
+}
+
+_QUESTIONS: dict[str, tuple[str, str]] = {
+    "coach": ("我们在这家客户有内线（教练）吗？", "Do we have an insider (coach) at this account?"),
+    "roles": ("所有买者的身份都清楚了吗？", "Do we know who every buyer is?"),
+    "unmet": ("还有哪位关键人没有见过面？", "Which key people have we not met yet?"),
+    "changes": ("有没有新面孔或组织变化？", "Any new faces or changes in the buying group?"),
+    "prepared": ("上次答应的事办了吗？这次的问话提纲准备好了吗？", "Did we keep last time's promises, and is the question list ready?"),
+}
+_ANSWERS: dict[str, tuple[str, str]] = {
+    "coach.yes": ("有：{names}。", "Yes: {names}."),
+    "coach.no": ("还没有：从支持我们的使用者或技术把关者中培养一位。", "Not yet: develop one among the supportive users or technical buyers."),
+    "roles.yes": ("四种角色都已找到。", "All four roles are covered."),
+    "roles.no": ("还缺：{roles}。", "Still missing: {roles}."),
+    "unmet.none": ("登记的关键人都已有接触记录。", "Every listed person appears in our records."),
+    "unmet.some": ("还没有接触记录：{names}。", "No contact logged yet with: {names}."),
+    "unmet.empty": ("还没有登记任何关键人。", "No key people listed yet."),
+    "changes.none": ("开发记录中没有看到新面孔或决策人变化。", "The development record shows no new faces or change of decision maker."),
+    "changes.new": ("开发记录中出现了未登记的人：{names}，请补进关键人表。", "The development record names people not listed: {names}; add them to Contacts."),
+    "changes.dm": ("决策人由 {old} 变为 {new}，请确认其影响。", "The decision maker changed from {old} to {new}: check what it means."),
+    "prepared.ok": ("没有未完成的跟进；上次约定的下一步：{next}。", "No open follow-ups; the next step agreed last time: {next}."),
+    "prepared.open": ("还有 {open} 项跟进未完成（其中 {overdue} 项已逾期），先落实再拜访。", "{open} follow-ups still open ({overdue} overdue): settle them before the visit."),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _join(items: list[str], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def _show(value: Any, lang: str, choices: Choices | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if choices is not None and isinstance(value, str):
+        return choices.display(value, lang)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
+def _row(parsed: Parsed, i: int, keys: list[str], lang: str) -> dict[str, Any]:
+    """One row as display text: typed values where parsed, raw text otherwise."""
+    out: dict[str, Any] = {}
+    spec = parsed.table.spec
+    for key in keys:
+        choices = spec.by_key[key].choices if key in spec.by_key else None
+        values = parsed.typed.get(key)
+        out[key] = _show(values[i], lang, choices) if values is not None else parsed.text(key, i)
+    return out
+
+
+@dataclass
+class _Index:
+    """Rows of each sheet grouped by customer, built once for all briefings."""
+
+    rows: dict[str, dict[str, list[int]]]
+
+    def of(self, sheet: str, cid: str) -> list[int]:
+        return self.rows.get(sheet, {}).get(cid, [])
+
+
+def _index(ctx: Context) -> _Index:
+    rows: dict[str, dict[str, list[int]]] = {}
+    for key, parsed in ctx.sheets.items():
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, cid in enumerate(parsed.ids):
+            if cid:
+                groups[cid].append(i)
+        rows[key] = groups
+    return _Index(rows)
+
+
+def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
+                    customers: list[str] | None = None, grades: list[str] | None = None) -> list[dict[str, Any]]:
+    """One context per customer of 客户 (in sheet order), filtered by IDs and/or grades when given."""
+    ctx = build_context(book, today)
+    report = validate(book, today)
+    graded = {g.customer_id: g for g in grade_workbook(book).grades}
+    flags: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        if f.code in RED_FLAG_CODES and f.customer_id:
+            flags[f.customer_id].append(f)
+    index = _index(ctx)
+    out = []
+    cust = ctx.sheets.get("customers")
+    if cust is None:
+        return []
+    wanted = set(customers) if customers else None
+    for cid, i in ctx.customer_rows.items():
+        if wanted is not None and cid not in wanted:
+            continue
+        g = graded.get(cid)
+        letter = g.grade.grade if g else None
+        if grades and (letter or "") not in grades:
+            continue
+        out.append(_briefing(ctx, index, cust, i, cid, g, flags.get(cid, []), today, lang))
+    return out
+
+
+def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, graded: GradedRow | None,
+              flags: list[Finding], today: date, lang: str) -> dict[str, Any]:
+    account = _row(cust, i, [f.key for f in CUSTOMERS.fields if f.key in cust.raw], lang)
+    for f in CUSTOMERS.fields:
+        account.setdefault(f.key, "")
+    contacts = _contacts(ctx, index, cid, lang)
+    visits, follow_ups = _visits(ctx, index, cid, today, lang)
+    development = _development(ctx, index, cid, lang)
+    roles = []
+    for role in ROLE.values:
+        people = [c["name"] for c in contacts if c["role_key"] == role.zh]
+        roles.append({"role": role.text(lang), "people": _join(people, lang), "missing": not people})
+    birthday_people = [(cid, account["customer_name"], c["name"], c["role_key"] or None, c["_born"], c["_calendar"])
+                       for c in contacts]
+    birthdays = [{"name": b.name, "role": _show(b.role, lang, ROLE), "calendar": _show(b.calendar, lang, CHOICES["calendar"]),
+                  "birthday": b.birthday.isoformat(), "next_date": b.next_date.isoformat(), "days_until": b.days_until}
+                 for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
+    for c in contacts:
+        del c["_born"], c["_calendar"]
+    return {
+        "lang": lang,
+        "L": {k: _pick(v, lang) for k, v in LABELS.items()},
+        "today": today.isoformat(),
+        "account": account,
+        "assessment": _assessment(ctx, index, cid, graded, lang),
+        "contacts": contacts,
+        "roles": roles,
+        "red_flags": [{"code": f.code, "text": f.message(lang)} for f in flags],
+        "latest_development": development,
+        "visits": visits,
+        "open_follow_ups": follow_ups,
+        "birthdays": birthdays,
+        "questions": _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang),
+        "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
+    }
+
+
+def _assessment(ctx: Context, index: _Index, cid: str, graded: GradedRow | None, lang: str) -> dict[str, Any]:
+    parsed = ctx.sheets.get("assessment")
+    rows = index.of("assessment", cid)
+    if parsed is None or not rows or graded is None:
+        return {"present": False, "grade": "", "advice": "", "explanation": "", "value_score": "",
+                "difficulty_score": "", "abandon": False, "factors": [], "assessed_on": ""}
+    i = rows[0]
+    record = graded.to_dict(lang)
+    factors = []
+    for key in FACTORS:
+        values = parsed.typed.get(key)
+        axis = "axis.value" if key in VALUE_FACTORS else "axis.difficulty"
+        from addin.core.i18n import t
+
+        factors.append({"key": key, "label": ASSESSMENT.by_key[key].label.text(lang),
+                        "value": _show(values[i], lang) if values is not None else "", "axis": t(axis, lang)})
+    return {
+        "present": True,
+        "grade": record["grade"] or "",
+        "advice": record["advice"] or "",
+        "explanation": record["explanation"],
+        "value_score": "" if record["value_score"] is None else f"{record['value_score']:.2f}",
+        "difficulty_score": "" if record["difficulty_score"] is None else f"{record['difficulty_score']:.2f}",
+        "abandon": record["abandon"],
+        "factors": factors,
+        "assessed_on": _show(parsed.typed["assessed_on"][i], lang) if "assessed_on" in parsed.typed else "",
+    }
+
+
+def _mentioned(ctx: Context, index: _Index, cid: str) -> str:
+    """All the text of the customer's visits and development records, to see whom we have met."""
+    parts: list[str] = []
+    for sheet, keys in (("visits", ("purpose", "key_points", "customer_view", "issues_found", "next_steps")),
+                        ("development", ("decision_maker", "contact", "our_progress", "notes"))):
+        parsed = ctx.sheets.get(sheet)
+        if parsed is None:
+            continue
+        for i in index.of(sheet, cid):
+            parts.extend(parsed.text(k, i) for k in keys)
+    return "\n".join(parts)
+
+
+def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str, Any]]:
+    parsed = ctx.sheets.get("contacts")
+    if parsed is None:
+        return []
+    text = _mentioned(ctx, index, cid)
+    keys = [f.key for f in CONTACTS.fields if f.key in parsed.raw]
+    out = []
+    for i in index.of("contacts", cid):
+        row = _row(parsed, i, keys, lang)
+        for f in CONTACTS.fields:
+            row.setdefault(f.key, "")
+        typed = {k: (parsed.typed[k][i] if k in parsed.typed else None) for k in
+                 ("role", "personality", "influence", "support", "contact_level", "birthday", "calendar")}
+        flags = []
+        if typed["influence"] == "高" and typed["contact_level"] == "低":
+            flags.append(_pick(("影响力高但接触少（危险区）", "high influence, little contact (danger zone)"), lang))
+        if typed["influence"] == "高" and typed["support"] == "反对":
+            flags.append(_pick(("影响力高且反对我们", "high influence and opposed to us"), lang))
+        name = row.get("name", "")
+        row.update({
+            "role_key": typed["role"] or "",
+            "hint": _pick(HINTS[typed["personality"]], lang) if typed["personality"] in HINTS else "",
+            "flags": flags,
+            "met": bool(name) and (name in text or typed["contact_level"] in ("高", "中")),
+            "_born": typed["birthday"], "_calendar": typed["calendar"],
+        })
+        out.append(row)
+    return out
+
+
+def _visits(ctx: Context, index: _Index, cid: str, today: date,
+            lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    parsed = ctx.sheets.get("visits")
+    if parsed is None or "visit_date" not in parsed.typed:
+        return [], []
+    dates = parsed.typed["visit_date"]
+    rows = sorted(index.of("visits", cid), key=lambda i: (dates[i] or date.min, i), reverse=True)
+    keys = [f.key for f in VISITS.fields if f.key in parsed.raw]
+    none = [None] * len(parsed)
+    dues, dones = parsed.typed.get("follow_up_due") or none, parsed.typed.get("follow_up_done") or none
+    recent: list[dict[str, Any]] = []
+    open_items: list[dict[str, Any]] = []
+    for n, i in enumerate(rows):
+        due, done = dues[i], dones[i]
+        if n >= RECENT_VISITS and (done is not None or due is None):
+            continue  # neither recent nor open: nothing to show
+        row = _row(parsed, i, keys, lang)
+        for f in VISITS.fields:
+            row.setdefault(f.key, "")
+        state = "none"
+        days = 0
+        if done is not None:
+            state = "done"
+        elif due is not None:
+            state = "overdue" if due < today else "open"
+            days = (today - due).days
+        row["follow_up_state"] = _pick(_STATE[state], lang).format(date=_show(done or due, lang), days=days)
+        row["overdue"] = state == "overdue"
+        if n < RECENT_VISITS:
+            recent.append(row)
+        if state in ("open", "overdue"):
+            open_items.append({"visit_date": row["visit_date"], "item": row["issues_found"] or row["next_steps"] or
+                               row["key_points"], "due": _show(due, lang), "overdue": state == "overdue",
+                               "days_overdue": max(days, 0), "state": row["follow_up_state"]})
+    open_items.sort(key=lambda r: r["due"])
+    return recent, open_items
+
+
+def _development(ctx: Context, index: _Index, cid: str, lang: str) -> dict[str, Any]:
+    parsed = ctx.sheets.get("development")
+    rows = index.of("development", cid) if parsed is not None else []
+    if parsed is None or not rows:
+        return {"present": False, "previous_decision_maker": "", **{f.key: "" for f in DEVELOPMENT.fields}}
+    dates = parsed.typed.get("recorded_on") or [None] * len(parsed)
+    ordered = sorted(rows, key=lambda i: (dates[i] or date.min, i))
+    latest = ordered[-1]
+    row: dict[str, Any] = _row(parsed, latest, [f.key for f in DEVELOPMENT.fields if f.key in parsed.raw], lang)
+    for f in DEVELOPMENT.fields:
+        row.setdefault(f.key, "")
+    row["present"] = True
+    row["previous_decision_maker"] = parsed.text("decision_maker", ordered[-2]) if len(ordered) > 1 else ""
+    row["_people"] = sorted({parsed.text(k, i) for i in rows for k in ("decision_maker", "contact")} - {""})
+    return row
+
+
+def _questions(contacts: list[dict], roles: list[dict], development: dict[str, Any], follow_ups: list[dict],
+               ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str, Any]]:
+    def q(key: str, answer: str, attention: bool) -> dict[str, Any]:
+        return {"question": _pick(_QUESTIONS[key], lang), "answer": answer, "attention": attention}
+
+    def a(key: str, **params: Any) -> str:
+        return _pick(_ANSWERS[key], lang).format(**params)
+
+    coaches = [c["name"] for c in contacts if c["role_key"] == "教练"]
+    missing = [r["role"] for r in roles if r["missing"]]
+    unmet = [c["name"] for c in contacts if not c["met"]]
+    listed = {c["name"] for c in contacts}
+    strangers = [p for p in development.pop("_people", []) if p not in listed]
+    old_dm, new_dm = development.get("previous_decision_maker", ""), development.get("decision_maker", "")
+    if strangers:
+        changes = a("changes.new", names=_join(strangers, lang))
+    elif old_dm and new_dm and old_dm != new_dm:
+        changes = a("changes.dm", old=old_dm, new=new_dm)
+    else:
+        changes = a("changes.none")
+    overdue = sum(1 for f in follow_ups if f["overdue"])
+    visits = ctx.sheets.get("visits")
+    last_next = ""
+    if visits is not None and index.of("visits", cid):
+        dates = visits.typed.get("visit_date") or [None] * len(visits)
+        last = max(index.of("visits", cid), key=lambda i: (dates[i] or date.min, i))
+        last_next = visits.text("next_steps", last)
+    prepared = (a("prepared.open", open=len(follow_ups), overdue=overdue) if follow_ups
+                else a("prepared.ok", next=last_next or "—"))
+    return [
+        q("coach", a("coach.yes", names=_join(coaches, lang)) if coaches else a("coach.no"), not coaches),
+        q("roles", a("roles.no", roles=_join(missing, lang)) if missing else a("roles.yes"), bool(missing)),
+        q("unmet", a("unmet.empty") if not contacts else (a("unmet.some", names=_join(unmet, lang)) if unmet
+                                                          else a("unmet.none")), bool(unmet) or not contacts),
+        q("changes", changes, changes != a("changes.none")),
+        q("prepared", prepared, bool(follow_ups)),
+    ]

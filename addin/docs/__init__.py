@@ -1,0 +1,1 @@
+"""Document adapter: renders briefing contexts into .docx (docxtpl), .html and .md (jinja2), and PDF."""

@@ -1,0 +1,66 @@
+"""`kam brief`: build contexts, check the template, render every customer, report each file and a summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from addin.core.briefing import build_briefings
+from addin.core.i18n import t
+from addin.docs.batch import Outcome, render_all, soffice, to_pdf
+from addin.docs.build_templates import template_path
+from addin.docs.render import check_variables, renderer_for
+from addin.errors import KamError
+from addin.workbook.reader import read_workbook
+
+TEMPLATE_EXT = {"docx": ".docx", "pdf": ".docx", "html": ".html", "md": ".md"}
+
+
+def default_out(book: Path, lang: str) -> Path:
+    """Beside the workbook: `<name>_简报/` (`<name>_briefings/` in English)."""
+    return book.with_name(f"{book.stem}_{'briefings' if lang == 'en' else '简报'}")
+
+
+def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, template: Path | None,
+               out: Path | None, jobs: int, today: date, lang: str, console: Console) -> int:
+    """Write the briefings and print one line per file and a summary; returns how many failed."""
+    if fmt == "pdf" and soffice() is None:
+        raise KamError("brief.no_libreoffice")
+    if template is not None and template.suffix.lower() != TEMPLATE_EXT[fmt]:
+        raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt], fmt=fmt)
+    source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
+    data = read_workbook(book)
+    contexts = build_briefings(data, today, lang, customers or None, grades or None)
+    found = {c["account"]["customer_id"] for c in contexts}
+    skipped = [c for c in dict.fromkeys(customers) if c not in found and not grades]
+    for cid in skipped:
+        console.print(t("brief.skipped", lang, customer=cid))
+    folder = out or default_out(book, lang)
+    if not contexts:
+        console.print(t("brief.none", lang))
+        console.print(t("brief.summary", lang, written=0, skipped=len(skipped), failed=0, folder=folder))
+        return 0
+    renderer = renderer_for(fmt, source)
+    check_variables(renderer, contexts[0])
+    outcomes: list[Outcome]
+    if console.is_terminal:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(t("brief.summary", lang, written="…", skipped="", failed="", folder=folder),
+                                total=len(contexts))
+            outcomes = render_all(contexts, fmt, source, folder, jobs, lambda _o: bar.advance(task))
+    else:
+        outcomes = render_all(contexts, fmt, source, folder, jobs)
+    if fmt == "pdf":
+        outcomes = to_pdf(outcomes, lang)
+    for o in outcomes:
+        if o.path is not None:
+            console.print(t("brief.written", lang, file=o.path), highlight=False)
+        else:
+            console.print(t("brief.failed", lang, customer=o.customer_id, error=o.error), highlight=False)
+    failed = sum(1 for o in outcomes if o.path is None)
+    console.print(t("brief.summary", lang, written=len(outcomes) - failed, skipped=len(skipped), failed=failed,
+                    folder=folder))
+    return failed

@@ -1,0 +1,220 @@
+"""Builds the shipped .docx briefing templates with python-docx (`python -m addin.docs.build_templates`).
+
+The built files are committed beside this module (a test checks they match). Headings are literal text in
+the template's language, so a manager can restyle and reword them in Word; the data comes in as Jinja tags.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from addin.core.briefing import LABELS
+
+HERE = Path(__file__).resolve().parent / "templates"
+CJK_FONT = "微软雅黑"
+LATIN_FONT = "Calibri"
+ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+
+
+def template_path(fmt: str, lang: str) -> Path:
+    """The shipped template for a format and language (html/md serve both languages through `L`)."""
+    if fmt == "docx":
+        return HERE / f"briefing.{lang}.docx"
+    return HERE / f"briefing.{fmt}"
+
+
+def _fonts(style: Any, size: float | None = None, bold: bool | None = None, color: RGBColor | None = None) -> None:
+    style.font.name = LATIN_FONT
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attr), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), CJK_FONT)
+    if size:
+        style.font.size = Pt(size)
+    if bold is not None:
+        style.font.bold = bold
+    if color is not None:
+        style.font.color.rgb = color
+
+
+def _shade(cell: Any, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
+
+
+def _table(doc: Any, headers: list[str], loop: str, cells: list[str], widths: list[float]) -> Any:
+    """A table with a header row and one looping row (docxtpl {%tr %} tags in rows of their own)."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for i, text in enumerate(headers):
+        cell = table.rows[0].cells[i]
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+        _shade(cell, "DDEBF7")
+    table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
+    for i, text in enumerate(cells):
+        table.rows[2].cells[i].text = text
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    _widths(table, widths)
+    return table
+
+
+def _widths(table: Any, widths: list[float]) -> None:
+    """Fixed column widths that Word, WPS and LibreOffice all honour (grid and cells)."""
+    table.autofit = False
+    for i, w in enumerate(widths):
+        table.columns[i].width = Cm(w)
+        for cell in table.columns[i].cells:
+            cell.width = Cm(w)
+
+
+def _p(doc: Any, text: str, style: str | None = None) -> None:
+    doc.add_paragraph(text, style=style)
+
+
+def build(lang: str) -> bytes:
+    L = {k: (v[1] if lang == "en" else v[0]) for k, v in LABELS.items()}
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2))
+    section.top_margin = section.bottom_margin = Cm(1.8)
+    _fonts(doc.styles["Normal"], 10.5)
+    _fonts(doc.styles["Title"], 20, True, ACCENT)
+    _fonts(doc.styles["Heading 1"], 13, True, ACCENT)
+    _fonts(doc.styles["Heading 2"], 11, True, ACCENT)
+    _fonts(doc.styles["List Bullet"], 10.5)
+    _fonts(doc.styles["List Number"], 10.5)
+
+    title = doc.add_paragraph("{{ account.customer_name }}", style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    sub = doc.add_paragraph(f"{L['title']} · {{{{ today }}}}")
+    sub.runs[0].font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+
+    block = doc.add_table(rows=2, cols=6)
+    block.style = "Table Grid"
+    pairs = [[(L["customer_id"], "{{ account.customer_id }}"), (L["owner"], "{{ account.owner }}"),
+              (L["grade"], "{{ assessment.grade or '—' }}")],
+             [(L["industry"], "{{ account.industry }}"), (L["stage"], "{{ account.stage }}"),
+              (L["tier"], "{{ account.tier }}")]]
+    for r, row in enumerate(pairs):
+        for c, (label, value) in enumerate(row):
+            head, cell = block.rows[r].cells[2 * c], block.rows[r].cells[2 * c + 1]
+            head.text = label
+            head.paragraphs[0].runs[0].bold = True
+            _shade(head, "F2F2F2")
+            cell.text = value
+    _widths(block, [2.4, 3.4, 2.4, 3.4, 2.4, 3.4])
+
+    doc.add_heading(L["grade_section"], level=1)
+    _p(doc, "{%p if assessment.present %}")
+    doc.add_paragraph(f"{L['grade']}：{{{{ assessment.grade }}}}　{L['advice']}：{{{{ assessment.advice }}}}")
+    doc.add_paragraph(f"{L['value_score']} {{{{ assessment.value_score or '—' }}}} · "
+                      f"{L['difficulty_score']} {{{{ assessment.difficulty_score or '—' }}}}")
+    doc.add_paragraph(f"{L['why']}：{{{{ assessment.explanation }}}}")
+    _table(doc, [L["factor"], L["axis"], L["score"]], "f in assessment.factors",
+           ["{{ f.label }}", "{{ f.axis }}", "{{ f.value or '—' }}"], [6, 4, 4])
+    _p(doc, "{%p else %}")
+    _p(doc, L["no_assessment"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["roles_section"], level=1)
+    _table(doc, [L["role"], L["people"]], "r in roles",
+           ["{{ r.role }}", "{% if r.missing %}" + f"⚠ {L['missing']}" + "{% else %}{{ r.people }}{% endif %}"],
+           [5, 12])
+    doc.add_paragraph()
+    _table(doc, [L["name"], L["role"], L["job_title"], L["personality"], L["hint"],
+                 f"{L['influence']}/{L['support']}/{L['contact_level']}"],
+           "c in contacts",
+           ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.personality }}", "{{ c.hint }}",
+            "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}"],
+           [2.2, 2.3, 2.3, 1.8, 6.4, 2.6])
+    doc.add_heading(L["red_flags"], level=2)
+    _p(doc, "{%p for f in red_flags %}")
+    _p(doc, "{{ f.text }}", "List Bullet")
+    _p(doc, "{%p endfor %}")
+    _p(doc, "{%p if not red_flags %}")
+    _p(doc, L["no_red_flags"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["development_section"], level=1)
+    _p(doc, "{%p if latest_development.present %}")
+    d = "latest_development"
+    for key in ("recorded_on", "decision_maker", "project_status", "our_progress", "competitors", "next_week_plan",
+                "result"):
+        doc.add_paragraph(f"{L[key]}：{{{{ {d}.{key} }}}}")
+    _p(doc, "{%p else %}")
+    _p(doc, L["no_development"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["visits_section"], level=1)
+    _p(doc, "{%p if visits %}")
+    _table(doc, [L["visit_date"], L["visitor"], L["method"], L["key_points"], L["follow_up"]], "v in visits",
+           ["{{ v.visit_date }}", "{{ v.visitor }}", "{{ v.method }}", "{{ v.key_points }}",
+            "{{ v.follow_up_state }}"], [2.4, 2, 1.6, 7.6, 3.8])
+    _p(doc, "{%p else %}")
+    _p(doc, L["no_visits"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["follow_ups_section"], level=1)
+    _p(doc, "{%p if open_follow_ups %}")
+    _table(doc, [L["due"], L["item"], L["follow_up"]], "f in open_follow_ups",
+           ["{{ f.due }}", "{{ f.item }}", "{% if f.overdue %}⚠ {% endif %}{{ f.state }}"], [2.6, 9.4, 5.4])
+    _p(doc, "{%p else %}")
+    _p(doc, L["no_follow_ups"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["birthdays_section"], level=1)
+    _p(doc, "{%p for b in birthdays %}")
+    _p(doc, "{{ b.next_date }}（{{ b.days_until }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
+       "List Bullet")
+    _p(doc, "{%p endfor %}")
+    _p(doc, "{%p if not birthdays %}")
+    _p(doc, L["no_birthdays"])
+    _p(doc, "{%p endif %}")
+
+    doc.add_heading(L["questions_section"], level=1)
+    _p(doc, "{%p for q in questions %}")
+    _p(doc, "{{ loop.index }}. {{ q.question }}", "Heading 2")
+    _p(doc, "{% if q.attention %}⚠ {% endif %}{{ q.answer }}")
+    _p(doc, "{%p endfor %}")
+
+    props = doc.core_properties
+    props.author, props.title = "kam", L["title"]
+    from datetime import datetime
+
+    props.created = props.modified = datetime(2026, 1, 1)
+    props.revision = 1
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def main() -> None:
+    HERE.mkdir(parents=True, exist_ok=True)
+    for lang in ("zh", "en"):
+        template_path("docx", lang).write_bytes(build(lang))
+        print(template_path("docx", lang))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""Briefings: golden text, hostile names in every format, file names, template checks, batches, PDF."""
+
+import html
+import io
+import os
+import re
+import shutil
+import zipfile
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from addin.cli import cli
+from addin.core.briefing import build_briefings
+from addin.core.demo import make_demo
+from addin.core.filenames import MAX_BYTES, briefing_name
+from addin.docs.build_templates import build, template_path
+from addin.docs.render import renderer_for
+from addin.workbook.reader import read_workbook
+from workbook_templates.builder import build_workbook
+
+TODAY = date(2026, 11, 22)
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("KAM_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "team.xlsx"
+    build_workbook(path, "zh", make_demo(TODAY).rows)
+    return path
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraph and table text of a .docx, in document order."""
+    doc = Document(io.BytesIO(data))
+    lines = []
+    body = doc.element.body
+    for child in body.iterchildren():
+        tag = child.tag.split("}")[1]
+        if tag == "p":
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif tag == "tbl":
+            for tr in child.iter():
+                if tr.tag.endswith("}tr"):
+                    cells = [("".join(t.text or "" for t in tc.iter() if t.tag.endswith("}t")))
+                             for tc in tr if tc.tag.endswith("}tc")]
+                    lines.append(" | ".join(cells))
+    return "\n".join(line.rstrip() for line in lines).strip() + "\n"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_golden_text_of_a_docx_briefing(demo_book, lang):
+    """Set KAM_UPDATE_GOLDEN=1 to regenerate after an intended change, and review the diff."""
+    context = build_briefings(read_workbook(demo_book), TODAY, lang, customers=["C0002"])[0]
+    text = docx_text(renderer_for("docx", template_path("docx", lang)).render(context))
+    golden = GOLDEN / f"brief_C0002.{lang}.txt"
+    if UPDATE:
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), "no golden file: run with KAM_UPDATE_GOLDEN=1 and review it"
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_shipped_docx_templates_equal_the_builder_output():
+    for lang in ("zh", "en"):
+        with zipfile.ZipFile(io.BytesIO(build(lang))) as built, zipfile.ZipFile(template_path("docx", lang)) as shipped:
+            assert {n: built.read(n) for n in built.namelist()} == {n: shipped.read(n) for n in shipped.namelist()}, \
+                "run `python -m addin.docs.build_templates` and commit"
+
+
+HOSTILE = [("C1", 'A & B <有限> "引号" \'单\''), ("../x", "路径/穿越\\名"), ("CON", "保留名."), ("C4", "长" * 100)]
+
+
+@pytest.fixture
+def hostile_book(tmp_path):
+    rows = make_demo(TODAY).rows
+    for (cid, name), customer in zip(HOSTILE, rows["customers"], strict=False):
+        old = customer["customer_id"]
+        customer.update(customer_id=cid, customer_name=name)
+        for sheet in ("assessment", "contacts", "development", "visits"):
+            for r in rows[sheet]:
+                if r["customer_id"] == old:
+                    r["customer_id"] = cid
+    rows["visits"][0]["key_points"] = "谈到 <script>alert(1)</script> & 价格"
+    path = tmp_path / "hostile.xlsx"
+    build_workbook(path, "zh", rows)
+    return path
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def _visible(fmt: str, data: bytes) -> str:
+    if fmt == "docx":
+        return docx_text(data)
+    text = data.decode("utf-8")
+    if fmt == "md":
+        text = MarkdownIt("commonmark").enable("table").render(text)
+    parser = _Text()
+    parser.feed(text)
+    return html.unescape("".join(parser.parts))
+
+
+@pytest.mark.parametrize("fmt", ["docx", "html", "md"])
+def test_hostile_names_print_literally_and_files_stay_inside_out(hostile_book, tmp_path, fmt):
+    out = tmp_path / "out"
+    picks = [arg for cid, _ in HOSTILE for arg in ("--customer", cid)]
+    result = CliRunner().invoke(cli, ["brief", str(hostile_book), "--format", fmt, "--out", str(out), "--jobs", "1",
+                                      "--today", "2026-11-22", *picks])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    assert len(files) == len(HOSTILE)
+    for f in files:
+        assert f.parent == out and f.suffix == f".{fmt}" and len(f.name.encode()) <= MAX_BYTES
+    assert not (tmp_path / "x").exists()
+    by_id = {f.name.split("_")[0]: f for f in files}
+    text = _visible(fmt, by_id["C1"].read_bytes())
+    assert 'A & B <有限> "引号" \'单\'' in text
+    if fmt != "docx":
+        assert "<script>" not in by_id["C1"].read_text(encoding="utf-8") or fmt == "md"
+    page = _visible(fmt, next(f for f in files if "路径" in f.name).read_bytes())
+    assert "路径/穿越\\名" in page
+
+
+def test_markdown_escapes_and_html_never_runs(hostile_book, tmp_path):
+    out = tmp_path / "md"
+    CliRunner().invoke(cli, ["brief", str(hostile_book), "--format", "md", "--out", str(out), "--customer", "C1",
+                             "--today", "2026-11-22"])
+    raw = next(out.iterdir()).read_text(encoding="utf-8")
+    assert r"A \& B \<有限\>" in raw
+    rendered = MarkdownIt("commonmark").enable("table").render(raw)
+    assert "<script>" not in rendered  # the visit text stays text
+
+
+@given(st.text(min_size=0, max_size=40), st.text(min_size=0, max_size=120), st.sampled_from(["docx", "html", "md"]))
+def test_file_name_properties(cid, name, ext):
+    taken: set[str] = set()
+    got = briefing_name(cid, name, ext, taken)
+    assert "/" not in got and "\\" not in got and "\x00" not in got
+    assert got not in (".", "..") and got.split(".")[0] != ""
+    assert len(got.encode("utf-8")) <= MAX_BYTES
+    assert got.endswith(f"_简报.{ext}")
+    assert not re.search(r'[<>:"|?*\x00-\x1f]', got)
+    stem = got[: -len(f".{ext}")]
+    assert not stem.endswith((".", " "))
+
+
+@given(st.lists(st.tuples(st.text(max_size=10), st.text(max_size=60)), min_size=2, max_size=12))
+def test_distinct_customers_get_distinct_names(people):
+    taken: set[str] = set()
+    names = [briefing_name(c, n, "docx", taken) for c, n in people]
+    assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_unknown_template_variables_are_one_error_and_nothing_is_written(demo_book, tmp_path):
+    template = tmp_path / "mine.html"
+    template.write_text("<p>{{ account.customer_name }} {{ acount.owner }} {{ grade_letter }}</p>", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "html", "--template", str(template),
+                                      "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 2
+    assert "acount, grade_letter" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_unknown_attribute_is_caught_before_the_batch(demo_book, tmp_path):
+    template = tmp_path / "mine.md"
+    template.write_text("# {{ account.customer_nmae }}", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "md", "--template", str(template),
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "customer_nmae" in result.output
+
+
+def test_a_failing_customer_does_not_stop_the_others(demo_book, tmp_path):
+    template = tmp_path / "mine.md"
+    template.write_text("{{ account.customer_id }} {{ 1 // (assessment.factors | length) }}", encoding="utf-8")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "md", "--template", str(template),
+                                      "--out", str(out), "--jobs", "1", "--lang", "en"])
+    assert result.exit_code == 1
+    written = len(list(out.iterdir()))
+    failed = result.output.count("Failed ")
+    assert failed == 2 and written == 46  # the two accounts without an assessment row
+    assert f"{written} written, 0 skipped, {failed} failed" in result.output
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_parallel_jobs_write_the_same_documents(demo_book, tmp_path):
+    runner = CliRunner()
+    for jobs, folder in ((1, "one"), (2, "two")):
+        result = runner.invoke(cli, ["brief", str(demo_book), "--format", "html", "--out", str(tmp_path / folder),
+                                     "--jobs", str(jobs), "--today", "2026-11-22"])
+        assert result.exit_code == 0, result.output
+    one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
+    two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
+    assert one == two and len(one) == 48
+
+
+def test_filters_by_grade_and_customer(demo_book, tmp_path):
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "md", "--grade", "A", "--out",
+                                      str(tmp_path / "a"), "--today", "2026-11-22"])
+    assert result.exit_code == 0
+    grades = {c["account"]["customer_id"] for c in build_briefings(read_workbook(demo_book), TODAY, grades=["A"])}
+    assert {p.name.split("_")[0] for p in (tmp_path / "a").iterdir()} == grades and grades
+
+
+def test_briefing_context_answers_the_five_questions(demo_book):
+    contexts = build_briefings(read_workbook(demo_book), TODAY)
+    for c in contexts:
+        assert len(c["questions"]) == 5 and all(q["question"] and q["answer"] for q in c["questions"])
+    gap = next(c for c in contexts if any(r["missing"] for r in c["roles"]))
+    missing = [r["role"] for r in gap["roles"] if r["missing"]]
+    assert all(m in gap["questions"][1]["answer"] for m in missing) and gap["questions"][1]["attention"]
+
+
+def test_briefing_birthdays_match_kam_birthdays(demo_book):
+    from addin.core.birthdays import birthday_report
+
+    report = birthday_report(read_workbook(demo_book), TODAY)
+    contexts = {c["account"]["customer_id"]: c for c in build_briefings(read_workbook(demo_book), TODAY)}
+    for b in report.birthdays:
+        assert any(x["name"] == b.name and x["next_date"] == b.next_date.isoformat()
+                   for x in contexts[b.customer_id]["birthdays"])
+    assert sum(len(c["birthdays"]) for c in contexts.values()) == len(report.birthdays)
+
+
+def test_birthdays_json_shape(demo_book):
+    import json
+
+    result = CliRunner().invoke(cli, ["birthdays", str(demo_book), "--format", "json", "--today", "2026-11-22",
+                                      "--days", "60"])
+    data = json.loads(result.output)
+    assert data["today"] == "2026-11-22" and data["window_days"] == 60
+    first = data["birthdays"][0]
+    assert {"customer_id", "name", "role", "calendar", "birthday", "next_date", "days_until"} <= set(first)
+    days = [b["days_until"] for b in data["birthdays"]]
+    assert days == sorted(days) and max(days) <= 60
+
+
+def test_template_reference_documents_every_context_key(demo_book):
+    doc = (Path(__file__).parents[1] / "docs" / "templates.md").read_text(encoding="utf-8")
+    context = build_briefings(read_workbook(demo_book), TODAY, customers=["C0001"])[0]
+    for key, value in context.items():
+        assert f"`{key}`" in doc, key
+        if isinstance(value, dict) and key != "L":
+            for sub in value:
+                assert f"`{key}.{sub}`" in doc, f"{key}.{sub}"
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for sub in value[0]:
+                assert f"`{sub}`" in doc, f"{key}[].{sub}"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed here")
+def test_pdf_through_libreoffice(demo_book, tmp_path):
+    out = tmp_path / "pdf"
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--customer", "C0001",
+                                      "--customer", "C0002", "--out", str(out), "--today", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == 2 and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    assert not list(out.glob("*.docx"))
+
+
+def test_pdf_without_libreoffice_is_one_sentence(demo_book, tmp_path, monkeypatch):
+    import addin.docs.batch as batch
+
+    monkeypatch.setattr(batch.shutil, "which", lambda _name: None)
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2 and "LibreOffice" in result.output and not (tmp_path / "p").exists()
