@@ -239,20 +239,54 @@ def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="未来多少天内（默认按设置表，30 天） / window in days (default: the 设置 value, 30)")
 @format_option
+@click.option("--write", is_flag=True, help="写入“生日提醒”表 / write the 生日提醒 sheet into the workbook")
+@click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
 @today_option
 @lang_option
-def birthdays_cmd(book: Path, days: int | None, fmt: str, today: date, lang: str) -> None:
+def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup: bool, today: date,
+                  lang: str) -> None:
     """列出近期过生日的关键人（农历已换算）。 Contacts whose birthday is coming up (lunar converted)."""
     from addin.core.birthdays import birthday_report
+    from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table, dump_json
+    from addin.workbook.marks import BIRTHDAY_WIDTHS, write_owned_sheet
+    from addin.workbook.plans import birthday_rows
     from addin.workbook.reader import read_workbook
+    from addin.workbook.writer import fingerprint
 
+    seen = fingerprint(book) if write and book.is_file() else None
     data = read_workbook(book, sheets=["contacts", "customers", "settings"])
     report = birthday_report(data, today, days)
     if fmt == "json":
         dump_json(birthdays_json(report, lang))
     else:
         birthdays_table(report, lang, console())
+    if write:
+        sheet, kept = write_owned_sheet(book, BIRTHDAYS, lang, birthday_rows(report, lang), BIRTHDAY_WIDTHS,
+                                        expected=seen, backup=not no_backup)
+        click.echo(t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays)),
+                   err=fmt == "json")
+        if kept is not None:
+            click.echo(t("write.backup", lang, backup=kept), err=fmt == "json")
+
+
+@cli.group("excel")
+def excel_group() -> None:
+    """Excel 前端：生成带按钮的宏工作簿。 Excel front: build the macro workbook."""
+
+
+@excel_group.command("build")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--standalone", is_flag=True, help="内嵌 xlwings 的 VBA 模块 / embed xlwings' VBA module")
+@lang_option
+def excel_build_cmd(out: Path, standalone: bool, lang: str) -> None:
+    """用模板生成带按钮的 .xlsm（需 Excel）。 Build the .xlsm with buttons (needs Excel)."""
+    from addin.excel.build import build_macro_workbook
+
+    if out.suffix.lower() != ".xlsm":
+        raise KamError("file.bad_ext_xlsm", file=out)
+    build_macro_workbook(out, lang, standalone)
+    click.echo(t("excel.built", lang, file=out))
 
 
 def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:

@@ -96,11 +96,17 @@ def test_instructions_sheet_explains_every_sheet_in_chinese():
 
 def test_template_reads_back_with_calamine_and_the_reader():
     wb = CalamineWorkbook.from_path(str(template_path("zh")))
-    assert wb.sheet_names == ["说明", "客户", "价值评估", "关键人", "开发记录", "拜访记录", "设置"]
+    assert wb.sheet_names == ["说明", "客户", "价值评估", "关键人", "开发记录", "拜访记录", "设置", "xlwings.conf"]
     book = read_workbook(template_path("zh"))
     assert set(book.sheets) == {s.key for s in SHEETS}
     assert all(not t.rows for k, t in book.sheets.items() if k != "settings")
-    assert book.other_sheets == ["说明"]
+    assert book.other_sheets == ["说明", "xlwings.conf"]
+
+
+def test_template_names_the_udf_module_for_xlwings():
+    ws = openpyxl.load_workbook(template_path("zh"))["xlwings.conf"]
+    assert ws.sheet_state == "hidden"
+    assert [ws["A1"].value, ws["B1"].value] == ["UDF Modules", "addin.excel.udfs"]
 
 
 @pytest.mark.libreoffice

@@ -16,6 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from addin.core.schema import INSTRUCTIONS, SETTINGS, SHEETS, Field, FieldType, SheetSpec
 from addin.core.settings import SETTING_SPECS
+from addin.excel.plan import XLWINGS_CONF
 
 LAST_ROW = 1_048_575  # 0-based last worksheet row: validations cover the whole column below the header
 FIXED_CREATED = datetime(2026, 1, 1)  # stable document properties so a rebuild is byte-identical
@@ -261,6 +262,11 @@ def build_workbook(target: str | Path | IO[bytes], lang: str = "zh",
             _settings_sheet(wb, fmt, lang, settings)
         else:
             _data_sheet(wb, fmt, spec, lang, (data or {}).get(spec.key, ()))
+    conf = wb.add_worksheet("xlwings.conf")  # tells the xlwings add-in where kam's cell functions live
+    for row, (key, value) in enumerate(XLWINGS_CONF):
+        conf.write_string(row, 0, key)
+        conf.write_string(row, 1, value)
+    conf.hide()
     wb.close()
 
 

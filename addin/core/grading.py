@@ -17,7 +17,6 @@ from addin.core.model import WorkbookData, cell_address
 from addin.core.parse import Invalid, cell_text, parse_number
 from addin.core.schema import ASSESSMENT, Label
 from addin.core.settings import DIFFICULTY_FACTORS, VALUE_FACTORS, Settings, read_settings
-from addin.core.text import is_blank
 
 EPS = 1e-9
 FACTORS = VALUE_FACTORS + DIFFICULTY_FACTORS
@@ -221,6 +220,25 @@ class GradingReport:
     sheet: str = ""
 
 
+def parse_factors(raw: Mapping[str, object]) -> tuple[dict[str, float | None], dict[str, tuple[str, str]]]:
+    """Parse the six factor cells: values (None when empty) and, per bad factor, (code, value as text).
+
+    One rule for `kam grade`, the UDFs and the macros: a number (text allowed) from 1 to 5, or empty.
+    """
+    factors: dict[str, float | None] = {}
+    bad: dict[str, tuple[str, str]] = {}
+    for key in FACTORS:
+        raw_value = raw.get(key)
+        value = parse_number(raw_value)
+        if isinstance(value, Invalid):
+            bad[key] = ("bad-number", cell_text(raw_value))
+        elif value is not None and not 1 - EPS <= value <= 5 + EPS:
+            bad[key] = ("out-of-range", _fmt(value))
+        else:
+            factors[key] = value
+    return factors, bad
+
+
 def _not_graded(reason: str, **params: Any) -> Grade:
     return Grade(None, None, None, False, (Part(reason, params),))
 
@@ -263,21 +281,10 @@ def grade_workbook(book: WorkbookData) -> GradingReport:
         first_row[cid] = number
         if known is not None and cid not in known:
             issues.append(at_cell(table, number, "customer_id", "unknown-customer", cid, value=cid))
-        factors: dict[str, float | None] = {}
-        bad: list[Label] = []
-        for key in FACTORS:
-            raw_value = table.raw(raw, key)
-            value = parse_number(raw_value)
-            if isinstance(value, Invalid):
-                issues.append(at_cell(table, number, key, "bad-number", cid, value=cell_text(raw_value),
-                                      expected=FACTOR_RANGE))
-                bad.append(factor_label(key))
-            elif value is not None and not 1 - EPS <= value <= 5 + EPS:
-                issues.append(at_cell(table, number, key, "out-of-range", cid, value=_fmt(value),
-                                      expected=FACTOR_RANGE))
-                bad.append(factor_label(key))
-            else:
-                factors[key] = None if is_blank(raw_value) else value
+        factors, problems = parse_factors({key: table.raw(raw, key) for key in FACTORS})
+        for key, (code, shown) in problems.items():
+            issues.append(at_cell(table, number, key, code, cid, value=shown, expected=FACTOR_RANGE))
+        bad: list[Label] = [factor_label(key) for key in problems]
         if broken_model:
             graded.append(GradedRow(cid, number, _not_graded("grade.expl.bad_settings")))
         elif bad:

@@ -14,20 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.core.findings import Finding
 from addin.core.i18n import t
 from addin.core.model import WorkbookData, cell_address
-from addin.core.schema import RESULTS
+from addin.core.schema import RESULTS, Label
 from addin.core.text import norm
 from addin.core.validation import ValidationReport
 from addin.workbook import ooxml
 from addin.workbook.guard import inspect
-from addin.workbook.sheetxml import Style, escape_text, patch_cells, restore_styles
+from addin.workbook.plans import MARK_RGB, mark_plan
+from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells, restore_styles
 from addin.workbook.writer import WorkbookEdits, write_workbook
 
 MARK_NAME = "_kam_marks"
-FILL = {"error": "FFF4B6B6", "warning": "FFFCE4A8"}
-RANK = {"error": 2, "warning": 1}
+FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
+RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
+BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 12)
 
 
 @dataclass
@@ -64,41 +65,13 @@ def _parse_map(text: str | None) -> dict[int, int]:
     return out
 
 
-def _target_cell(book: WorkbookData, f: Finding) -> tuple[str, int, int] | None:
-    """(sheet name, row, 0-based col) to mark for a finding; row-level findings mark their row's first column."""
-    if not f.row or not isinstance(f.sheet, str):
-        return None
-    table = next((tb for tb in book.sheets.values() if tb.name == f.sheet), None)
-    if table is None:
-        return None
-    if f.cell:
-        m = re.match(r"([A-Z]+)(\d+)$", f.cell)
-        if m:
-            col = 0
-            for ch in m.group(1):
-                col = col * 26 + ord(ch) - 64
-            return f.sheet, int(m.group(2)), col - 1
-    if f.row == table.header_row:
-        return f.sheet, f.row, 0
-    first = min(table.index.values(), default=0)
-    return f.sheet, f.row, table.index.get("customer_id", first)
-
-
-def _results_sheet_xml(findings: list[Finding], lang: str) -> bytes:
-    heads = [t(f"mark.col.{k}", lang) for k in ("severity", "code", "sheet", "cell", "row", "customer", "message")]
-    rows = [b"".join(_inline(1, c, h) for c, h in enumerate(heads))]
-    links = []
-    for n, f in enumerate(findings, start=2):
-        sheet = f.sheet if isinstance(f.sheet, str) else ""
-        values = [t(f"sev.{f.severity}", lang), f.code, sheet, f.cell, f.row or "", f.customer_id, f.message(lang)]
-        rows.append(b"".join(_inline(n, c, v) for c, v in enumerate(values)))
-        if sheet and f.row:
-            target = f.cell or f"A{f.row}"
-            location = "'" + sheet.replace("'", "''") + "'!" + target
-            links.append(f'<hyperlink ref="D{n}" location="{ooxml.attr_escape(location)}" '
-                         f'display="{ooxml.attr_escape(target)}"/>')
-    data = b"".join(f'<row r="{i}">'.encode() + r + b"</row>" for i, r in enumerate(rows, start=1))
-    widths = (8, 22, 12, 9, 7, 12, 80)
+def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...]) -> bytes:
+    """A whole worksheet kam owns (校验结果, 生日提醒): frozen header, filter, column widths, links in column D."""
+    data = b"".join(f'<row r="{i}">'.encode() + b"".join(_inline(i, c, v) for c, v in enumerate(r)) + b"</row>"
+                    for i, r in enumerate(rows, start=1))
+    hyperlinks = "".join(
+        f'<hyperlink ref="D{n}" location="{ooxml.attr_escape(loc)}" display="{ooxml.attr_escape(shown)}"/>'
+        for n, loc, shown in links)
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     last = cell_address(max(len(rows), 1), len(widths) - 1)
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -109,9 +82,61 @@ def _results_sheet_xml(findings: list[Finding], lang: str) -> bytes:
               b'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + f"<cols>{cols}</cols>".encode() + b"<sheetData>" + data + b"</sheetData>"
             + f'<autoFilter ref="A1:{last}"/>'.encode()
-            + (f"<hyperlinks>{''.join(links)}</hyperlinks>".encode() if links else b"")
+            + (f"<hyperlinks>{hyperlinks}</hyperlinks>".encode() if links else b"")
             + b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
               b"</worksheet>")
+
+
+def existing_sheet(names: list[str], label: Label) -> str | None:
+    """The workbook's sheet answering to one of `label`'s names (kam's own sheet from an earlier run)."""
+    wanted = {norm(a) for a in label.aliases()}
+    return next((n for n in names if norm(n) in wanted), None)
+
+
+@dataclass
+class Package:
+    """The package parts an edit touches, read once, changed in memory, handed to the writer."""
+
+    names: set[str]
+    workbook: bytes
+    types: bytes
+    wb_rels: bytes
+    parts: dict[str, bytes] = field(default_factory=dict)
+
+    def place_sheet(self, sheet_parts: dict[str, str], current: str | None, title: str, xml: bytes) -> None:
+        """Replace kam's sheet when it exists, else add it at the end (no sheet index shifts)."""
+        if current is not None:
+            self.parts[sheet_parts[current]] = xml
+            return
+        part = _free_name(self.names | set(self.parts), "xl/worksheets/sheet{}.xml")
+        rel_id = ooxml.next_rel_id(self.wb_rels)
+        self.wb_rels = ooxml.add_rel(self.wb_rels, rel_id, ooxml.REL_SHEET, ooxml.relative("xl/workbook.xml", part))
+        self.workbook = ooxml.add_sheet_entry(self.workbook, title, rel_id)
+        self.types = ooxml.add_override(self.types, part, ooxml.CT_SHEET)
+        self.parts[part] = xml
+
+    def edits(self) -> WorkbookEdits:
+        parts = dict(self.parts)
+        parts["xl/workbook.xml"] = self.workbook
+        parts["[Content_Types].xml"] = self.types
+        parts["xl/_rels/workbook.xml.rels"] = self.wb_rels
+        return WorkbookEdits(parts={name: _replace_with(data) for name, data in parts.items()})
+
+
+def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
+                      expected: str | None = None, backup: bool = True) -> tuple[str, Path | None]:
+    """Write (or replace) one kam-owned sheet, e.g. 生日提醒, through the safe writer; returns its name."""
+    listing = inspect(path, needed=set())
+    sheet_parts = {s.name: s.part for s in listing.sheets}
+    current = existing_sheet(list(sheet_parts), label)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        pkg = Package(names, zf.read("xl/workbook.xml"), zf.read("[Content_Types].xml"),
+                      zf.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b"")
+    title = current or label.text(lang)
+    pkg.place_sheet(sheet_parts, current, title, owned_sheet_xml(rows, [], widths))
+    result = write_workbook(path, pkg.edits(), expected=expected, backup=backup)
+    return title, result.backup
 
 
 def _inline(row: int, col: int, value: object) -> bytes:
@@ -127,50 +152,34 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
     """Undo kam's previous marks, then mark `report`'s findings and (re)write the results sheet."""
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
-    results_name = next((s.name for s in listing.sheets if norm(s.name) in {norm(a) for a in RESULTS.aliases()}),
-                        None)
+    results_name = existing_sheet(list(sheet_parts), RESULTS)
+    plan = mark_plan(book, report, lang, skip_sheet=results_name)
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
 
         def read(part: str) -> bytes:
             return zf.read(part) if part in names else b""
 
-        workbook = read("xl/workbook.xml")
+        pkg = Package(names, read("xl/workbook.xml"), read("[Content_Types].xml"), read("xl/_rels/workbook.xml.rels"))
         styles = read("xl/styles.xml")
-        types = read("[Content_Types].xml")
-        wb_rels = read("xl/_rels/workbook.xml.rels")
-        parts: dict[str, bytes] = {}
 
-        # 1. the cells to mark, worst severity first, one note per cell
-        severity: dict[tuple[str, int, int], str] = {}
-        notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
-        for f in report.findings:
-            target = _target_cell(book, f)
-            if target is None or target[0] == results_name:
-                continue
-            if RANK[f.severity] > RANK.get(severity.get(target, ""), 0):
-                severity[target] = f.severity
-            notes[target].append(f.message(lang))
-
-        # 2. styles: kam's fills and one kam style per (own style, severity)
+        # styles: kam's fills and one kam style per (own style, severity)
         xfs = ooxml.cell_xfs(styles)
         fill_ids = {}
         for sev, argb in FILL.items():
             styles, fill_ids[sev] = ooxml.ensure_fill(styles, argb)
         # trust the saved map only where the style really carries a kam fill (Excel may renumber on save)
-        old_map = {kam: own for kam, own in _parse_map(ooxml.defined_name(workbook, MARK_NAME)).items()
+        old_map = {kam: own for kam, own in _parse_map(ooxml.defined_name(pkg.workbook, MARK_NAME)).items()
                    if kam < len(xfs) and own < len(xfs) and ooxml.xf_fill(xfs[kam]) in fill_ids.values()}
         kam_of: dict[tuple[int, str], int] = {}
         for kam, own in old_map.items():
-            if kam < len(xfs):
-                for sev, fid in fill_ids.items():
-                    if ooxml.xf_fill(xfs[kam]) == fid:
-                        kam_of.setdefault((own, sev), kam)
+            for sev, fid in fill_ids.items():
+                if ooxml.xf_fill(xfs[kam]) == fid:
+                    kam_of.setdefault((own, sev), kam)
         new_map = dict(old_map)
 
-        # 3. per sheet: undo old marks, set new styles, rewrite kam's notes
         by_sheet: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
-        for (sheet, row, col), sev in severity.items():
+        for (sheet, row, col), sev in plan.severity.items():
             by_sheet[sheet][row][col] = sev
         noted = 0
         skipped: list[str] = []
@@ -192,7 +201,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             marks = by_sheet.get(sheet, {})
             if marks:
                 own_styles = _cell_styles(restored, marks)
-                edits: dict[int, dict[int, Style | str | None]] = {}
+                edits: dict[int, dict[int, CellValue]] = {}
                 for row, cols in marks.items():
                     for col, sev in cols.items():
                         own = own_styles.get((row, col), 0)
@@ -212,55 +221,39 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         if ref in taken:
                             skipped.append(f"{sheet}!{ref}")
                         else:
-                            add[ref] = "kam:\n" + "\n".join(f"• {m}" for m in notes[(sheet, row, col)])
+                            add[ref] = plan.notes[(sheet, row, col)]
                 if add:
                     noted += len(add)
                     if comments_part is None:
-                        comments_part = _free_name(names | set(parts), "xl/comments{}.xml")
+                        comments_part = _free_name(names | set(pkg.parts), "xl/comments{}.xml")
                         rel_id = ooxml.next_rel_id(rels)
                         rels = ooxml.add_rel(rels, rel_id, ooxml.REL_COMMENTS, ooxml.relative(part, comments_part))
-                        types = ooxml.add_override(types, comments_part, ooxml.CT_COMMENTS)
+                        pkg.types = ooxml.add_override(pkg.types, comments_part, ooxml.CT_COMMENTS)
                     if vml_part is None:
-                        vml_part = _free_name(names | set(parts), "xl/drawings/vmlDrawing{}.vml")
+                        vml_part = _free_name(names | set(pkg.parts), "xl/drawings/vmlDrawing{}.vml")
                         rel_id = ooxml.next_rel_id(rels)
                         rels = ooxml.add_rel(rels, rel_id, ooxml.REL_VML, ooxml.relative(part, vml_part))
-                        types = ooxml.ensure_default(types, "vml", ooxml.CT_VML)
+                        pkg.types = ooxml.ensure_default(pkg.types, "vml", ooxml.CT_VML)
                         restored = ooxml.insert_legacy_drawing(restored, rel_id)
                     new_comments = ooxml.add_comments(new_comments, add)
-                    cells = [(int(re.sub(r"[A-Z]", "", r)), _col(r)) for r in add]
-                    new_vml = ooxml.add_note_shapes(new_vml, cells)
+                    new_vml = ooxml.add_note_shapes(new_vml, [(int(re.sub(r"[A-Z]", "", r)), _col(r)) for r in add])
             if restored != xml:
-                parts[part] = restored
+                pkg.parts[part] = restored
             if comments_part and new_comments != comments:
-                parts[comments_part] = new_comments
+                pkg.parts[comments_part] = new_comments
             if vml_part and new_vml != vml:
-                parts[vml_part] = new_vml
+                pkg.parts[vml_part] = new_vml
             if rels != read(rels_name):
-                parts[rels_name] = rels
+                pkg.parts[rels_name] = rels
         if pending_xfs:
             styles, _ = ooxml.append_xfs(styles, pending_xfs)
-
-        # 4. the results sheet: replaced when it exists, else added at the end
+        pkg.parts["xl/styles.xml"] = styles
         title = results_name or RESULTS.text(lang)
-        results_xml = _results_sheet_xml(report.findings, lang)
-        if results_name is not None:
-            parts[sheet_parts[results_name]] = results_xml
-        else:
-            sheet_part = _free_name(names | set(parts), "xl/worksheets/sheet{}.xml")
-            rel_id = ooxml.next_rel_id(wb_rels)
-            wb_rels = ooxml.add_rel(wb_rels, rel_id, ooxml.REL_SHEET, ooxml.relative("xl/workbook.xml", sheet_part))
-            workbook = ooxml.add_sheet_entry(workbook, title, rel_id)
-            types = ooxml.add_override(types, sheet_part, ooxml.CT_SHEET)
-            parts[sheet_part] = results_xml
-            parts["xl/_rels/workbook.xml.rels"] = wb_rels
+        pkg.place_sheet(sheet_parts, results_name, title, owned_sheet_xml(plan.rows, plan.links, RESULT_WIDTHS))
         map_text = '"' + ";".join(f"{k}>{v}" for k, v in sorted(new_map.items())) + '"'
-        workbook = ooxml.set_defined_name(workbook, MARK_NAME, map_text)
-        parts["xl/workbook.xml"] = workbook
-        parts["xl/styles.xml"] = styles
-        parts["[Content_Types].xml"] = types
-    write_edits = WorkbookEdits(parts={name: _replace_with(data) for name, data in parts.items()})
-    result = write_workbook(path, write_edits, expected=expected, backup=backup)
-    return MarkResult(path, title, len(severity), noted, result.backup, skipped)
+        pkg.workbook = ooxml.set_defined_name(pkg.workbook, MARK_NAME, map_text)
+    result = write_workbook(path, pkg.edits(), expected=expected, backup=backup)
+    return MarkResult(path, title, len(plan.severity), noted, result.backup, skipped)
 
 
 def _replace_with(data: bytes) -> Callable[[bytes], bytes]:

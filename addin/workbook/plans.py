@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
+from addin.core.birthdays import BirthdayReport
+from addin.core.findings import Finding
 from addin.core.grading import GradingReport
-from addin.core.model import SheetTable
-from addin.core.schema import ASSESSMENT
+from addin.core.i18n import t
+from addin.core.model import SheetTable, WorkbookData
+from addin.core.schema import ASSESSMENT, CHOICES, ROLE
 from addin.core.text import norm
+from addin.core.validation import ValidationReport
 from addin.workbook.writer import WorkbookEdits
 
 GRADE_COLUMNS = ("value_score", "difficulty_score", "grade", "advice", "explanation")
@@ -38,3 +45,75 @@ def grade_edits(table: SheetTable, report: GradingReport, lang: str) -> Workbook
             value = record[key]
             edits.set(table.name, graded.row, cols[key], value if value != "" else None)
     return edits
+
+
+# --- validation marks and kam-owned sheets: planned once, applied by the file writer or by live Excel ------
+
+MARK_RANK = {"error": 2, "warning": 1}
+MARK_RGB = {"error": (244, 182, 182), "warning": (252, 228, 168)}
+NOTE_PREFIX = "kam:"
+
+
+@dataclass
+class MarkPlan:
+    """Which cells to fill (worst severity wins), the note for each, and the 校验结果 sheet's rows."""
+
+    severity: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    rows: list[list[object]] = field(default_factory=list)
+    links: list[tuple[int, str, str]] = field(default_factory=list)  # (sheet row, location, display)
+
+
+def _target_cell(book: WorkbookData, f: Finding) -> tuple[str, int, int] | None:
+    """(sheet name, row, 0-based col) to mark; row- and account-level findings mark the row's 客户编号 cell."""
+    if not f.row or not isinstance(f.sheet, str):
+        return None
+    table = next((tb for tb in book.sheets.values() if tb.name == f.sheet), None)
+    if table is None:
+        return None
+    if f.cell:
+        m = re.match(r"([A-Z]+)(\d+)$", f.cell)
+        if m:
+            col = 0
+            for ch in m.group(1):
+                col = col * 26 + ord(ch) - 64
+            return f.sheet, int(m.group(2)), col - 1
+    if f.row == table.header_row:
+        return f.sheet, f.row, 0
+    first = min(table.index.values(), default=0)
+    return f.sheet, f.row, table.index.get("customer_id", first)
+
+
+def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_sheet: str | None = None) -> MarkPlan:
+    """Plan --mark for `report`: fills, notes and the results sheet, the same for a file and for live Excel."""
+    plan = MarkPlan()
+    messages: dict[tuple[str, int, int], list[str]] = {}
+    for f in report.findings:
+        target = _target_cell(book, f)
+        if target is None or target[0] == skip_sheet:
+            continue
+        if MARK_RANK[f.severity] > MARK_RANK.get(plan.severity.get(target, ""), 0):
+            plan.severity[target] = f.severity
+        messages.setdefault(target, []).append(f.message(lang))
+    plan.notes = {k: NOTE_PREFIX + "\n" + "\n".join(f"• {m}" for m in v) for k, v in messages.items()}
+    heads = ("severity", "code", "sheet", "cell", "row", "customer", "message")
+    plan.rows.append([t(f"mark.col.{k}", lang) for k in heads])
+    for n, f in enumerate(report.findings, start=2):
+        sheet = f.sheet if isinstance(f.sheet, str) else ""
+        ref = (f.cell or f"A{f.row}") if sheet and f.row else ""  # row-level findings link to the row
+        plan.rows.append([t(f"sev.{f.severity}", lang), f.code, sheet, ref, f.row or "", f.customer_id,
+                          f.message(lang)])
+        if ref:
+            plan.links.append((n, "'" + sheet.replace("'", "''") + "'!" + ref, ref))
+    return plan
+
+
+def birthday_rows(report: BirthdayReport, lang: str) -> list[list[object]]:
+    """The 生日提醒 sheet: a header and one row per coming birthday."""
+    heads = ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday")
+    rows: list[list[object]] = [[t(f"col.{h}", lang) for h in heads]]
+    for b in report.birthdays:
+        rows.append([b.next_date.isoformat(), b.days_until, b.customer_id, b.customer_name, b.name,
+                     ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
+                     b.birthday.isoformat()])
+    return rows

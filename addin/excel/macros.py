@@ -1,0 +1,124 @@
+"""The manager's buttons (评级, 校验, 生成简报, 生日提醒): each `action(book=None)` works on the workbook that
+called it (`xw.Book.caller()`), through the same plans as the command line. Progress shows in Excel's status
+bar; any failure ends in a message box, never silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from addin.core.birthdays import birthday_report
+from addin.core.briefing import build_briefings
+from addin.core.grading import grade_workbook
+from addin.core.i18n import t
+from addin.core.schema import BIRTHDAYS, RESULTS
+from addin.core.validation import validate as run_rules
+from addin.errors import KamError
+from addin.excel.port import ExcelPort
+from addin.workbook.plans import birthday_rows, grade_edits, mark_plan
+
+LANG = "zh"
+
+
+def _book(book: Any) -> Any:
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _run(book: Any, status_key: str, job: Callable[[ExcelPort], str]) -> str:
+    """Run a job on the calling workbook: status bar while it runs, a message box with the outcome."""
+    port = ExcelPort(_book(book))
+    try:
+        with port.status(t(status_key, LANG)):
+            message = job(port)
+    except KamError as exc:
+        message = exc.message(LANG)
+    except Exception as exc:  # a button must never fail silently
+        message = t("internal", LANG, detail=f"{type(exc).__name__}: {exc}"[:200])
+    port.alert(message)
+    return message
+
+
+def grade(book: Any = None, today: date | None = None) -> str:
+    """评级: grade every account and fill 价值分/难度分/等级/建议/说明 in 价值评估."""
+
+    def job(port: ExcelPort) -> str:
+        data = port.read(["assessment", "settings", "customers"])
+        table = data.get("assessment")
+        if table is None:
+            raise KamError("excel.no_sheet", sheet=t("excel.assessment", LANG))
+        report = grade_workbook(data)
+        kept = port.apply(grade_edits(table, report, LANG))
+        counts: dict[str, int] = {}
+        for g in report.grades:
+            label = g.grade.grade_text(LANG) or t("grade.none", LANG)
+            counts[label] = counts.get(label, 0) + 1
+        spread = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        message = t("excel.graded", LANG, rows=len(report.grades), spread=spread or "-")
+        if kept:
+            message += "\n" + t("write.kept_formulas", LANG, cells=", ".join(kept[:20]))
+        return message
+
+    return _run(book, "excel.status.grade", job)
+
+
+def validate(book: Any = None, today: date | None = None) -> str:
+    """校验: check every sheet, fill and annotate the offending cells, list them on 校验结果."""
+
+    def job(port: ExcelPort) -> str:
+        data = port.read()
+        report = run_rules(data, today or date.today())
+        existing = next((s.name for s in port.book.sheets if s.name in RESULTS.aliases()), None)
+        plan = mark_plan(data, report, LANG, skip_sheet=existing)
+        sheet, marked, kept = port.mark(plan, data, RESULTS, LANG)
+        errors, warnings = report.counts()
+        message = t("excel.validated", LANG, errors=errors, warnings=warnings, cells=marked, sheet=sheet)
+        if kept:
+            message += "\n" + t("mark.kept_notes", LANG, cells=", ".join(kept[:20]))
+        return message
+
+    return _run(book, "excel.status.validate", job)
+
+
+def brief(book: Any = None, today: date | None = None, out: Path | None = None) -> str:
+    """生成简报: briefings for the customers selected on 客户, or for all; files beside the workbook."""
+
+    def job(port: ExcelPort) -> str:
+        from addin.docs.batch import render_all
+        from addin.docs.briefs import default_out
+        from addin.docs.build_templates import template_path
+
+        data = port.read()
+        chosen = port.selected_customers(data)
+        contexts = build_briefings(data, today or date.today(), LANG, chosen or None)
+        if not contexts:
+            return t("brief.none", LANG)
+        folder = out or default_out(Path(str(port.book.fullname)), LANG)
+        outcomes = render_all(contexts, "docx", template_path("docx", LANG), folder, os.cpu_count() or 1)
+        failed = [o for o in outcomes if o.path is None]
+        message = t("brief.summary", LANG, written=len(outcomes) - len(failed), skipped=0, failed=len(failed),
+                    folder=folder)
+        for o in failed[:10]:
+            message += "\n" + t("brief.failed", LANG, customer=o.customer_id, error=o.error)
+        return message
+
+    return _run(book, "excel.status.brief", job)
+
+
+def birthdays(book: Any = None, today: date | None = None) -> str:
+    """生日提醒: the coming birthdays (农历 converted) on a 生日提醒 sheet."""
+
+    def job(port: ExcelPort) -> str:
+        data = port.read(["contacts", "customers", "settings"])
+        report = birthday_report(data, today or date.today())
+        sheet = port.owned_sheet(BIRTHDAYS, LANG, birthday_rows(report, LANG))
+        return t("birthdays.written", LANG, file=port.book.name, sheet=sheet, count=len(report.birthdays))
+
+    return _run(book, "excel.status.birthdays", job)
