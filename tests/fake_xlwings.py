@@ -17,6 +17,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from addin.core.model import column_letter
+
 
 def _rc(address: str) -> tuple[int, int]:
     m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", address)
@@ -25,14 +27,6 @@ def _rc(address: str) -> tuple[int, int]:
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)), col
-
-
-def _letters(col: int) -> str:
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 class FakeNote:
@@ -75,7 +69,7 @@ class FakeRange:
 
     @property
     def address(self) -> str:
-        return f"${_letters(self.top[1])}${self.top[0]}"
+        return f"${column_letter(self.top[1] - 1)}${self.top[0]}"
 
     @property
     def value(self) -> Any:

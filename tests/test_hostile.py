@@ -9,17 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from addin.core.model import column_letter
 from tests.conftest import write_book
 
 HEADERS = ["客户编号", "客户名称", "负责销售"]
-
-
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _rewrite(src: Path, dst: Path, part: str, change) -> Path:
@@ -96,7 +89,7 @@ def make_sparse_corner(tmp):
 
 
 def make_20000_columns(tmp):
-    cells = "".join(f'<c r="{_col(i)}1" t="inlineStr"><is><t>h{i}</t></is></c>' for i in range(4, 20001))
+    cells = "".join(f'<c r="{column_letter(i - 1)}1" t="inlineStr"><is><t>h{i}</t></is></c>' for i in range(4, 20001))
     return _rewrite(_base(tmp), tmp / "wide.xlsx", "xl/worksheets/sheet1.xml",
                     lambda d: d.replace(b"</row>", cells.encode() + b"</row>", 1))
 

@@ -181,7 +181,7 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
                     customers: list[str] | None = None, grades: list[str] | None = None) -> list[dict[str, Any]]:
     """One context per customer of 客户 (in sheet order), filtered by IDs and/or grades when given."""
     ctx = build_context(book, today)
-    report = validate(book, today)
+    report = validate(book, today, ctx)
     graded = {g.customer_id: g for g in grade_workbook(book).grades}
     flags: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:

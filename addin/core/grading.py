@@ -148,6 +148,12 @@ def _driver(factors: Mapping[str, float], s: Settings, top: bool) -> tuple[str, 
     return key, factors[key]
 
 
+def _change(message: str, move: tuple) -> Part:
+    """The clause naming one single-factor change and the grade it leads to."""
+    _, _, _, key, old, new, grade = move
+    return Part(message, {"factor": factor_label(key), "old": _fmt(old), "new": _fmt(new), "grade": grade})
+
+
 def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
     """Grade one account from its six factors (None = empty); factors must already be valid numbers in 1-5."""
     values = [factors.get(k) for k in VALUE_FACTORS]
@@ -171,17 +177,13 @@ def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
         parts.append(Part("grade.expl.top"))
         drops = _moves(full, v, d, s, better=False)
         if drops:
-            _, _, _, key, old, new, worse = drops[0]
-            parts.append(Part("grade.expl.drop", {"factor": factor_label(key), "old": _fmt(old), "new": _fmt(new),
-                                                  "grade": worse}))
+            parts.append(_change("grade.expl.drop", drops[0]))
     else:
         key, value = _driver(full, s, top=False)
         parts.append(Part("grade.expl.driver_low", {"factor": factor_label(key), "value": _fmt(value)}))
         lifts = _moves(full, v, d, s, better=True)
         if lifts:
-            _, _, _, key, old, new, better = lifts[0]
-            parts.append(Part("grade.expl.lift", {"factor": factor_label(key), "old": _fmt(old), "new": _fmt(new),
-                                                  "grade": better}))
+            parts.append(_change("grade.expl.lift", lifts[0]))
         else:
             parts.append(Part("grade.expl.no_lift", {"vt": _fmt(s.value_threshold),
                                                      "dt": _fmt(s.difficulty_threshold)}))

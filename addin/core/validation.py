@@ -233,24 +233,26 @@ def future_date(ctx: Context) -> Iterator[Finding]:
                     yield parsed.at(i, key, "future-date", value=v.isoformat(), today=ctx.today.isoformat())
 
 
-def bad_phone(ctx: Context) -> Iterator[Finding]:
+def _filled(ctx: Context, kind: FieldType) -> Iterator[tuple[Parsed, str, int, object]]:
+    """(sheet, field, row index, raw value) of every non-empty cell in the columns of one type."""
     for parsed in ctx.sheets.values():
         for key, values in parsed.raw.items():
-            if parsed.table.spec.by_key[key].type is not FieldType.PHONE:
-                continue
-            for i, v in enumerate(values):
-                if not is_blank(v) and not is_valid_phone(v):
-                    yield parsed.at(i, key, "bad-phone", value=cell_text(v))
+            if parsed.table.spec.by_key[key].type is kind:
+                for i, v in enumerate(values):
+                    if not is_blank(v):
+                        yield parsed, key, i, v
+
+
+def bad_phone(ctx: Context) -> Iterator[Finding]:
+    for parsed, key, i, v in _filled(ctx, FieldType.PHONE):
+        if not is_valid_phone(v):
+            yield parsed.at(i, key, "bad-phone", value=cell_text(v))
 
 
 def bad_credit_code(ctx: Context) -> Iterator[Finding]:
-    for parsed in ctx.sheets.values():
-        for key, values in parsed.raw.items():
-            if parsed.table.spec.by_key[key].type is not FieldType.CREDIT_CODE:
-                continue
-            for i, v in enumerate(values):
-                if not is_blank(v) and not is_valid_credit_code(v):
-                    yield parsed.at(i, key, "bad-credit-code", value=cell_text(v), reason=_credit_reason(v))
+    for parsed, key, i, v in _filled(ctx, FieldType.CREDIT_CODE):
+        if not is_valid_credit_code(v):
+            yield parsed.at(i, key, "bad-credit-code", value=cell_text(v), reason=_credit_reason(v))
 
 
 def _credit_reason(raw: object) -> Phrase | _Reason:
@@ -614,9 +616,11 @@ def build_context(book: WorkbookData, today: date) -> Context:
     return ctx
 
 
-def validate(book: WorkbookData, today: date) -> ValidationReport:
-    """Run every rule of SPEC §4 over `book` as of `today`; never raises for bad data."""
-    ctx = build_context(book, today)
+def validate(book: WorkbookData, today: date, ctx: Context | None = None) -> ValidationReport:
+    """Run every rule of SPEC §4 over `book` as of `today`; never raises for bad data. A context already
+    built for the same book and day (e.g. by the briefings) is reused rather than parsed again."""
+    ctx = ctx or build_context(book, today)
+    order_codes = {code: n for n, code in enumerate(RULES)}
     findings: list[Finding] = []
     for rule in RULES.values():
         findings.extend(rule(ctx))
@@ -626,7 +630,7 @@ def validate(book: WorkbookData, today: date) -> ValidationReport:
     def position(f: Finding) -> tuple[int, int, int, int]:
         sheet = f.sheet if isinstance(f.sheet, str) else ""
         return (order.get(sheet, -1), f.row or 0, columns.get(sheet, {}).get(f.column, -1),
-                list(RULES).index(f.code))
+                order_codes[f.code])
 
     findings.sort(key=position)
     rows = {t.name: len(t.rows) for t in book.sheets.values()}
