@@ -53,6 +53,11 @@ def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = da
     return path
 
 
+#: Peak memory of the current process in MB. VmHWM is per address space, so unlike ru_maxrss it does not
+#: inherit the parent's peak across fork+exec (which made child measurements look as big as the parent).
+PEAK_MB = ("int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024")
+
+
 def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     """Best wall time of `repeat` runs, and the last result."""
     best = float("inf")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import big_workbook, timed
+from bench.common import PEAK_MB, big_workbook, timed
 
 
 def kam_read(path: Path) -> int:
@@ -30,10 +30,10 @@ def openpyxl_read(path: Path) -> int:
 
 def peak_mb_of(code: str) -> float:
     """Peak RSS (MB) of a child process running `code` (so each reader is measured alone)."""
-    probe = f"{code}\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    probe = f"{code}\nprint({PEAK_MB})"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.split()
-    return int(out[-1]) / 1024
+    return float(out[-1])
 
 
 def main() -> None:
