@@ -12,6 +12,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from addin.core.i18n import t
@@ -200,18 +201,19 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
             marks = by_sheet.get(sheet, {})
             if marks:
-                own_styles = _cell_styles(restored, marks)
-                edits: dict[int, dict[int, CellValue]] = {}
-                for row, cols in marks.items():
-                    for col, sev in cols.items():
-                        own = own_styles.get((row, col), 0)
-                        key = (own, sev)
-                        if key not in kam_of:
-                            base = xfs[own] if own < len(xfs) else (xfs[0] if xfs else b'<xf numFmtId="0"/>')
-                            kam_of[key] = len(xfs) + len(pending_xfs)
-                            pending_xfs.append(ooxml.with_fill(base, fill_ids[sev]))
-                            new_map[kam_of[key]] = own
-                        edits.setdefault(row, {})[col] = Style(kam_of[key])
+
+                def kam_style(own: int, sev: str) -> int:
+                    """The kam style for a cell's own style and a severity, created on first use."""
+                    if (own, sev) not in kam_of:
+                        base = xfs[own] if own < len(xfs) else (xfs[0] if xfs else b'<xf numFmtId="0"/>')
+                        kam_of[(own, sev)] = len(xfs) + len(pending_xfs)
+                        pending_xfs.append(ooxml.with_fill(base, fill_ids[sev]))
+                        new_map[kam_of[(own, sev)]] = own
+                    return kam_of[(own, sev)]
+
+                by_severity = {sev: Style(remap=partial(kam_style, sev=sev)) for sev in FILL}
+                edits: dict[int, dict[int, CellValue]] = {
+                    row: {col: by_severity[sev] for col, sev in cols.items()} for row, cols in marks.items()}
                 restored = patch_cells(restored, edits).xml
                 taken = ooxml.comment_refs(new_comments)
                 add: dict[str, str] = {}
@@ -273,21 +275,3 @@ def _free_name(taken: set[str], pattern: str) -> str:
     while pattern.format(n) in taken:
         n += 1
     return pattern.format(n)
-
-
-def _cell_styles(xml: bytes, marks: dict[int, dict[int, str]]) -> dict[tuple[int, int], int]:
-    """The style of each cell to be marked (0 when the cell or its style is absent; the column style otherwise)."""
-    from addin.workbook.sheetxml import column_styles
-
-    wanted = {cell_address(r, c).encode(): (r, c) for r, cols in marks.items() for c in cols}
-    found: dict[tuple[int, int], int] = {}
-    for m in re.finditer(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?>', xml):
-        key = wanted.get(m.group(1))
-        if key is not None:
-            s = re.search(rb'\ss="(\d+)"', m.group(0))
-            found[key] = int(s.group(1)) if s else 0
-    col_styles = column_styles(xml)
-    for (r, c) in wanted.values():
-        if (r, c) not in found:
-            found[(r, c)] = int(col_styles.get(c, b"0"))
-    return found

@@ -8,7 +8,7 @@ as an inline string, so it never becomes a formula and sharedStrings.xml is not 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from addin.core.model import cell_address
@@ -16,9 +16,14 @@ from addin.core.model import cell_address
 
 @dataclass(frozen=True)
 class Style:
-    """An edit that sets only a cell's style (its value and formula stay as they are)."""
+    """An edit that sets only a cell's style (its value and formula stay as they are): a fixed style id, or
+    `remap`, which turns the cell's current style id (the column's for a new cell) into the new one."""
 
-    id: int
+    id: int = 0
+    remap: Callable[[int], int] | None = None
+
+    def apply(self, current: int) -> int:
+        return self.remap(current) if self.remap is not None else self.id
 
 
 CellValue = str | int | float | Style | None
@@ -30,6 +35,7 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _COL_TAG = re.compile(rb"<col\b([^>]*?)/?>")
 _DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 _REF = re.compile(rb"([A-Z]+)(\d+)")
+_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)\d+"')
 
 
@@ -136,7 +142,8 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
             existing[col] = _new_cell(row, col, value, col_styles)
             continue
         if isinstance(value, Style):
-            existing[col] = _restyle(old, value.id)
+            current = _STYLE_ATTR.search(old[: old.find(b">")])
+            existing[col] = _restyle(old, value.apply(int(current.group(1)) if current else 0))
             continue
         if b"<f" in old:  # a formula in an owned column (e.g. a kam UDF) is the rep's: leave it
             kept.append(cell_address(row, col))
@@ -191,7 +198,7 @@ def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> Pat
 def _new_cell(row: int, col: int, value: CellValue, col_styles: Mapping[int, bytes]) -> bytes:
     """A cell that did not exist: a style-only edit makes an empty styled cell; a value takes the column style."""
     if isinstance(value, Style):
-        return cell_xml(row, col, None, str(value.id).encode())
+        return cell_xml(row, col, None, str(value.apply(int(col_styles.get(col, b"0")))).encode())
     return cell_xml(row, col, value, col_styles.get(col))
 
 
