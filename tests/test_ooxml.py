@@ -59,3 +59,10 @@ def test_legacy_drawing_goes_before_table_parts():
     out = ooxml.insert_legacy_drawing(sheet, "rId9")
     assert out.index(b"<legacyDrawing") < out.index(b"<tableParts") and b'r:id="rId9"' in out
     ET.fromstring(out)
+
+
+def test_each_new_vml_drawing_gets_its_own_shape_id_block():
+    first = ooxml.add_note_shapes(ooxml.empty_vml(1), [(2, 1)])
+    second = ooxml.add_note_shapes(ooxml.empty_vml(2), [(2, 1)])
+    assert ooxml.idmap_blocks(first) == [1] and ooxml.idmap_blocks(second) == [2]
+    assert b'id="_x0000_s1025"' in first and b'id="_x0000_s2049"' in second

@@ -151,3 +151,20 @@ def test_mark_keeps_unowned_parts_of_a_rich_workbook(runner, tmp_path):
     for name in ("xl/vbaProject.bin", "xl/charts/chart1.xml", "xl/media/image1.png", "xl/tables/table1.xml"):
         assert after[name] == before[name]
     assert "xl/vbaProject.bin" in after and len(after) > len(before)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed here")
+def test_marked_and_graded_workbook_opens_in_libreoffice(runner, tmp_path):
+    import shutil
+    import subprocess
+
+    book = seeded_workbook(runner, tmp_path / "rep.xlsx")
+    invoke(runner, "grade", book, "--write", "--no-backup")
+    invoke(runner, "validate", book, "--mark", "--today", "2026-11-22", "--no-backup")
+    invoke(runner, "birthdays", book, "--write", "--today", "2026-11-22", "--no-backup")
+    proc = subprocess.run([shutil.which("soffice"), f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path / "out"), str(book)],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "rep.pdf").read_bytes().startswith(b"%PDF")

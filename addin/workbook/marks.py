@@ -163,6 +163,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
 
         pkg = Package(names, read("xl/workbook.xml"), read("[Content_Types].xml"), read("xl/_rels/workbook.xml.rels"))
         styles = read("xl/styles.xml")
+        blocks = [b for name in names if name.endswith(".vml") for b in ooxml.idmap_blocks(read(name))]
+        next_block = max(blocks, default=0) + 1
 
         # styles: kam's fills and one kam style per (own style, severity)
         xfs = ooxml.cell_xfs(styles)
@@ -238,6 +240,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         pkg.types = ooxml.ensure_default(pkg.types, "vml", ooxml.CT_VML)
                         restored = ooxml.insert_legacy_drawing(restored, rel_id)
                     new_comments = ooxml.add_comments(new_comments, add)
+                    if not new_vml:
+                        new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
                     new_vml = ooxml.add_note_shapes(new_vml, [(int(re.sub(r"[A-Z]", "", r)), _col(r)) for r in add])
             if restored != xml:
                 pkg.parts[part] = restored

@@ -260,10 +260,17 @@ def add_comments(comments: bytes, notes: dict[str, str]) -> bytes:
     return comments.replace(b"</commentList>", body + b"</commentList>", 1)
 
 
-def empty_vml() -> bytes:
+def empty_vml(block: int = 1) -> bytes:
+    """A new VML drawing; `block` is its shape-id block (idmap), unique in the workbook as Excel expects."""
     return (b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
             b'xmlns:x="urn:schemas-microsoft-com:office:excel">'
-            b'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout></xml>')
+            + f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout></xml>'.encode())
+
+
+def idmap_blocks(vml: bytes) -> list[int]:
+    """The shape-id blocks a VML drawing claims (its o:idmap data, e.g. "1" or "1,2")."""
+    m = re.search(rb'<o:idmap\b[^>]*\bdata="([^"]*)"', vml)
+    return [int(x) for x in re.findall(rb"\d+", m.group(1))] if m else []
 
 
 _NOTE_TYPE = (b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
@@ -296,14 +303,15 @@ def remove_note_shapes(vml: bytes, refs: list[str]) -> bytes:
     return _SHAPE.sub(drop, vml)
 
 
-def add_note_shapes(vml: bytes, cells: list[tuple[int, int]]) -> bytes:
-    """Append hidden Note shapes for 1-based rows / 0-based columns."""
+def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) -> bytes:
+    """Append hidden Note shapes for 1-based rows / 0-based columns (a new drawing takes shape-id `block`)."""
     if not vml:
-        vml = empty_vml()
+        vml = empty_vml(block)
     if b'id="_x0000_t202"' not in vml:
         vml = vml.replace(b"</xml>", _NOTE_TYPE + b"</xml>", 1) if vml.rstrip().endswith(b"</xml>") else vml
     ids = [int(x) for x in re.findall(rb'id="_x0000_s(\d+)"', vml)]
-    next_id = max(ids, default=1024) + 1
+    first_block = (idmap_blocks(vml) or [block])[0]
+    next_id = max([*ids, first_block * 1024]) + 1
     shapes = []
     for n, (row, col) in enumerate(cells):
         r0 = row - 1
