@@ -176,6 +176,14 @@ def test_unknown_template_variables_are_one_error_and_nothing_is_written(demo_bo
     assert not out.exists()
 
 
+def test_templates_are_sandboxed(demo_book, tmp_path):
+    template = tmp_path / "evil.md"
+    template.write_text("{{ account.__class__.__mro__ }}", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "md", "--template", str(template),
+                                      "--out", str(tmp_path / "o"), "--lang", "en"])
+    assert result.exit_code == 2 and "not allowed" in result.output and not (tmp_path / "o").exists()
+
+
 def test_unknown_attribute_is_caught_before_the_batch(demo_book, tmp_path):
     template = tmp_path / "mine.md"
     template.write_text("# {{ account.customer_nmae }}", encoding="utf-8")

@@ -150,6 +150,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "brief.template_unreadable": ("无法读取模板 {file}（{detail}）：请检查文件。", "Could not read template {file} ({detail}): check the file."),
     "brief.template_syntax": ("模板 {file} 第 {line} 行语法有误：{detail}。", "Template {file} has a syntax error on line {line}: {detail}."),
     "brief.unknown_vars": ("模板 {file} 用了简报中没有的变量：{names}。可用变量见 docs/templates.md。", "Template {file} uses variables a briefing does not have: {names}. See docs/templates.md for the list."),
+    "brief.template_unsafe": ("模板 {file} 用了不允许的写法（{detail}）：模板只能使用简报中的变量。", "Template {file} uses something not allowed ({detail}): templates may only use the briefing's variables."),
     "brief.template_ext": ("模板 {file} 应为 {ext} 文件，才能生成 {fmt} 格式。", "Template {file} must be a {ext} file for --format {fmt}."),
     "brief.no_libreoffice": ("生成 PDF 需要 LibreOffice，但本机没有安装：请安装 LibreOffice（Debian/Ubuntu：apt-get install libreoffice-writer-nogui），或改用 --format docx。", "PDF needs LibreOffice, which is not installed here: install it (Debian/Ubuntu: apt-get install libreoffice-writer-nogui) or use --format docx."),
     "brief.written": ("已生成 {file}", "Wrote {file}"),

@@ -19,6 +19,7 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
@@ -155,5 +156,7 @@ def check_variables(renderer: Renderer, context: dict[str, Any]) -> None:
             renderer.render(context)
         except UndefinedError as exc:
             unknown = [str(exc.message or exc)]
+        except SecurityError as exc:
+            raise KamError("brief.template_unsafe", file=renderer.path, detail=exc) from exc
     if unknown:
         raise KamError("brief.unknown_vars", file=renderer.path, names=", ".join(unknown))
