@@ -53,6 +53,7 @@ class FakeRange:
         self.top = top
         self.bottom = bottom or top
         self._ndim = 0
+        sheet.book.calls += 1  # every Range is a COM round trip in real Excel
 
     def options(self, ndim: int = 0, **_kw: Any) -> FakeRange:
         r = FakeRange(self.sheet, self.top, self.bottom)
@@ -86,12 +87,19 @@ class FakeRange:
             for j, v in enumerate(row):
                 self.sheet.set((self.top[0] + i, self.top[1] + j), v)
 
-    @property
-    def formula(self) -> str:
-        if self.top in self.sheet.formulas:
-            return self.sheet.formulas[self.top]
-        v = self.sheet.cells.get(self.top)
+    def _formula_at(self, key: tuple[int, int]) -> str:
+        if key in self.sheet.formulas:
+            return self.sheet.formulas[key]
+        v = self.sheet.cells.get(key)
         return "" if v is None else str(v)
+
+    @property
+    def formula(self) -> Any:
+        """One string for one cell; a tuple of row tuples for a larger range (as xlwings returns)."""
+        if self.top == self.bottom:
+            return self._formula_at(self.top)
+        return tuple(tuple(self._formula_at((r, c)) for c in range(self.top[1], self.bottom[1] + 1))
+                     for r in range(self.top[0], self.bottom[0] + 1))
 
     @property
     def color(self) -> tuple[int, int, int] | None:
@@ -235,6 +243,7 @@ class FakeBook:
         self.names = FakeNames()
         self.app = FakeApp()
         self.selection: FakeRange | None = None
+        self.calls = 0
 
     @classmethod
     def from_workbook(cls, path: str) -> FakeBook:

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from addin.core.model import SheetTable, WorkbookData, build_table
+from addin.core.model import SheetTable, WorkbookData, build_table, column_letter
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
 from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, MarkPlan
@@ -31,6 +31,23 @@ def _safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
+    """(first row, values) for each run of consecutive rows."""
+    rows = sorted(cells)
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i] != rows[i - 1] + 1:
+            yield rows[start], [cells[r] for r in rows[start:i]]
+            start = i
+
+
+def _column(formulas: Any, n: int) -> list[Any]:
+    """xlwings gives one formula for one cell and a tuple of 1-tuples for a column: flatten to a list."""
+    if n == 1:
+        return [formulas[0][0] if isinstance(formulas, list | tuple) else formulas]
+    return [row[0] if isinstance(row, list | tuple) else row for row in formulas]
 
 
 class ExcelPort:
@@ -58,18 +75,28 @@ class ExcelPort:
 
     # --- writing cells ------------------------------------------------------------------------------------
     def apply(self, edits: WorkbookEdits) -> list[str]:
-        """Set the planned cells; a cell holding a formula in an owned column is left alone (returned)."""
+        """Set the planned cells, one call per run of consecutive rows in a column (a COM call per cell
+        would take minutes on a big sheet); a cell holding a formula is left alone and returned."""
         kept: list[str] = []
         for sheet_name, rows in edits.cells.items():
             sheet = self.book.sheets[sheet_name]
+            columns: dict[int, dict[int, Any]] = {}
             for row, cols in rows.items():
                 for col, value in cols.items():
-                    cell = sheet.range((row, col + 1))
-                    formula = cell.formula
-                    if isinstance(formula, str) and formula.startswith("=") and row > 1:
-                        kept.append(f"{sheet_name}!{cell.address.replace('$', '')}")
+                    columns.setdefault(col, {})[row] = value
+            for col, cells in columns.items():
+                for first, values in _runs(cells):
+                    target = sheet.range((first, col + 1), (first + len(values) - 1, col + 1))
+                    formulas = _column(target.formula, len(values))
+                    held = [i for i, f in enumerate(formulas) if isinstance(f, str) and f.startswith("=")]
+                    if not held:
+                        target.value = [[_safe(v)] for v in values]
                         continue
-                    cell.value = _safe(value)
+                    for i, value in enumerate(values):
+                        if i in held:
+                            kept.append(f"{sheet_name}!{column_letter(col)}{first + i}")
+                        else:
+                            sheet.range((first + i, col + 1)).value = _safe(value)
         return kept
 
     # --- kam-owned sheets ---------------------------------------------------------------------------------
