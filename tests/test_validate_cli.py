@@ -168,3 +168,22 @@ def test_marked_and_graded_workbook_opens_in_libreoffice(runner, tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "rep.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_english_workbook_gives_the_same_findings_as_a_chinese_one(tmp_path):
+    """Headers, sheet names and every enum value written in English are read exactly like the Chinese."""
+    from addin.core.demo import make_demo
+    from addin.core.validation import validate
+    from addin.workbook.reader import read_workbook
+    from workbook_templates.builder import build_workbook
+
+    rows = make_demo(date(2026, 11, 22)).rows
+    found = {}
+    for lang in ("zh", "en"):
+        path = tmp_path / f"{lang}.xlsx"
+        build_workbook(path, lang, rows)
+        book = read_workbook(path)
+        assert all(not t.unknown_columns for t in book.sheets.values())
+        report = validate(book, date(2026, 11, 22))
+        found[lang] = sorted((f.code, f.row, f.field, f.customer_id) for f in report.findings)
+    assert found["zh"] == found["en"] and found["zh"]
