@@ -159,6 +159,15 @@ def _validate(ws: Worksheet, col: int, field: Field, lang: str) -> None:
         })
 
 
+def _printable(ws: Worksheet, repeat_header: bool = True) -> None:
+    """A4 landscape, one page wide, header row repeated: what a manager gets when pressing Print."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if repeat_header:
+        ws.repeat_rows(0)
+
+
 def _cell_value(field: Field, value: object, lang: str) -> object:
     if field.choices is not None and isinstance(value, str):
         return field.choices.display(value, lang)
@@ -194,6 +203,7 @@ def _data_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: SheetSpec, lang: s
         _validate(ws, col, field, lang)
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
+    _printable(ws)
     ws.autofilter(0, 0, max(len(rows), 1), len(fields) - 1)
     for i, values in enumerate(rows, start=1):
         _write_row(ws, i, fields, values, fmt, lang)
@@ -202,6 +212,7 @@ def _data_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: SheetSpec, lang: s
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
                     overrides: Mapping[str, object] | None = None) -> None:
     ws = wb.add_worksheet(sheet_title(SETTINGS, lang))
+    _printable(ws)
     for col, field in enumerate(SETTINGS.fields):
         ws.write_string(0, col, field.label.text(lang), fmt.header_required if field.required else fmt.header)
         ws.set_column(col, col, field.width)
@@ -216,6 +227,7 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
 def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
     ui = _UI[lang]
     ws = wb.add_worksheet(INSTRUCTIONS.text(lang))
+    _printable(ws, repeat_header=False)
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 8)
