@@ -175,6 +175,7 @@ def test_brief_button_uses_the_selected_customer_rows(demo, tmp_path):
     book.selection = customers.range((3, 1), (4, 1))  # rows 3-4: C0002, C0003
     message = macros.brief(book, today=TODAY, out=tmp_path / "out")
     assert "生成 2 份" in message
+    assert "kam：正在生成简报 2/2" in book.app.status_history and book.app.status_bar is False
     assert sorted(p.name.split("_")[0] for p in (tmp_path / "out").iterdir()) == ["C0002", "C0003"]
 
 

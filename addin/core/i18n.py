@@ -161,6 +161,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "excel.status.grade": ("kam：正在评级……", "kam: grading..."),
     "excel.status.validate": ("kam：正在校验……", "kam: validating..."),
     "excel.status.brief": ("kam：正在生成简报……", "kam: writing briefings..."),
+    "excel.status.brief_n": ("kam：正在生成简报 {done}/{total}", "kam: writing briefings {done}/{total}"),
     "excel.status.birthdays": ("kam：正在整理生日……", "kam: listing birthdays..."),
     "excel.graded": ("已评级 {rows} 行：{spread}。", "Graded {rows} rows: {spread}."),
     "excel.validated": ("校验完成：错误 {errors} 条，警告 {warnings} 条；已标出 {cells} 个单元格，清单见“{sheet}”表。", "Checked: {errors} errors, {warnings} warnings; {cells} cells marked, listed on sheet '{sheet}'."),

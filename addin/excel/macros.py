@@ -101,7 +101,14 @@ def brief(book: Any = None, today: date | None = None, out: Path | None = None) 
         if not contexts:
             return t("brief.none", LANG)
         folder = out or default_out(Path(str(port.book.fullname)), LANG)
-        outcomes = render_all(contexts, "docx", template_path("docx", LANG), folder, os.cpu_count() or 1)
+        done = [0]
+
+        def progress(_outcome: object) -> None:
+            done[0] += 1
+            port.book.app.status_bar = t("excel.status.brief_n", LANG, done=done[0], total=len(contexts))
+
+        outcomes = render_all(contexts, "docx", template_path("docx", LANG), folder, os.cpu_count() or 1,
+                              progress)
         failed = [o for o in outcomes if o.path is None]
         message = t("brief.summary", LANG, written=len(outcomes) - len(failed), skipped=0, failed=len(failed),
                     folder=folder)
