@@ -6,6 +6,7 @@ grading and documents work on them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,23 @@ def column_letter(index: int) -> str:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def column_index(letters: str | bytes) -> int:
+    """0-based column index of Excel column letters (A -> 0, AA -> 26): the inverse of column_letter."""
+    n = 0
+    for ch in letters.decode("ascii") if isinstance(letters, bytes) else letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+_ADDRESS = re.compile(r"([A-Z]+)(\d+)$")
+
+
+def parse_address(ref: str) -> tuple[int, int] | None:
+    """(1-based row, 0-based column) of an A1 address such as "K384", or None when it is not one."""
+    m = _ADDRESS.match(ref)
+    return (int(m.group(2)), column_index(m.group(1))) if m else None
 
 
 def cell_address(row: int, col: int) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from addin.core.model import cell_address
+from addin.core.model import cell_address, column_index
 from addin.errors import KamError
 
 MAX_PARTS = 10_000
@@ -138,13 +138,6 @@ def _read_bounded(zf: zipfile.ZipFile, path: Path, part: str) -> bytes:
     return b"".join(_stream(zf, path, part))
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
-
-
 def _last_row(data: bytes) -> int:
     """The number of the last <row r="N"> tag in `data` (0 if none); rows are in order in a valid sheet."""
     start = max(data.rfind(b"<row"), data.rfind(b":row"))
@@ -170,7 +163,7 @@ def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
         max_row = max(max_row, _last_row(data))
         if _WIDE_FAST.search(data):
             for m in _WIDE_REF.finditer(data):
-                col = _col_number(m.group(1))
+                col = column_index(m.group(1)) + 1
                 if col > max_col:
                     max_col = col
                     far = f"{m.group(1).decode()}{m.group(2).decode()}"

@@ -7,7 +7,6 @@ marks, then marks what is still wrong, so the rep's own fills and notes are neve
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from addin.core.i18n import t
-from addin.core.model import WorkbookData, cell_address
+from addin.core.model import WorkbookData, cell_address, parse_address
 from addin.core.schema import RESULTS, Label
 from addin.core.text import norm
 from addin.core.validation import ValidationReport
@@ -242,7 +241,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                     new_comments = ooxml.add_comments(new_comments, add)
                     if not new_vml:
                         new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
-                    new_vml = ooxml.add_note_shapes(new_vml, [(int(re.sub(r"[A-Z]", "", r)), _col(r)) for r in add])
+                    new_vml = ooxml.add_note_shapes(new_vml, [w for r in add if (w := parse_address(r))])
             if restored != xml:
                 pkg.parts[part] = restored
             if comments_part and new_comments != comments:
@@ -265,13 +264,6 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
 def _replace_with(data: bytes) -> Callable[[bytes], bytes]:
     """A part edit that swaps in new bytes (computed from the same file the writer re-checks)."""
     return lambda _old: data
-
-
-def _col(ref: str) -> int:
-    col = 0
-    for ch in re.match(r"[A-Z]+", ref).group(0):  # type: ignore[union-attr]
-        col = col * 26 + ord(ch) - 64
-    return col - 1
 
 
 def _free_name(taken: set[str], pattern: str) -> str:

@@ -11,7 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from addin.core.model import cell_address
+from addin.core.model import cell_address, parse_address
 from addin.workbook.sheetxml import escape_text
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -281,14 +281,7 @@ _SHAPE = re.compile(rb"<v:shape\b(?:(?!<v:shape\b).)*?</v:shape>", re.S)
 
 def remove_note_shapes(vml: bytes, refs: list[str]) -> bytes:
     """Drop the Note shapes anchored on `refs` (the notes kam removed)."""
-    wanted = set()
-    for ref in refs:
-        m = re.match(r"([A-Z]+)(\d+)$", ref)
-        if m:
-            col = 0
-            for ch in m.group(1):
-                col = col * 26 + ord(ch) - 64
-            wanted.add((int(m.group(2)) - 1, col - 1))
+    wanted = {(row - 1, col) for row, col in filter(None, map(parse_address, refs))}
 
     def drop(m: re.Match[bytes]) -> bytes:
         shape = m.group(0)

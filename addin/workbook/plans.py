@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from addin.core.birthdays import BirthdayReport
 from addin.core.findings import Finding
 from addin.core.grading import GradingReport
 from addin.core.i18n import t
-from addin.core.model import SheetTable, WorkbookData
+from addin.core.model import SheetTable, WorkbookData, parse_address
 from addin.core.schema import ASSESSMENT, CHOICES, ROLE
 from addin.core.text import norm
 from addin.core.validation import ValidationReport
@@ -71,13 +70,9 @@ def _target_cell(book: WorkbookData, f: Finding) -> tuple[str, int, int] | None:
     table = next((tb for tb in book.sheets.values() if tb.name == f.sheet), None)
     if table is None:
         return None
-    if f.cell:
-        m = re.match(r"([A-Z]+)(\d+)$", f.cell)
-        if m:
-            col = 0
-            for ch in m.group(1):
-                col = col * 26 + ord(ch) - 64
-            return f.sheet, int(m.group(2)), col - 1
+    where = parse_address(f.cell) if f.cell else None
+    if where is not None:
+        return f.sheet, where[0], where[1]
     if f.row == table.header_row:
         return f.sheet, f.row, 0
     first = min(table.index.values(), default=0)

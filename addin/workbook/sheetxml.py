@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from addin.core.model import cell_address
+from addin.core.model import cell_address, column_index
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,6 @@ def escape_text(text: str) -> str:
     """XML-escape text for a cell and drop characters XML 1.0 cannot hold."""
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
 
 
 def _attrs(raw: bytes) -> dict[bytes, bytes]:
@@ -126,7 +119,7 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
     first_edit = min(edits)
     last_cell = body.rfind(b"<c ")
     last_ref = _CELL_REF.search(body, last_cell) if last_cell >= 0 else None
-    if last_cell < 0 or (last_ref is not None and _col_index(last_ref.group(1)) < first_edit):
+    if last_cell < 0 or (last_ref is not None and column_index(last_ref.group(1)) < first_edit):
         # fast path: every edit lies right of the row's last cell (new columns at the right), so append
         head = re.sub(rb'\sspans="[^"]*"', b"", head)
         return head + body + b"".join(_new_cell(row, c, v, col_styles) for c, v in sorted(edits.items())) + tail
@@ -135,7 +128,7 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
         ref = _CELL_REF.search(m.group(1))
         if ref is None:
             raise UnsupportedSheet("cell without a reference")
-        existing[_col_index(ref.group(1))] = m.group(0)
+        existing[column_index(ref.group(1))] = m.group(0)
     for col, value in edits.items():
         old = existing.get(col)
         if old is None:
@@ -213,8 +206,8 @@ def _fix_dimension(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> 
     cols = [c for row in edits.values() for c in row]
     if m is None or not cols:
         return xml
-    c1, r1 = _col_index(m.group(1)), int(m.group(2))
-    c2 = _col_index(m.group(3)) if m.group(3) else c1
+    c1, r1 = column_index(m.group(1)), int(m.group(2))
+    c2 = column_index(m.group(3)) if m.group(3) else c1
     r2 = int(m.group(4)) if m.group(4) else r1
     first = cell_address(min(r1, min(edits)), min(c1, min(cols)))
     last = cell_address(max(r2, max(edits)), max(c2, max(cols)))
