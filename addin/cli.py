@@ -250,7 +250,6 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
     from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table, dump_json
     from addin.workbook.marks import BIRTHDAY_WIDTHS, write_owned_sheet
-    from addin.workbook.plans import birthday_rows
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
@@ -262,7 +261,7 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
     else:
         birthdays_table(report, lang, console())
     if write:
-        sheet, kept = write_owned_sheet(book, BIRTHDAYS, lang, birthday_rows(report, lang), BIRTHDAY_WIDTHS,
+        sheet, kept = write_owned_sheet(book, BIRTHDAYS, lang, report.rows(lang), BIRTHDAY_WIDTHS,
                                         expected=seen, backup=not no_backup)
         click.echo(t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays)),
                    err=fmt == "json")

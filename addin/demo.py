@@ -46,8 +46,7 @@ def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     table = book.get("assessment")
     assert table is not None
     write_workbook(path, grade_edits(table, report, lang), backup=False)
-    spread = Counter(g.grade.grade_text(lang) or t("grade.none", lang) for g in report.grades)
-    out.print(t("demo.graded", lang, spread=", ".join(f"{k} {v}" for k, v in sorted(spread.items())),
+    out.print(t("demo.graded", lang, spread=report.spread(lang),
                 sheet=table.name))
     book = read_workbook(path)
     report_v = validate(book, today)

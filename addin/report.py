@@ -85,12 +85,11 @@ def birthdays_table(report: BirthdayReport, lang: str, out: Console) -> None:
     """Coming birthdays, soonest first."""
     table = Table(title=t("birthdays.title", lang, days=report.window_days, today=report.today.isoformat()),
                   title_justify="left")
-    for head in ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday"):
-        table.add_column(t(f"col.{head}", lang))
-    for b in report.birthdays:
-        table.add_row(b.next_date.isoformat(), str(b.days_until), b.customer_id, b.customer_name, b.name,
-                      ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
-                      b.birthday.isoformat())
+    header, *rows = report.rows(lang)
+    for head in header:
+        table.add_column(str(head))
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print(t("birthdays.summary", lang, count=len(report.birthdays)))
 
@@ -109,12 +108,9 @@ def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: 
     table = Table(title=t("grade.title", lang, sheet=report.sheet), title_justify="left")
     for head in ("customer", "name", "value", "difficulty", "grade", "advice", "why"):
         table.add_column(t(f"col.{head}", lang), overflow="fold")
-    tally: dict[str, int] = {}
     for g in report.grades:
         d = g.to_dict(lang)
         grade = g.grade.grade or ""
-        label = d["grade"] or t("grade.none", lang)
-        tally[label] = tally.get(label, 0) + 1
         style = GRADE_STYLE.get(grade, "dim")
         table.add_row(g.customer_id, names.get(g.customer_id, ""),
                       "" if d["value_score"] is None else f"{d['value_score']:.2f}",
@@ -124,6 +120,5 @@ def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: 
     if report.issues:
         findings_table(report.issues, lang, out)
     errors, warnings = count(report.issues)
-    spread = ", ".join(f"{k} {v}" for k, v in sorted(tally.items()))
-    out.print(t("grade.summary", lang, rows=len(report.grades), spread=spread or "-", errors=errors,
+    out.print(t("grade.summary", lang, rows=len(report.grades), spread=report.spread(lang), errors=errors,
                 warnings=warnings))

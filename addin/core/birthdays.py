@@ -15,7 +15,9 @@ from functools import lru_cache
 
 from lunar_python import LunarYear, Solar
 
+from addin.core.i18n import t
 from addin.core.model import WorkbookData
+from addin.core.schema import CHOICES, ROLE
 from addin.core.settings import read_settings
 
 
@@ -132,6 +134,16 @@ class BirthdayReport:
     today: date
     window_days: int
     birthdays: list[Birthday]
+
+    def rows(self, lang: str) -> list[list[object]]:
+        """A header and one row per coming birthday: the table on screen and the 生日提醒 sheet alike."""
+        heads = ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday")
+        out: list[list[object]] = [[t(f"col.{h}", lang) for h in heads]]
+        for b in self.birthdays:
+            out.append([b.next_date.isoformat(), b.days_until, b.customer_id, b.customer_name, b.name,
+                        ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
+                        b.birthday.isoformat()])
+        return out
 
 
 def birthday_report(book: WorkbookData, today: date, days: int | None = None) -> BirthdayReport:

@@ -19,7 +19,7 @@ from addin.core.schema import BIRTHDAYS, RESULTS
 from addin.core.validation import validate as run_rules
 from addin.errors import KamError
 from addin.excel.port import ExcelPort
-from addin.workbook.plans import birthday_rows, grade_edits, mark_plan
+from addin.workbook.plans import grade_edits, mark_plan
 
 LANG = "zh"
 
@@ -56,12 +56,7 @@ def grade(book: Any = None, today: date | None = None) -> str:
             raise KamError("excel.no_sheet", sheet=t("excel.assessment", LANG))
         report = grade_workbook(data)
         kept = port.apply(grade_edits(table, report, LANG))
-        counts: dict[str, int] = {}
-        for g in report.grades:
-            label = g.grade.grade_text(LANG) or t("grade.none", LANG)
-            counts[label] = counts.get(label, 0) + 1
-        spread = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        message = t("excel.graded", LANG, rows=len(report.grades), spread=spread or "-")
+        message = t("excel.graded", LANG, rows=len(report.grades), spread=report.spread(LANG))
         if kept:
             message += "\n" + t("write.kept_formulas", LANG, cells=", ".join(kept[:20]))
         return message
@@ -125,7 +120,7 @@ def birthdays(book: Any = None, today: date | None = None) -> str:
     def job(port: ExcelPort) -> str:
         data = port.read(["contacts", "customers", "settings"])
         report = birthday_report(data, today or date.today())
-        sheet = port.owned_sheet(BIRTHDAYS, LANG, birthday_rows(report, LANG))
+        sheet = port.owned_sheet(BIRTHDAYS, LANG, report.rows(LANG))
         return t("birthdays.written", LANG, file=port.book.name, sheet=sheet, count=len(report.birthdays))
 
     return _run(book, "excel.status.birthdays", job)

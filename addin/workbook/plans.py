@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from addin.core.birthdays import BirthdayReport
 from addin.core.findings import Finding
 from addin.core.grading import GradingReport
 from addin.core.i18n import t
 from addin.core.model import SheetTable, WorkbookData, parse_address
-from addin.core.schema import ASSESSMENT, CHOICES, ROLE
+from addin.core.schema import ASSESSMENT
 from addin.core.text import norm
 from addin.core.validation import ValidationReport
 from addin.workbook.writer import WorkbookEdits
@@ -101,14 +100,3 @@ def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_shee
         if ref:
             plan.links.append((n, "'" + sheet.replace("'", "''") + "'!" + ref, ref))
     return plan
-
-
-def birthday_rows(report: BirthdayReport, lang: str) -> list[list[object]]:
-    """The 生日提醒 sheet: a header and one row per coming birthday."""
-    heads = ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday")
-    rows: list[list[object]] = [[t(f"col.{h}", lang) for h in heads]]
-    for b in report.birthdays:
-        rows.append([b.next_date.isoformat(), b.days_until, b.customer_id, b.customer_name, b.name,
-                     ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
-                     b.birthday.isoformat()])
-    return rows
