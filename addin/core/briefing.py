@@ -14,6 +14,7 @@ from typing import Any
 from addin.core.birthdays import upcoming
 from addin.core.findings import Finding
 from addin.core.grading import FACTORS, GradedRow, grade_workbook
+from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
 from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, ROLE, VISITS, Choices
 from addin.core.settings import VALUE_FACTORS
@@ -129,10 +130,6 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def _join(items: list[str], lang: str) -> str:
-    return ("、" if lang == "zh" else ", ").join(items)
-
-
 def _show(value: Any, lang: str, choices: Choices | None = None) -> str:
     if value is None:
         return ""
@@ -215,7 +212,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
     roles = []
     for role in ROLE.values:
         people = [c["name"] for c in contacts if c["role_key"] == role.zh]
-        roles.append({"role": role.text(lang), "people": _join(people, lang), "missing": not people})
+        roles.append({"role": role.text(lang), "people": join(people, lang), "missing": not people})
     birthday_people = [(cid, account["customer_name"], c["name"], c["role_key"] or None, c["_born"], c["_calendar"])
                        for c in contacts]
     birthdays = [{"name": b.name, "role": _show(b.role, lang, ROLE), "calendar": _show(b.calendar, lang, CHOICES["calendar"]),
@@ -253,8 +250,6 @@ def _assessment(ctx: Context, index: _Index, cid: str, graded: GradedRow | None,
     for key in FACTORS:
         values = parsed.typed.get(key)
         axis = "axis.value" if key in VALUE_FACTORS else "axis.difficulty"
-        from addin.core.i18n import t
-
         factors.append({"key": key, "label": ASSESSMENT.by_key[key].label.text(lang),
                         "value": _show(values[i], lang) if values is not None else "", "axis": t(axis, lang)})
     return {
@@ -383,7 +378,7 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
     strangers = [p for p in development.pop("_people", []) if p not in listed]
     old_dm, new_dm = development.get("previous_decision_maker", ""), development.get("decision_maker", "")
     if strangers:
-        changes = a("changes.new", names=_join(strangers, lang))
+        changes = a("changes.new", names=join(strangers, lang))
     elif old_dm and new_dm and old_dm != new_dm:
         changes = a("changes.dm", old=old_dm, new=new_dm)
     else:
@@ -398,9 +393,9 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
     prepared = (a("prepared.open", open=len(follow_ups), overdue=overdue) if follow_ups
                 else a("prepared.ok", next=last_next or "—"))
     return [
-        q("coach", a("coach.yes", names=_join(coaches, lang)) if coaches else a("coach.no"), not coaches),
-        q("roles", a("roles.no", roles=_join(missing, lang)) if missing else a("roles.yes"), bool(missing)),
-        q("unmet", a("unmet.empty") if not contacts else (a("unmet.some", names=_join(unmet, lang)) if unmet
+        q("coach", a("coach.yes", names=join(coaches, lang)) if coaches else a("coach.no"), not coaches),
+        q("roles", a("roles.no", roles=join(missing, lang)) if missing else a("roles.yes"), bool(missing)),
+        q("unmet", a("unmet.empty") if not contacts else (a("unmet.some", names=join(unmet, lang)) if unmet
                                                           else a("unmet.none")), bool(unmet) or not contacts),
         q("changes", changes, changes != a("changes.none")),
         q("prepared", prepared, bool(follow_ups)),

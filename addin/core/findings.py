@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from addin.core.i18n import t
+from addin.core.i18n import join, t
 from addin.core.model import SheetTable
 
 #: Every SPEC §4 code with its severity.
@@ -87,7 +87,7 @@ def render_params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, list | tuple):
-            out[key] = ("、" if lang == "zh" else ", ").join(_text(v, lang) for v in value)
+            out[key] = join((_text(v, lang) for v in value), lang)
         else:
             out[key] = _text(value, lang)
     return out

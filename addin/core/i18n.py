@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LANGS = ("zh", "en")
 
 #: key -> (Chinese, English). Placeholders use str.format names.
@@ -196,6 +198,11 @@ class Phrase:
 
     def __repr__(self) -> str:
         return f"Phrase({self.key!r})"
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """A list in running text: 、 between Chinese items, a comma in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
 
 
 def t(key: str, lang: str = "zh", /, **params: object) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from addin.core.i18n import join
 from addin.core.text import loose, norm
 
 
@@ -70,7 +71,7 @@ class Choices:
 
     def text(self, lang: str) -> str:
         """The allowed values as one phrase for a message."""
-        return ("、" if lang == "zh" else ", ").join(self.labels(lang))
+        return join(self.labels(lang), lang)
 
     def labels(self, lang: str) -> list[str]:
         """The allowed values as shown to users in `lang` (drop-down lists, messages)."""
