@@ -7,6 +7,8 @@ the template's language, so a manager can restyle and reword them in Word; the d
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,26 @@ def _p(doc: Any, text: str, style: str | None = None) -> None:
     doc.add_paragraph(text, style=style)
 
 
+@contextmanager
+def _unless_empty(doc: Any, condition: str, empty: str) -> Iterator[None]:
+    """Paragraphs shown when `condition` holds, else the `empty` sentence (docxtpl {%p if/else/endif %})."""
+    _p(doc, f"{{%p if {condition} %}}")
+    yield
+    _p(doc, "{%p else %}")
+    _p(doc, empty)
+    _p(doc, "{%p endif %}")
+
+
+def _bullets(doc: Any, loop: str, text: str, items: str, empty: str) -> None:
+    """One bullet per item, or the `empty` sentence when there is none."""
+    _p(doc, f"{{%p for {loop} %}}")
+    _p(doc, text, "List Bullet")
+    _p(doc, "{%p endfor %}")
+    _p(doc, f"{{%p if not {items} %}}")
+    _p(doc, empty)
+    _p(doc, "{%p endif %}")
+
+
 def build(lang: str) -> bytes:
     L = {k: (v[1] if lang == "en" else v[0]) for k, v in LABELS.items()}
     doc = Document()
@@ -126,16 +148,13 @@ def build(lang: str) -> bytes:
     _widths(block, [2.4, 3.4, 2.4, 3.4, 2.4, 3.4])
 
     doc.add_heading(L["grade_section"], level=1)
-    _p(doc, "{%p if assessment.present %}")
-    doc.add_paragraph(f"{L['grade']}：{{{{ assessment.grade }}}}　{L['advice']}：{{{{ assessment.advice }}}}")
-    doc.add_paragraph(f"{L['value_score']} {{{{ assessment.value_score or '—' }}}} · "
-                      f"{L['difficulty_score']} {{{{ assessment.difficulty_score or '—' }}}}")
-    doc.add_paragraph(f"{L['why']}：{{{{ assessment.explanation }}}}")
-    _table(doc, [L["factor"], L["axis"], L["score"]], "f in assessment.factors",
-           ["{{ f.label }}", "{{ f.axis }}", "{{ f.value or '—' }}"], [6, 4, 4])
-    _p(doc, "{%p else %}")
-    _p(doc, L["no_assessment"])
-    _p(doc, "{%p endif %}")
+    with _unless_empty(doc, "assessment.present", L["no_assessment"]):
+        doc.add_paragraph(f"{L['grade']}：{{{{ assessment.grade }}}}　{L['advice']}：{{{{ assessment.advice }}}}")
+        doc.add_paragraph(f"{L['value_score']} {{{{ assessment.value_score or '—' }}}} · "
+                          f"{L['difficulty_score']} {{{{ assessment.difficulty_score or '—' }}}}")
+        doc.add_paragraph(f"{L['why']}：{{{{ assessment.explanation }}}}")
+        _table(doc, [L["factor"], L["axis"], L["score"]], "f in assessment.factors",
+               ["{{ f.label }}", "{{ f.axis }}", "{{ f.value or '—' }}"], [6, 4, 4])
 
     doc.add_heading(L["roles_section"], level=1)
     _table(doc, [L["role"], L["people"]], "r in roles",
@@ -149,48 +168,29 @@ def build(lang: str) -> bytes:
             "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}"],
            [2.2, 2.3, 2.3, 1.8, 6.4, 2.6])
     doc.add_heading(L["red_flags"], level=2)
-    _p(doc, "{%p for f in red_flags %}")
-    _p(doc, "{{ f.text }}", "List Bullet")
-    _p(doc, "{%p endfor %}")
-    _p(doc, "{%p if not red_flags %}")
-    _p(doc, L["no_red_flags"])
-    _p(doc, "{%p endif %}")
+    _bullets(doc, "f in red_flags", "{{ f.text }}", "red_flags", L["no_red_flags"])
 
     doc.add_heading(L["development_section"], level=1)
-    _p(doc, "{%p if latest_development.present %}")
-    d = "latest_development"
-    for key in ("recorded_on", "decision_maker", "project_status", "our_progress", "competitors", "next_week_plan",
-                "result"):
-        doc.add_paragraph(f"{L[key]}：{{{{ {d}.{key} }}}}")
-    _p(doc, "{%p else %}")
-    _p(doc, L["no_development"])
-    _p(doc, "{%p endif %}")
+    with _unless_empty(doc, "latest_development.present", L["no_development"]):
+        for key in ("recorded_on", "decision_maker", "project_status", "our_progress", "competitors",
+                    "next_week_plan", "result"):
+            doc.add_paragraph(f"{L[key]}：{{{{ latest_development.{key} }}}}")
 
     doc.add_heading(L["visits_section"], level=1)
-    _p(doc, "{%p if visits %}")
-    _table(doc, [L["visit_date"], L["visitor"], L["method"], L["key_points"], L["follow_up"]], "v in visits",
-           ["{{ v.visit_date }}", "{{ v.visitor }}", "{{ v.method }}", "{{ v.key_points }}",
-            "{{ v.follow_up_state }}"], [2.4, 2, 1.6, 7.6, 3.8])
-    _p(doc, "{%p else %}")
-    _p(doc, L["no_visits"])
-    _p(doc, "{%p endif %}")
+    with _unless_empty(doc, "visits", L["no_visits"]):
+        _table(doc, [L["visit_date"], L["visitor"], L["method"], L["key_points"], L["follow_up"]], "v in visits",
+               ["{{ v.visit_date }}", "{{ v.visitor }}", "{{ v.method }}", "{{ v.key_points }}",
+                "{{ v.follow_up_state }}"], [2.4, 2, 1.6, 7.6, 3.8])
 
     doc.add_heading(L["follow_ups_section"], level=1)
-    _p(doc, "{%p if open_follow_ups %}")
-    _table(doc, [L["due"], L["item"], L["follow_up"]], "f in open_follow_ups",
-           ["{{ f.due }}", "{{ f.item }}", "{% if f.overdue %}⚠ {% endif %}{{ f.state }}"], [2.6, 9.4, 5.4])
-    _p(doc, "{%p else %}")
-    _p(doc, L["no_follow_ups"])
-    _p(doc, "{%p endif %}")
+    with _unless_empty(doc, "open_follow_ups", L["no_follow_ups"]):
+        _table(doc, [L["due"], L["item"], L["follow_up"]], "f in open_follow_ups",
+               ["{{ f.due }}", "{{ f.item }}", "{% if f.overdue %}⚠ {% endif %}{{ f.state }}"], [2.6, 9.4, 5.4])
 
     doc.add_heading(L["birthdays_section"], level=1)
-    _p(doc, "{%p for b in birthdays %}")
-    _p(doc, "{{ b.next_date }}（{{ b.days_until }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
-       "List Bullet")
-    _p(doc, "{%p endfor %}")
-    _p(doc, "{%p if not birthdays %}")
-    _p(doc, L["no_birthdays"])
-    _p(doc, "{%p endif %}")
+    _bullets(doc, "b in birthdays",
+             "{{ b.next_date }}（{{ b.days_until }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
+             "birthdays", L["no_birthdays"])
 
     doc.add_heading(L["questions_section"], level=1)
     _p(doc, "{%p for q in questions %}")
