@@ -204,8 +204,7 @@ def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all:
         from addin.workbook.marks import mark_workbook
 
         result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
-        for line in result.lines(lang):
-            click.echo(line, err=fmt == "json")
+        _tell(result.lines(lang), fmt)
     errors, _ = report.counts()
     ctx.exit(1 if errors else 0)
 
@@ -263,10 +262,10 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
     if write:
         sheet, kept = write_owned_sheet(book, BIRTHDAYS, lang, report.rows(lang), BIRTHDAY_WIDTHS,
                                         expected=seen, backup=not no_backup)
-        click.echo(t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays)),
-                   err=fmt == "json")
+        lines = [t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays))]
         if kept is not None:
-            click.echo(t("write.backup", lang, backup=kept), err=fmt == "json")
+            lines.append(t("write.backup", lang, backup=kept))
+        _tell(lines, fmt)
 
 
 @cli.group("excel")
@@ -298,6 +297,11 @@ def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> N
         lines.append(t("write.backup", lang, backup=result.backup))
     for _sheet, refs in result.kept_formulas.items():
         lines.append(t("write.kept_formulas", lang, cells=", ".join(refs[:20])))
+    _tell(lines, fmt)
+
+
+def _tell(lines: list[str], fmt: str) -> None:
+    """Say what a write did: on stdout, or on stderr when stdout carries JSON."""
     for line in lines:
         click.echo(line, err=fmt == "json")
 
