@@ -221,10 +221,6 @@ class SheetSpec:
         """The field key a header names, in any of the three forms, or None for an unknown column."""
         return self.header_lookup.get(norm(header)) or self.header_lookup.get(loose(header))
 
-    def input_fields(self) -> tuple[Field, ...]:
-        """The columns a rep fills in (not the ones kam computes)."""
-        return tuple(f for f in self.fields if not f.computed)
-
     def names(self) -> tuple[str, ...]:
         return (*self.label.aliases(), self.key, *self.extra_names)
 

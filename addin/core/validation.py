@@ -14,7 +14,7 @@ from datetime import date
 from itertools import zip_longest
 from typing import Any
 
-from addin.core.findings import Finding, at_cell
+from addin.core.findings import Finding, at_cell, count
 from addin.core.grading import FACTORS, grade_factors
 from addin.core.i18n import Phrase, t
 from addin.core.model import SheetTable, WorkbookData, cell_address
@@ -452,12 +452,13 @@ def contact_count_low(ctx: Context) -> Iterator[Finding]:
             dates_by_customer[cid].append(when)
     for dates in dates_by_customer.values():
         dates.sort()
-    for i, (count, recorded) in enumerate(zip(dev.typed["contact_count"], dev.typed["recorded_on"], strict=True)):
-        if count is None or recorded is None:
+    claims, recorded_dates = dev.typed["contact_count"], dev.typed["recorded_on"]
+    for i, (claimed, recorded) in enumerate(zip(claims, recorded_dates, strict=True)):
+        if claimed is None or recorded is None:
             continue
         logged = bisect.bisect_right(dates_by_customer.get(dev.cid(i), []), recorded)
-        if count < logged:
-            yield dev.at(i, "contact_count", "contact-count-low", value=count, visits=logged,
+        if claimed < logged:
+            yield dev.at(i, "contact_count", "contact-count-low", value=claimed, visits=logged,
                          date=recorded.isoformat())
 
 
@@ -583,8 +584,8 @@ class ValidationReport:
     findings: list[Finding]
 
     def counts(self) -> tuple[int, int]:
-        errors = sum(1 for f in self.findings if f.severity == "error")
-        return errors, len(self.findings) - errors
+        """(errors, warnings)."""
+        return count(self.findings)
 
 
 def build_context(book: WorkbookData, today: date) -> Context:

@@ -11,7 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from addin.core.model import cell_address, parse_address
+from addin.core.model import parse_address
 from addin.workbook.sheetxml import escape_text
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -320,6 +320,3 @@ def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) ->
     pos = vml.rfind(b"</xml>")
     return vml[:pos] + "".join(shapes).encode() + vml[pos:]
 
-
-def ref_of(row: int, col: int) -> str:
-    return cell_address(row, col)
