@@ -1,13 +1,17 @@
 """Worksheet functions (xlwings UDFs): thin wrappers over the core, so a cell gives `kam grade`'s answer.
 
 `xlwings.conf` in the template names this module (UDF Modules = addin.excel.udfs). Cells may be empty,
-numbers may arrive as text, dates may arrive as floats (Excel serials from dynamic arrays); an optional
-trailing range of 设置 rows (参数, 值) overrides the weights and thresholds.
+numbers arrive as floats or as text, dates as datetime or as floats (Excel serials from dynamic arrays); an
+optional trailing range of 设置 rows (参数, 值) overrides the weights and thresholds.
+
+Since xlwings 0.32 a UDF's type hints are xlwings converters: a union (`X | None`) or `Sequence[...]` has no
+converter and every call fails in Excel (xlwings issue 2586). So every parameter and return here is hinted
+`Any` (xlwings' default value converter) and ranges are declared with `@xw.arg(..., ndim=2)`; a test runs
+each function through xlwings' real Windows decorators and conversion pipeline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -21,13 +25,12 @@ from addin.core.schema import CHOICES, SETTINGS
 from addin.core.settings import Settings, read_settings
 from addin.core.text import is_blank
 
-Settingsish = Sequence[Sequence[Any]] | None
-
-
-def _settings(rows: Settingsish) -> Settings | str:
+def _settings(rows: Any) -> Settings | str:
     """Settings from an optional 2-column range (a header row is allowed); an error text if broken."""
     if not rows:
         return Settings()
+    if not isinstance(rows[0], list | tuple):  # one row given without ndim=2 (called from Python)
+        rows = [rows]
     body = [list(r[:2]) + [None] * (2 - len(r[:2])) for r in rows
             if r and not is_blank(r[0]) and SETTINGS.field_for_header(r[0]) != "key"]
     settings, findings = read_settings(build_table(SETTINGS, "设置", [["参数", "值"], *body]))
@@ -36,7 +39,7 @@ def _settings(rows: Settingsish) -> Settings | str:
     return settings
 
 
-def _grade(values: Sequence[Any], settings: Settingsish) -> Grade | str:
+def _grade(values: list[Any], settings: Any) -> Grade | str:
     if len(values) != len(FACTORS):
         return f"需要 {len(FACTORS)} 个因素"
     factors, bad = parse_factors(dict(zip(FACTORS, values, strict=True)))
@@ -49,14 +52,14 @@ def _grade(values: Sequence[Any], settings: Settingsish) -> Grade | str:
     return grade_factors(factors, model)
 
 
-def _round(x: float | None) -> float | str:
+def _round(x: float | None) -> Any:
     return "" if x is None else round(x, 4)
 
 
 @xw.func
 @xw.arg("settings", ndim=2)
 def kam_grade(share: Any, business_value: Any, effort: Any, deal_risk: Any, payment_risk: Any,
-              delivery_difficulty: Any, settings: Settingsish = None) -> str:
+              delivery_difficulty: Any, settings: Any = None) -> Any:
     """等级 A/B/C/D、信息不足，或指出哪个因素有误。 The grade, INSUFFICIENT, or which factor is wrong."""
     g = _grade([share, business_value, effort, deal_risk, payment_risk, delivery_difficulty], settings)
     return g if isinstance(g, str) else (g.grade or INSUFFICIENT)
@@ -65,7 +68,7 @@ def kam_grade(share: Any, business_value: Any, effort: Any, deal_risk: Any, paym
 @xw.func
 @xw.arg("settings", ndim=2)
 def kam_value_score(share: Any, business_value: Any, effort: Any, deal_risk: Any, payment_risk: Any,
-                    delivery_difficulty: Any, settings: Settingsish = None) -> float | str:
+                    delivery_difficulty: Any, settings: Any = None) -> Any:
     """价值分（份额与经营价值的加权平均）。 The value score."""
     g = _grade([share, business_value, effort, deal_risk, payment_risk, delivery_difficulty], settings)
     return g if isinstance(g, str) else _round(g.value_score)
@@ -74,7 +77,7 @@ def kam_value_score(share: Any, business_value: Any, effort: Any, deal_risk: Any
 @xw.func
 @xw.arg("settings", ndim=2)
 def kam_difficulty_score(share: Any, business_value: Any, effort: Any, deal_risk: Any, payment_risk: Any,
-                         delivery_difficulty: Any, settings: Settingsish = None) -> float | str:
+                         delivery_difficulty: Any, settings: Any = None) -> Any:
     """难度分（四项难度因素的加权平均）。 The difficulty score."""
     g = _grade([share, business_value, effort, deal_risk, payment_risk, delivery_difficulty], settings)
     return g if isinstance(g, str) else _round(g.difficulty_score)
@@ -83,7 +86,7 @@ def kam_difficulty_score(share: Any, business_value: Any, effort: Any, deal_risk
 @xw.func
 @xw.arg("settings", ndim=2)
 def kam_advice(share: Any, business_value: Any, effort: Any, deal_risk: Any, payment_risk: Any,
-               delivery_difficulty: Any, settings: Settingsish = None) -> str:
+               delivery_difficulty: Any, settings: Any = None) -> Any:
     """对应等级的建议。 The advice that goes with the grade."""
     g = _grade([share, business_value, effort, deal_risk, payment_risk, delivery_difficulty], settings)
     return g if isinstance(g, str) else (g.advice("zh") or "")
@@ -92,7 +95,7 @@ def kam_advice(share: Any, business_value: Any, effort: Any, deal_risk: Any, pay
 @xw.func
 @xw.arg("factors", ndim=2)
 @xw.arg("settings", ndim=2)
-def kam_grade_table(factors: Sequence[Sequence[Any]], settings: Settingsish = None) -> list[list[Any]]:
+def kam_grade_table(factors: Any, settings: Any = None) -> Any:
     """n 行 × 6 列因素 → n 行 [价值分, 难度分, 等级, 建议]（动态数组）。 One array call for a whole table."""
     out: list[list[Any]] = []
     for row in factors or []:
@@ -109,8 +112,8 @@ def kam_grade_table(factors: Sequence[Sequence[Any]], settings: Settingsish = No
     return out or [["", "", "", ""]]
 
 
-@xw.func
-def kam_next_birthday(birthday: Any, calendar: Any = None, today: Any = None) -> datetime | str:
+@xw.func(volatile=True)  # depends on today's date when `today` is omitted
+def kam_next_birthday(birthday: Any, calendar: Any = None, today: Any = None) -> Any:
     """下一个生日的公历日期（农历自动换算）。 The coming solar date of a solar or lunar birthday."""
     born = parse_date(birthday)
     if born is None or isinstance(born, Invalid):
@@ -126,12 +129,12 @@ def kam_next_birthday(birthday: Any, calendar: Any = None, today: Any = None) ->
 
 
 @xw.func
-def kam_check_mobile(text: Any) -> bool:
+def kam_check_mobile(text: Any) -> Any:
     """是否为大陆手机号（可带 +86）。 True for a mainland mobile number."""
     return not is_blank(text) and is_mobile(text)
 
 
 @xw.func
-def kam_check_credit_code(text: Any) -> bool:
+def kam_check_credit_code(text: Any) -> Any:
     """统一社会信用代码是否有效（18 位，校验码正确）。 True for a valid unified social credit code."""
     return not is_blank(text) and is_valid_credit_code(text)
