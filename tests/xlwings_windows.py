@@ -69,7 +69,7 @@ def install_windows_xlwings() -> types.ModuleType:
     class TimeZoneInfo:
         @staticmethod
         def utc() -> dt.tzinfo:
-            return dt.timezone.utc
+            return dt.UTC
 
     _module("win32timezone", TimeZoneInfo=TimeZoneInfo)
     win32com = _module("win32com")
@@ -100,17 +100,17 @@ class _TypeAttr:
 
 
 class _OleObj:
-    def GetTypeInfo(self) -> _OleObj:  # noqa: N802 (COM names)
+    def GetTypeInfo(self) -> _OleObj:
         return self
 
-    def GetTypeAttr(self) -> _TypeAttr:  # noqa: N802
+    def GetTypeAttr(self) -> _TypeAttr:
         return _TypeAttr()
 
 
 def _com_value(v: object) -> object:
     if isinstance(v, dict) and "date" in v:
         d = dt.date.fromisoformat(str(v["date"]))
-        return TimeType(d.year, d.month, d.day, tzinfo=dt.timezone.utc)
+        return TimeType(d.year, d.month, d.day, tzinfo=dt.UTC)
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, int | float):
@@ -120,7 +120,7 @@ def _com_value(v: object) -> object:
 
 class _Count:
     def __init__(self, n: int) -> None:
-        self.Count = n  # noqa: N815
+        self.Count = n
 
 
 class _ComApp:
@@ -146,9 +146,9 @@ class ComRange:
 
     def __init__(self, cells: object) -> None:
         rows = cells if isinstance(cells, list) else [[cells]]
-        self.Rows, self.Columns = _Count(len(rows)), _Count(len(rows[0]))  # noqa: N815
+        self.Rows, self.Columns = _Count(len(rows)), _Count(len(rows[0]))
         if isinstance(cells, list):
-            self.Value = tuple(tuple(_com_value(c) for c in row) for row in cells)  # noqa: N815
+            self.Value = tuple(tuple(_com_value(c) for c in row) for row in cells)
             if len(self.Value) == 1 and len(self.Value[0]) == 1:
                 self.Value = self.Value[0][0]
         else:

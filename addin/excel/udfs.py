@@ -25,6 +25,7 @@ from addin.core.schema import CHOICES, SETTINGS
 from addin.core.settings import Settings, read_settings
 from addin.core.text import is_blank
 
+
 def _settings(rows: Any) -> Settings | str:
     """Settings from an optional 2-column range (a header row is allowed); an error text if broken."""
     if not rows:
