@@ -15,12 +15,13 @@ from workbook_templates.builder import build_workbook
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22)) -> Path:
-    """A team workbook with `customers` accounts and `visits` visit rows (cached in bench/out/)."""
-    path = OUT / f"team-v2-{customers}c-{visits}v.xlsx"
+def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22),
+                 folder: Path = OUT) -> Path:
+    """A team workbook with `customers` accounts and `visits` visit rows (cached in `folder`, bench/out/)."""
+    path = folder / f"team-v2-{customers}c-{visits}v.xlsx"
     if path.exists():
         return path
-    OUT.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     demo = make_demo(today).rows
     rng = random.Random(7)
     base_c = demo["customers"]

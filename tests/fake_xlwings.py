@@ -1,14 +1,24 @@
 """An in-memory fake of the xlwings Book API subset kam's Excel port and macros use (documented in
-`addin/excel/port.py`), behaving like Excel where it matters for kam:
+`addin/excel/port.py`), strict where Excel is (read from xlwings' source and Excel's object model); a test
+checks every public name here against real xlwings' classes and signatures.
 
-- Book: .sheets (iterate, [name or index], .add(name, after=)), .names (.add(name, refers_to), iterate),
-  .app (.status_bar, .alert(prompt, title=) recorded in .alerts), .fullname, .name, .selection.
-- Sheet: .name, .used_range.last_cell(.row/.column), .range(address | (row, col) | corner, corner), .clear(),
-  .notes (iterate).
-- Range: .options(ndim=2).value (2-D list, None for empty), .value (set a scalar or a 2-D list from the
-  top-left), .formula, .color (RGB tuple or None), .note (.text, .delete()), .add_note(text),
-  .add_hyperlink(address, text), .address, .row, .rows.count, .sheet.
-- Like Excel, a value set as text starting with '=' becomes a formula; an apostrophe prefix stores text.
+- Book: .sheets (iterate, [name or index], .add(name, before=, after=), .active), .app (.status_bar,
+  .screen_updating, .alert(prompt, title=) recorded in .alerts), .fullname, .name, .selection.
+- Sheet: .name, .activate(), .visible, .used_range.last_cell(.row/.column), .range(address | (row, col) |
+  corner, corner), .clear(), .notes.
+- Range: .options(ndim=2).value, .value, .formula, .color, .note (.text, .delete()), .add_note(text),
+  .add_hyperlink(address, text), .address, .row, .rows.count, .sheet, .api.HasSpill.
+
+Like Excel (and unlike a dict):
+- numbers come back as floats; a 1-row or 1-column range reads as a flat list unless ndim=2;
+- a string written through .value is converted: "=..." becomes a formula, "0123" the number 123, "2026-11-22"
+  a date; an apostrophe prefix stores the rest as text, and .formula then shows the text without it;
+- a formula cell's .value is its calculated value, its .formula the formula;
+- sheets["missing"] raises a COM error (FakeComError, not KeyError); a duplicate sheet name is refused;
+- Book.selection is the selection on the ACTIVE sheet;
+- reading .color of a multi-cell range with mixed fills fails (xlwings cannot convert Excel's Null);
+- writing into a cell of a dynamic-array spill breaks the spill (recorded in sheet.spill_broken);
+- a defined name holding a string constant over 255 characters is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +30,10 @@ from typing import Any
 from addin.core.model import column_letter
 
 
+class FakeComError(Exception):
+    """Stands for pywintypes.com_error."""
+
+
 def _rc(address: str) -> tuple[int, int]:
     m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", address)
     assert m, address
@@ -27,6 +41,24 @@ def _rc(address: str) -> tuple[int, int]:
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)), col
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+def excel_converts(text: str) -> Any:
+    """What Excel stores when `text` is typed or written through Range.Value without a text prefix."""
+    s = text.strip()
+    if _NUMBER.fullmatch(s):
+        return float(s)
+    m = _DATE.fullmatch(s)
+    if m:
+        try:
+            return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return text
+    return text
 
 
 class FakeNote:
@@ -47,18 +79,39 @@ class _Rows:
         self.count = count
 
 
+class _RangeApi:
+    def __init__(self, rng: FakeRange) -> None:
+        self.rng = rng
+
+    @property
+    def HasSpill(self) -> bool | None:  # True, False, or None (Excel's Null) for a mixed range
+        keys = self.rng.keys()
+        inside = [k in self.rng.sheet.spills for k in keys]
+        return True if all(inside) else False if not any(inside) else None
+
+
 class FakeRange:
-    def __init__(self, sheet: FakeSheet, top: tuple[int, int], bottom: tuple[int, int] | None = None) -> None:
+    def __init__(self, sheet: FakeSheet, top: tuple[int, int], bottom: tuple[int, int] | None = None,
+                 more: list[tuple[tuple[int, int], tuple[int, int]]] | None = None) -> None:
         self.sheet = sheet
         self.top = top
         self.bottom = bottom or top
-        self._ndim = 0
+        self.more = more or []  # further areas of a multi-area range ("A1,B5:B9"); Value reads the first
+        self._ndim: int | None = None
         sheet.book.calls += 1  # every Range is a COM round trip in real Excel
 
-    def options(self, ndim: int = 0, **_kw: Any) -> FakeRange:
+    def keys(self) -> list[tuple[int, int]]:
+        return [(r, c) for top, bottom in [(self.top, self.bottom), *self.more]
+                for r in range(top[0], bottom[0] + 1) for c in range(top[1], bottom[1] + 1)]
+
+    def options(self, ndim: int | None = None, **_kw: Any) -> FakeRange:
         r = FakeRange(self.sheet, self.top, self.bottom)
         r._ndim = ndim
         return r
+
+    @property
+    def api(self) -> _RangeApi:
+        return _RangeApi(self)
 
     @property
     def row(self) -> int:
@@ -70,61 +123,77 @@ class FakeRange:
 
     @property
     def address(self) -> str:
-        return f"${column_letter(self.top[1] - 1)}${self.top[0]}"
+        first = f"${column_letter(self.top[1] - 1)}${self.top[0]}"
+        if self.top == self.bottom:
+            return first
+        return first + f":${column_letter(self.bottom[1] - 1)}${self.bottom[0]}"
+
+    def _grid(self, cell: Any) -> list[list[Any]]:
+        return [[cell((r, c)) for c in range(self.top[1], self.bottom[1] + 1)]
+                for r in range(self.top[0], self.bottom[0] + 1)]
 
     @property
     def value(self) -> Any:
-        grid = [[self.sheet.cells.get((r, c)) for c in range(self.top[1], self.bottom[1] + 1)]
-                for r in range(self.top[0], self.bottom[0] + 1)]
-        if self._ndim == 2 or len(grid) > 1 or len(grid[0]) > 1:
+        grid = self._grid(self.sheet.shown)
+        if self._ndim == 2:
             return grid
-        return grid[0][0]
+        if len(grid) == 1 and len(grid[0]) == 1:
+            return grid[0][0]
+        if len(grid) == 1:
+            return grid[0]
+        if len(grid[0]) == 1:
+            return [row[0] for row in grid]
+        return grid
 
     @value.setter
     def value(self, value: Any) -> None:
-        rows = value if isinstance(value, list) and value and isinstance(value[0], list) else [[value]]
+        if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+            rows = value
+        elif isinstance(value, list | tuple):
+            rows = [value]
+        else:
+            rows = [[value]]
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                self.sheet.set((self.top[0] + i, self.top[1] + j), v)
-
-    def _formula_at(self, key: tuple[int, int]) -> str:
-        if key in self.sheet.formulas:
-            return self.sheet.formulas[key]
-        v = self.sheet.cells.get(key)
-        return "" if v is None else str(v)
+                self.sheet.write((self.top[0] + i, self.top[1] + j), v)
 
     @property
     def formula(self) -> Any:
         """One string for one cell; a tuple of row tuples for a larger range (as xlwings returns)."""
-        if self.top == self.bottom:
-            return self._formula_at(self.top)
-        return tuple(tuple(self._formula_at((r, c)) for c in range(self.top[1], self.bottom[1] + 1))
-                     for r in range(self.top[0], self.bottom[0] + 1))
+        grid = self._grid(self.sheet.formula_at)
+        if len(grid) == 1 and len(grid[0]) == 1:
+            return grid[0][0]
+        return tuple(tuple(r) for r in grid)
 
     @property
     def color(self) -> tuple[int, int, int] | None:
-        return self.sheet.colors.get(self.top)
+        colors = {self.sheet.colors.get(k) for k in self.keys()}
+        if len(colors) > 1:
+            raise TypeError("int_to_rgb() of Excel's Null: the range has mixed fills")
+        return colors.pop()
 
     @color.setter
     def color(self, rgb: tuple[int, int, int] | None) -> None:
-        if rgb is None:
-            self.sheet.colors.pop(self.top, None)
-        else:
-            self.sheet.colors[self.top] = tuple(rgb)
+        for k in self.keys():
+            if rgb is None:
+                self.sheet.colors.pop(k, None)
+            else:
+                self.sheet.colors[k] = tuple(rgb)  # type: ignore[assignment]
 
     @property
     def note(self) -> FakeNote | None:
         return self.sheet.notes_by_cell.get(self.top)
 
     def add_note(self, text: str) -> FakeNote:
-        assert self.top not in self.sheet.notes_by_cell, "a cell holds one note"
+        if self.top in self.sheet.notes_by_cell:
+            raise FakeComError("a cell holds one note")
         note = FakeNote(self.sheet, self.top, text)
         self.sheet.notes_by_cell[self.top] = note
         return note
 
     def add_hyperlink(self, address: str, text_to_display: str | None = None, screen_tip: str | None = None) -> None:
         self.sheet.links[self.top] = address
-        self.sheet.set(self.top, text_to_display or address)
+        self.sheet.write(self.top, "'" + (text_to_display or address))
 
 
 class FakeSheet:
@@ -135,15 +204,38 @@ class FakeSheet:
         self.notes_by_cell: dict[tuple[int, int], FakeNote] = {}
         self.links: dict[tuple[int, int], str] = {}
         self.formulas: dict[tuple[int, int], str] = {}
+        self.spills: set[tuple[int, int]] = set()
+        self.spill_broken = False
+        self.visible = True
+        self.selection: FakeRange | None = None
 
-    def set(self, key: tuple[int, int], value: Any) -> None:
+    # --- what Excel stores ---
+    def write(self, key: tuple[int, int], value: Any) -> None:
+        """A value written through Range.Value, converted as Excel converts it."""
+        if key in self.spills:
+            self.spill_broken = True
         self.formulas.pop(key, None)
-        if isinstance(value, str) and value.startswith("="):  # Excel turns this into a formula
-            self.formulas[key] = value
-            self.cells.pop(key, None)
-            return
-        if isinstance(value, str) and value.startswith("'"):
-            value = value[1:]  # Excel's text prefix
+        if isinstance(value, str):
+            if value.startswith("'"):
+                value = value[1:]
+            elif value.startswith("="):
+                self.formulas[key] = value
+                self.cells.pop(key, None)
+                link = re.fullmatch(r'=HYPERLINK\("((?:[^"]|"")*)","((?:[^"]|"")*)"\)', value)
+                if link:  # Excel calculates it: the cell shows the friendly name and links to the address
+                    self.links[key] = link.group(1).replace('""', '"')
+                    self.cells[key] = link.group(2).replace('""', '"')
+                return
+            else:
+                value = excel_converts(value)
+        self.put(key, value)
+
+    def put(self, key: tuple[int, int], value: Any) -> None:
+        """Store a value as it is (a typed text cell, a number...): numbers as floats, dates as datetime."""
+        if isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            value = float(value)
         elif isinstance(value, date) and not isinstance(value, datetime):
             value = datetime(value.year, value.month, value.day)
         if value is None or value == "":
@@ -151,19 +243,51 @@ class FakeSheet:
         else:
             self.cells[key] = value
 
+    def set_formula(self, key: tuple[int, int], formula: str, value: Any) -> None:
+        """A formula cell and the value Excel calculated for it."""
+        self.formulas[key] = formula
+        self.put(key, value)
+
+    def shown(self, key: tuple[int, int]) -> Any:
+        return self.cells.get(key)
+
+    def formula_at(self, key: tuple[int, int]) -> str:
+        if key in self.formulas:
+            return self.formulas[key]
+        v = self.cells.get(key)
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    # --- the xlwings Sheet API ---
+    def activate(self) -> None:
+        self.book.active_sheet = self
+
     @property
     def used_range(self) -> Any:
-        keys = list(self.cells) or [(1, 1)]
+        keys = list(self.cells) + list(self.formulas) or [(1, 1)]
         last = _Last(max(r for r, _ in keys), max(c for _, c in keys))
         return type("Used", (), {"last_cell": last})()
 
-    def range(self, first: Any, second: Any = None) -> FakeRange:
+    def range(self, cell1: Any, cell2: Any = None) -> FakeRange:
+        first, second = cell1, cell2
+        if isinstance(first, str) and ("," in first or ":" in first):
+            if len(first) > 255:
+                raise FakeComError("Range(address): Excel takes at most 255 characters")
+            areas = []
+            for part in first.split(","):
+                a, _, b = part.partition(":")
+                areas.append((_rc(a), _rc(b or a)))
+            return FakeRange(self, areas[0][0], areas[0][1], areas[1:])
         top = _rc(first) if isinstance(first, str) else tuple(first)
         bottom = (_rc(second) if isinstance(second, str) else tuple(second)) if second is not None else None
         return FakeRange(self, top, bottom)  # type: ignore[arg-type]
 
     def clear(self) -> None:
         self.cells.clear()
+        self.formulas.clear()
         self.colors.clear()
         self.notes_by_cell.clear()
         self.links.clear()
@@ -172,8 +296,13 @@ class FakeSheet:
     def notes(self) -> list[FakeNote]:
         return list(self.notes_by_cell.values())
 
+    # --- test helpers ---
+    def select(self, first: Any, second: Any = None) -> None:
+        """The rep selects cells on this sheet (Excel remembers a selection per sheet)."""
+        self.selection = self.range(first, second)
+
     def grid(self) -> list[list[Any]]:
-        """The sheet's values from A1 (test helper)."""
+        """The sheet's values from A1."""
         last = self.used_range.last_cell
         return self.range((1, 1), (last.row, last.column)).options(ndim=2).value
 
@@ -193,13 +322,26 @@ class FakeSheets:
         if isinstance(key, int):
             return self.items[key]
         for s in self.items:
-            if s.name == key:
+            if s.name.casefold() == key.casefold():
                 return s
-        raise KeyError(key)
+        raise FakeComError(f"(-2147352567, 'Exception occurred.', None, None): no sheet {key!r}")
+
+    @property
+    def active(self) -> FakeSheet:
+        return self.book.active_sheet or self.items[0]
 
     def add(self, name: str, before: FakeSheet | None = None, after: FakeSheet | None = None) -> FakeSheet:
+        if any(s.name.casefold() == name.casefold() for s in self.items):
+            raise FakeComError(f"That name is already taken: {name}")
+        if len(name) > 31 or re.search(r"[\\/?*\[\]:]", name):
+            raise FakeComError(f"Excel refuses the sheet name {name!r}")
         sheet = FakeSheet(self.book, name)
-        index = self.items.index(after) + 1 if after is not None else len(self.items)
+        if after is not None:
+            index = self.items.index(after) + 1
+        elif before is not None:
+            index = self.items.index(before)
+        else:
+            index = len(self.items)
         self.items.insert(index, sheet)
         return sheet
 
@@ -211,6 +353,8 @@ class FakeName:
 
 class FakeNames(list):  # type: ignore[type-arg]
     def add(self, name: str, refers_to: str) -> FakeName:
+        if any(len(s) > 255 for s in re.findall(r'"((?:[^"]|"")*)"', refers_to)):
+            raise FakeComError("Text values in formulas are limited to 255 characters")
         for existing in self:
             if existing.name == name:
                 existing.refers_to = refers_to
@@ -223,6 +367,7 @@ class FakeNames(list):  # type: ignore[type-arg]
 class FakeApp:
     def __init__(self) -> None:
         self.status_bar: Any = False
+        self.screen_updating = True
         self.status_history: list[Any] = []
         self.alerts: list[tuple[str, str]] = []
 
@@ -242,12 +387,18 @@ class FakeBook:
         self.sheets = FakeSheets(self)
         self.names = FakeNames()
         self.app = FakeApp()
-        self.selection: FakeRange | None = None
+        self.active_sheet: FakeSheet | None = None
         self.calls = 0
+
+    @property
+    def selection(self) -> FakeRange | None:
+        """The application's selection: the one on the active sheet."""
+        return self.sheets.active.selection
 
     @classmethod
     def from_workbook(cls, path: str) -> FakeBook:
-        """Load a real .xlsx's values into a fake book (what Excel would show), keeping sheet order."""
+        """Load a real .xlsx's values into a fake book (what Excel would show), keeping sheet order; typed text
+        stays text, numbers become floats."""
         import openpyxl
 
         book = cls(str(path))
@@ -257,5 +408,5 @@ class FakeBook:
             for row in ws.iter_rows():
                 for cell in row:
                     if cell.value is not None:
-                        sheet.set((cell.row, cell.column), cell.value)
+                        sheet.put((cell.row, cell.column), cell.value)
         return book

@@ -169,11 +169,20 @@ def test_birthdays_button_writes_the_sheet_the_cli_writes(demo, tmp_path):
     assert _norm(book.sheets["生日提醒"].grid()) == _norm(_values(cli_copy, "生日提醒"))
 
 
-def test_brief_button_uses_the_selected_customer_rows(demo, tmp_path):
-    book = FakeBook.from_workbook(str(demo))
+def _with_control_sheet(book: FakeBook) -> FakeBook:
+    """The manager's macro workbook: the 操作 sheet with the buttons is first and active."""
+    control = book.sheets.add(CONTROL_SHEET, before=book.sheets[0])
+    control.select("A1")
+    control.activate()
+    return book
+
+
+def test_brief_button_uses_the_rows_selected_on_the_customer_sheet(demo, tmp_path):
+    book = _with_control_sheet(FakeBook.from_workbook(str(demo)))
     customers = book.sheets["客户"]
-    book.selection = customers.range((3, 1), (4, 1))  # rows 3-4: C0002, C0003
+    customers.select((3, 1), (4, 1))  # rows 3-4: C0002, C0003; then the rep clicks the button on 操作
     message = macros.brief(book, today=TODAY, out=tmp_path / "out")
+    assert book.sheets.active.name == CONTROL_SHEET and book.app.screen_updating is True
     assert "生成 2 份" in message
     assert "kam：正在生成简报 2/2" in book.app.status_history and book.app.status_bar is False
     assert sorted(p.name.split("_")[0] for p in (tmp_path / "out").iterdir()) == ["C0002", "C0003"]
@@ -203,10 +212,10 @@ def test_text_that_looks_like_a_formula_stays_text(demo):
 def test_formula_in_an_owned_column_is_kept_by_the_button(demo):
     book = FakeBook.from_workbook(str(demo))
     sheet = book.sheets["价值评估"]
-    sheet.set((2, 11), "=kam_grade(B2,C2,D2,E2,F2,G2)")  # 等级 column holds the rep's UDF
-    sheet.set((1, 11), "等级")
+    sheet.set_formula((2, 11), "=kam_grade(B2,C2,D2,E2,F2,G2)", "A")  # 等级 column holds the rep's UDF
+    sheet.put((1, 11), "等级")
     for col, head in ((9, "价值分"), (10, "难度分"), (12, "建议"), (13, "说明")):
-        sheet.set((1, col), head)
+        sheet.put((1, col), head)
     message = macros.grade(book)
     assert sheet.formulas[(2, 11)] == "=kam_grade(B2,C2,D2,E2,F2,G2)" and "K2" in message
 
@@ -260,3 +269,131 @@ def test_excel_build_in_live_excel(tmp_path):  # pragma: no cover
     from addin.excel.build import build_macro_workbook
 
     assert build_macro_workbook(tmp_path / "k.xlsm").exists()
+
+
+# --- the stricter fake: what real Excel does that a dict does not ------------------------------------------
+
+@pytest.fixture(scope="module")
+def team_2000(tmp_path_factory):
+    from bench.common import big_workbook
+
+    return big_workbook(visits=6_000, customers=2_000, today=TODAY, folder=tmp_path_factory.mktemp("team"))
+
+
+def _cli_copy(src: Path, tmp_path: Path, *args: str) -> Path:
+    copy = tmp_path / ("cli-" + src.name)
+    shutil.copy(src, copy)
+    result = CliRunner().invoke(cli, [*args[:1], str(copy), *args[1:], "--no-backup"])
+    assert result.exit_code in (0, 1), result.output
+    return copy
+
+
+@pytest.mark.parametrize("which", ["demo", "team_2000"])
+def test_buttons_leave_the_sheets_the_cli_leaves(which, request, tmp_path):
+    src = request.getfixturevalue(which)
+    book = _with_control_sheet(FakeBook.from_workbook(str(src)))
+    macros.grade(book)
+    macros.validate(book, today=TODAY)
+    macros.birthdays(book, today=TODAY)
+    assert not any(a[1].startswith("kam 内部错误") for a in book.app.alerts), book.app.alerts
+    graded = _cli_copy(src, tmp_path, "grade", "--write")
+    marked = _cli_copy(graded, tmp_path, "validate", "--mark", "--today", "2026-11-22")
+    final = _cli_copy(marked, tmp_path, "birthdays", "--write", "--today", "2026-11-22")
+    for sheet in ("价值评估", "校验结果", "生日提醒"):
+        assert _norm(book.sheets[sheet].grid()) == _norm(_values(final, sheet)), sheet
+    assert not book.names  # nothing in defined names: Excel caps their text at 255 characters
+    marks = book.sheets["_kam_marks"]
+    assert marks.visible is False and len(marks.grid()) - 1 == sum(len(s.colors) for s in book.sheets)
+
+
+def test_validate_button_fills_in_bulk(team_2000):
+    book = FakeBook.from_workbook(str(team_2000))
+    book.calls = 0
+    macros.validate(book, today=TODAY)
+    marked = sum(len(s.colors) for s in book.sheets)
+    assert marked > 500
+    assert book.calls < 1.3 * marked  # one call per note (Excel has no bulk note); fills go by multi-area range
+
+
+def test_strings_stay_text_and_text_is_never_mistaken_for_a_formula(demo):
+    from addin.excel.port import ExcelPort
+    from addin.workbook.writer import WorkbookEdits
+
+    book = FakeBook.from_workbook(str(demo))
+    edits = WorkbookEdits()
+    texts = ['=HYPERLINK("x")', "2026-11-22", "0123", "-5", "@me", "1e3"]
+    for col, text in enumerate(texts, start=12):
+        edits.set("价值评估", 2, col, text)
+    port = ExcelPort(book)
+    assert port.apply(edits) == []
+    sheet = book.sheets["价值评估"]
+    assert [sheet.range((2, c)).value for c in range(13, 13 + len(texts))] == texts  # all still text
+    assert not sheet.formulas
+    assert port.apply(edits) == []  # '=HYPERLINK text is not "kept" as a formula the second time
+
+
+def test_grade_button_never_writes_into_a_spill(demo):
+    book = FakeBook.from_workbook(str(demo))
+    sheet = book.sheets["价值评估"]
+    for col, head in ((9, "价值分"), (10, "难度分"), (11, "等级"), (12, "建议"), (13, "说明")):
+        sheet.put((1, col), head)
+    sheet.set_formula((2, 9), "=kam_grade_table(B2:G5)", 3.5)  # anchor; spills over I2:L5
+    sheet.spills = {(r, c) for r in range(2, 6) for c in range(9, 13)}
+    message = macros.grade(book)
+    assert not sheet.spill_broken
+    assert "I2" in message and "L5" in message  # kept cells are named in the message
+    below = [sheet.range((r, 11)).value for r in range(6, 20)]  # rows below the spill are graded
+    assert sum(g in ("A", "B", "C", "D", "信息不足") for g in below) >= 10
+
+
+def test_a_missing_sheet_is_no_com_error(tmp_path):
+    book = FakeBook("/tmp/only-customers.xlsx")
+    sheet = book.sheets.add("客户")
+    sheet.range((1, 1)).value = [["客户编号", "客户名称", "负责销售"], ["'C1", "'甲公司", "'王"]]
+    message = macros.validate(book, today=TODAY)
+    assert "内部错误" not in message and "错误" in message
+    with pytest.raises(Exception, match="no sheet"):
+        book.sheets["拜访记录"]  # the fake, like Excel, raises a COM error: the port never indexes blindly
+
+
+def test_english_workbook_gets_english_sheets_and_messages(tmp_path):
+    path = tmp_path / "en.xlsx"
+    build_workbook(path, "en", make_demo(TODAY).rows)
+    book = FakeBook.from_workbook(str(path))
+    message = macros.validate(book, today=TODAY)
+    assert message.startswith("Checked:")
+    assert "Validation results" in [s.name for s in book.sheets]
+    macros.birthdays(book, today=TODAY)
+    assert "Birthdays" in [s.name for s in book.sheets]
+
+
+def test_the_fake_only_uses_what_real_xlwings_has():
+    """Every public name of the fake exists on the real xlwings class (>= 0.37.5), with the parameters the
+    fake accepts: so the port, tested on the fake, only calls what xlwings really offers."""
+    import inspect
+
+    import xlwings as xw
+
+    from tests import fake_xlwings as fake
+
+    pairs = [(fake.FakeBook, xw.Book), (fake.FakeSheet, xw.Sheet), (fake.FakeRange, xw.Range),
+             (fake.FakeApp, xw.App), (fake.FakeSheets, xw.main.Sheets), (fake.FakeNote, xw.main.Note)]
+    helpers = {"from_workbook", "write", "put", "set_formula", "shown", "formula_at", "select", "grid", "keys",
+               "cells", "colors", "notes_by_cell", "links", "formulas", "spills", "spill_broken", "items",
+               "calls", "active_sheet", "status_history", "alerts", "book", "top", "bottom", "key"}
+    for mine, real in pairs:
+        for name, member in vars(mine).items():
+            if name.startswith("_") or name in helpers:
+                continue
+            assert hasattr(real, name), f"xlwings.{real.__name__} has no {name}"
+            if callable(member) and not isinstance(member, classmethod):
+                theirs = inspect.signature(getattr(real, name)).parameters
+                ours = [p for p in inspect.signature(member).parameters if p not in ("self", "_kw")]
+                if any(p.kind is p.VAR_KEYWORD for p in theirs.values()):
+                    continue  # e.g. Range.options(convert=None, **options): any keyword goes
+                assert set(ours) <= set(theirs), (real.__name__, name, ours, list(theirs))
+    for attr in ("selection", "screen_updating", "status_bar", "alert"):
+        assert hasattr(xw.App, attr) or hasattr(xw.Book, attr)
+    for attr in ("add_note", "note", "add_hyperlink", "formula", "color", "options", "api"):
+        assert hasattr(xw.Range, attr)
+    assert hasattr(xw.Sheet, "notes") and hasattr(xw.Sheet, "visible") and hasattr(xw.Sheet, "activate")

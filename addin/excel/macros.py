@@ -1,6 +1,7 @@
 """The manager's buttons (评级, 校验, 生成简报, 生日提醒): each `action(book=None)` works on the workbook that
 called it (`xw.Book.caller()`), through the same plans as the command line. Progress shows in Excel's status
-bar; any failure ends in a message box, never silently.
+bar; any failure ends in a message box, never silently. Messages and the sheets kam adds follow the language
+of the workbook's own headers (a workbook with English headers gets English).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from addin.core.schema import BIRTHDAYS, RESULTS
 from addin.core.validation import validate as run_rules
 from addin.errors import KamError
 from addin.excel.port import ExcelPort
-from addin.workbook.plans import grade_edits, mark_plan
-
-LANG = "zh"
+from addin.workbook.plans import grade_edits, mark_plan, workbook_language
 
 
 def _book(book: Any) -> Any:
@@ -32,16 +31,18 @@ def _book(book: Any) -> Any:
     return xw.Book.caller()
 
 
-def _run(book: Any, status_key: str, job: Callable[[ExcelPort], str]) -> str:
+def _run(book: Any, status_key: str, job: Callable[[ExcelPort, str], str]) -> str:
     """Run a job on the calling workbook: status bar while it runs, a message box with the outcome."""
     port = ExcelPort(_book(book))
+    lang = "zh"
     try:
-        with port.status(t(status_key, LANG)):
-            message = job(port)
+        lang = workbook_language(port.read(["customers"]))
+        with port.status(t(status_key, lang)):
+            message = job(port, lang)
     except KamError as exc:
-        message = exc.message(LANG)
-    except Exception as exc:  # a button must never fail silently
-        message = t("internal", LANG, detail=f"{type(exc).__name__}: {exc}"[:200])
+        message = exc.message(lang)
+    except Exception as exc:  # a button must never fail silently (a COM error included)
+        message = t("internal", lang, detail=f"{type(exc).__name__}: {exc}"[:200])
     port.alert(message)
     return message
 
@@ -49,16 +50,16 @@ def _run(book: Any, status_key: str, job: Callable[[ExcelPort], str]) -> str:
 def grade(book: Any = None, today: date | None = None) -> str:
     """评级: grade every account and fill 价值分/难度分/等级/建议/说明 in 价值评估."""
 
-    def job(port: ExcelPort) -> str:
+    def job(port: ExcelPort, lang: str) -> str:
         data = port.read(["assessment", "settings", "customers"])
         table = data.get("assessment")
         if table is None:
-            raise KamError("excel.no_sheet", sheet=t("excel.assessment", LANG))
+            raise KamError("excel.no_sheet", sheet=t("excel.assessment", lang))
         report = grade_workbook(data)
-        kept = port.apply(grade_edits(table, report, LANG))
-        message = t("excel.graded", LANG, rows=len(report.grades), spread=report.spread(LANG))
+        kept = port.apply(grade_edits(table, report, lang))
+        message = t("excel.graded", lang, rows=len(report.grades), spread=report.spread(lang))
         if kept:
-            message += "\n" + t("write.kept_formulas", LANG, cells=", ".join(kept[:20]))
+            message += "\n" + t("write.kept_formulas", lang, cells=", ".join(kept[:20]))
         return message
 
     return _run(book, "excel.status.grade", job)
@@ -67,16 +68,16 @@ def grade(book: Any = None, today: date | None = None) -> str:
 def validate(book: Any = None, today: date | None = None) -> str:
     """校验: check every sheet, fill and annotate the offending cells, list them on 校验结果."""
 
-    def job(port: ExcelPort) -> str:
+    def job(port: ExcelPort, lang: str) -> str:
         data = port.read()
         report = run_rules(data, today or date.today())
         existing = next((s.name for s in port.book.sheets if s.name in RESULTS.aliases()), None)
-        plan = mark_plan(data, report, LANG, skip_sheet=existing)
-        sheet, marked, kept = port.mark(plan, data, RESULTS, LANG)
+        plan = mark_plan(data, report, lang, skip_sheet=existing)
+        sheet, marked, kept = port.mark(plan, data, RESULTS, lang)
         errors, warnings = report.counts()
-        message = t("excel.validated", LANG, errors=errors, warnings=warnings, cells=marked, sheet=sheet)
+        message = t("excel.validated", lang, errors=errors, warnings=warnings, cells=marked, sheet=sheet)
         if kept:
-            message += "\n" + t("mark.kept_notes", LANG, cells=", ".join(kept[:20]))
+            message += "\n" + t("mark.kept_notes", lang, cells=", ".join(kept[:20]))
         return message
 
     return _run(book, "excel.status.validate", job)
@@ -85,30 +86,30 @@ def validate(book: Any = None, today: date | None = None) -> str:
 def brief(book: Any = None, today: date | None = None, out: Path | None = None) -> str:
     """生成简报: briefings for the customers selected on 客户, or for all; files beside the workbook."""
 
-    def job(port: ExcelPort) -> str:
+    def job(port: ExcelPort, lang: str) -> str:
         from addin.docs.batch import render_all
         from addin.docs.briefs import default_out
         from addin.docs.build_templates import template_path
 
         data = port.read()
         chosen = port.selected_customers(data)
-        contexts = build_briefings(data, today or date.today(), LANG, chosen or None)
+        contexts = build_briefings(data, today or date.today(), lang, chosen or None)
         if not contexts:
-            return t("brief.none", LANG)
-        folder = out or default_out(Path(str(port.book.fullname)), LANG)
+            return t("brief.none", lang)
+        folder = out or default_out(Path(str(port.book.fullname)), lang)
         done = [0]
 
         def progress(_outcome: object) -> None:
             done[0] += 1
-            port.book.app.status_bar = t("excel.status.brief_n", LANG, done=done[0], total=len(contexts))
+            port.book.app.status_bar = t("excel.status.brief_n", lang, done=done[0], total=len(contexts))
 
-        outcomes = render_all(contexts, "docx", template_path("docx", LANG), folder, os.cpu_count() or 1,
+        outcomes = render_all(contexts, "docx", template_path("docx", lang), folder, os.cpu_count() or 1,
                               progress)
         failed = [o for o in outcomes if o.path is None]
-        message = t("brief.summary", LANG, written=len(outcomes) - len(failed), skipped=0, failed=len(failed),
+        message = t("brief.summary", lang, written=len(outcomes) - len(failed), skipped=0, failed=len(failed),
                     folder=folder)
         for o in failed[:10]:
-            message += "\n" + t("brief.failed", LANG, customer=o.customer_id, error=o.error)
+            message += "\n" + t("brief.failed", lang, customer=o.customer_id, error=o.error)
         return message
 
     return _run(book, "excel.status.brief", job)
@@ -117,10 +118,10 @@ def brief(book: Any = None, today: date | None = None, out: Path | None = None) 
 def birthdays(book: Any = None, today: date | None = None) -> str:
     """生日提醒: the coming birthdays (农历 converted) on a 生日提醒 sheet."""
 
-    def job(port: ExcelPort) -> str:
+    def job(port: ExcelPort, lang: str) -> str:
         data = port.read(["contacts", "customers", "settings"])
         report = birthday_report(data, today or date.today())
-        sheet = port.owned_sheet(BIRTHDAYS, LANG, report.rows(LANG))
-        return t("birthdays.written", LANG, file=port.book.name, sheet=sheet, count=len(report.birthdays))
+        sheet = port.owned_sheet(BIRTHDAYS, lang, report.rows(lang))
+        return t("birthdays.written", lang, file=port.book.name, sheet=sheet, count=len(report.birthdays))
 
     return _run(book, "excel.status.birthdays", job)

@@ -1,12 +1,26 @@
 """The live-workbook port: reads and writes an open Excel workbook through xlwings' Book API, applying the
 same plans (`addin.workbook.plans`) the file adapter applies, so a button and the CLI leave the same sheets.
 
-Only this subset of xlwings is used (the test fake implements exactly it): Book.sheets (iterate, index by
-name or position, add(name, after=)), Book.names (add, iterate; Name.name, Name.refers_to), Book.app
-(status_bar, alert), Book.fullname, Book.selection; Sheet.name, Sheet.used_range.last_cell.row/.column,
-Sheet.range(cell or (row, col) or two corners), Sheet.clear(); Range.options(ndim=2).value, Range.value,
-Range.formula, Range.color, Range.note (.text, .delete()), Range.add_note(text), Range.add_hyperlink(address,
-text), Range.row.
+Only this subset of xlwings (>= 0.37.5) is used; the test fake implements exactly it and a test checks each
+name against real xlwings: Book.sheets (iterate, [name], add(name, after=), .active), Book.app (status_bar,
+screen_updating, alert), Book.fullname, Book.name, Book.selection; Sheet.name, Sheet.activate(),
+Sheet.visible, Sheet.used_range.last_cell.row/.column, Sheet.range(cell or (row, col), corner), Sheet.clear(),
+Sheet.notes; Range.options(ndim=2).value, Range.value, Range.formula, Range.color, Range.note (.text,
+.delete()), Range.add_note(text), Range.add_hyperlink(address, text), Range.address, Range.row, Range.rows,
+Range.sheet, Range.api.HasSpill (Excel 365; read defensively).
+
+How Excel differs from a file, and what the port does about it:
+- a string written through `.value` is converted by Excel ("2026-11-22" becomes a date, "0123" a number,
+  "=x" a formula): every string is written with Excel's text prefix (an apostrophe), so it stays text;
+- text written as `'=x` reads back through `.formula` as "=x": a cell holds a formula only when its
+  `.formula` starts with "=" and differs from its value;
+- a sheet that does not exist raises a COM error (not KeyError): sheets are looked up by name, never indexed
+  blindly;
+- `Book.selection` is the selection on the active sheet (the 操作 sheet when a button is clicked): the
+  selection of 客户 is read by activating it for a moment, with screen updating off;
+- a defined name cannot hold text over 255 characters: the cells kam marked (and their own fills) are kept on
+  a hidden sheet kam owns, `_kam_marks`;
+- cells inside a dynamic-array spill (e.g. of kam_grade_table) are never overwritten.
 """
 
 from __future__ import annotations
@@ -15,21 +29,21 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from addin.core.model import SheetTable, WorkbookData, build_table, column_letter
+from addin.core.model import SheetTable, WorkbookData, build_table, column_letter, parse_address
+from addin.core.parse import cell_text
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
 from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, MarkPlan
 from addin.workbook.writer import WorkbookEdits
 
-MARK_NAME = "_kam_marks_xl"
-_FORMULA_START = ("=", "+", "-", "@")
+MARKS_SHEET = "_kam_marks"
+_NO_FILL = "none"
 
 
-def _safe(value: Any) -> Any:
-    """Text that would turn into a formula gets Excel's text prefix (an apostrophe), like the file writer's
-    inline strings: a value starting with = + - @ is always text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+def _text(value: Any) -> Any:
+    """A value as Excel should store it: strings always as text (apostrophe prefix), "" as an empty cell."""
+    if isinstance(value, str):
+        return "'" + value if value else None
     return value
 
 
@@ -43,11 +57,49 @@ def _runs(cells: dict[int, Any]) -> Iterator[tuple[int, list[Any]]]:
             start = i
 
 
-def _column(formulas: Any, n: int) -> list[Any]:
-    """xlwings gives one formula for one cell and a tuple of 1-tuples for a column: flatten to a list."""
+def _column(values: Any, n: int) -> list[Any]:
+    """xlwings gives a scalar for one cell and a list (1-D) or tuple of 1-tuples for a column: a flat list."""
     if n == 1:
-        return [formulas[0][0] if isinstance(formulas, list | tuple) else formulas]
-    return [row[0] if isinstance(row, list | tuple) else row for row in formulas]
+        return [values[0][0] if isinstance(values, list | tuple) and values and isinstance(values[0], list | tuple)
+                else values]
+    return [row[0] if isinstance(row, list | tuple) else row for row in values]
+
+
+def _unions(cells: Iterable[tuple[int, int]], limit: int = 255) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """Multi-area addresses ("B2:B4,D9,...") covering `cells` (row, 0-based col), each within Excel's 255
+    characters for Range(address): one COM call fills or reads up to dozens of scattered cells."""
+    by_col: dict[int, dict[int, None]] = {}
+    for row, col in cells:
+        by_col.setdefault(col, {})[row] = None
+    parts: list[str] = []
+    covered: list[tuple[int, int]] = []
+    for col in sorted(by_col):
+        for first, values in _runs(by_col[col]):
+            last = first + len(values) - 1
+            area = f"{column_letter(col)}{first}" + (f":{column_letter(col)}{last}" if last > first else "")
+            if parts and len(",".join(parts)) + 1 + len(area) > limit:
+                yield ",".join(parts), covered
+                parts, covered = [], []
+            parts.append(area)
+            covered.extend((r, col) for r in range(first, last + 1))
+    if parts:
+        yield ",".join(parts), covered
+
+
+def _spilled(rng: Any) -> bool:
+    """True unless Excel says no cell of `rng` is part of a dynamic-array spill (no HasSpill: no spills)."""
+    try:
+        return rng.api.HasSpill is not False
+    except Exception:  # older Excel, macOS: no HasSpill, so no dynamic arrays either
+        return False
+
+
+def _hex(rgb: Any) -> str:
+    return _NO_FILL if rgb is None else "".join(f"{int(c):02X}" for c in rgb)
+
+
+def _rgb(text: str) -> tuple[int, int, int] | None:
+    return None if text == _NO_FILL else (int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16))
 
 
 class ExcelPort:
@@ -55,6 +107,11 @@ class ExcelPort:
 
     def __init__(self, book: Any) -> None:
         self.book = book
+
+    def sheet(self, name: str) -> Any:
+        """The sheet called `name` (case ignored, as Excel does), or None: no COM error for a missing sheet."""
+        wanted = name.casefold()
+        return next((s for s in self.book.sheets if str(s.name).casefold() == wanted), None)
 
     # --- reading ------------------------------------------------------------------------------------------
     def read(self, keys: Iterable[str] | None = None) -> WorkbookData:
@@ -76,88 +133,150 @@ class ExcelPort:
     # --- writing cells ------------------------------------------------------------------------------------
     def apply(self, edits: WorkbookEdits) -> list[str]:
         """Set the planned cells, one call per run of consecutive rows in a column (a COM call per cell
-        would take minutes on a big sheet); a cell holding a formula is left alone and returned."""
+        would take minutes on a big sheet); a cell holding a formula, or inside a spill, is left alone and
+        returned."""
         kept: list[str] = []
         for sheet_name, rows in edits.cells.items():
-            sheet = self.book.sheets[sheet_name]
+            sheet = self.sheet(sheet_name)
+            if sheet is None:
+                continue
             columns: dict[int, dict[int, Any]] = {}
             for row, cols in rows.items():
                 for col, value in cols.items():
                     columns.setdefault(col, {})[row] = value
             for col, cells in columns.items():
                 for first, values in _runs(cells):
-                    target = sheet.range((first, col + 1), (first + len(values) - 1, col + 1))
-                    formulas = _column(target.formula, len(values))
-                    held = [i for i, f in enumerate(formulas) if isinstance(f, str) and f.startswith("=")]
+                    n = len(values)
+                    target = sheet.range((first, col + 1), (first + n - 1, col + 1))
+                    formulas = _column(target.formula, n)
+                    shown = _column(target.value, n)
+                    held = {i for i, (f, v) in enumerate(zip(formulas, shown, strict=True))
+                            if isinstance(f, str) and f.startswith("=") and f != cell_text(v)}
+                    if _spilled(target):  # some cell of the run is in a spill: find which, cell by cell
+                        held |= {i for i in range(n) if _spilled(sheet.range((first + i, col + 1)))}
                     if not held:
-                        target.value = [[_safe(v)] for v in values]
+                        target.value = [[_text(v)] for v in values]
                         continue
                     for i, value in enumerate(values):
                         if i in held:
                             kept.append(f"{sheet_name}!{column_letter(col)}{first + i}")
                         else:
-                            sheet.range((first + i, col + 1)).value = _safe(value)
+                            sheet.range((first + i, col + 1)).value = _text(value)
         return kept
 
     # --- kam-owned sheets ---------------------------------------------------------------------------------
     def owned_sheet(self, label: Label, lang: str, rows: list[list[Any]],
-                    links: list[tuple[int, str, str]] = ()) -> str:  # type: ignore[assignment]
+                    links: Iterable[tuple[int, str, str]] = ()) -> str:
         """Replace (or add at the end) a sheet kam owns, e.g. 校验结果 or 生日提醒; returns its name."""
         wanted = {norm(a) for a in label.aliases()}
         sheet = next((s for s in self.book.sheets if norm(s.name) in wanted), None)
         if sheet is None:
-            sheets = list(self.book.sheets)
-            sheet = self.book.sheets.add(label.text(lang), after=sheets[-1] if sheets else None)
+            sheet = self._add_sheet(label.text(lang))
         else:
             sheet.clear()
-        if rows:
-            sheet.range((1, 1)).value = [[_safe(v) for v in r] for r in rows]
-        for n, location, shown in links:
-            sheet.range((n, 4)).add_hyperlink("#" + location, shown)
+        cells = [[_text(v) for v in r] for r in rows]
+        for n, location, shown in links:  # links as HYPERLINK formulas: one write, not a call per link
+            cells[n - 1][3] = '=HYPERLINK("#{}","{}")'.format(location.replace('"', '""'), shown.replace('"', '""'))
+        self._write_rows(sheet, cells, text=False)
         return str(sheet.name)
 
+    def _add_sheet(self, name: str) -> Any:
+        sheets = list(self.book.sheets)
+        return self.book.sheets.add(name, after=sheets[-1] if sheets else None)
+
+    @staticmethod
+    def _write_rows(sheet: Any, rows: list[list[Any]], text: bool = True) -> None:
+        """Write a block from A1 in one call; `text=False` when the cells are already prepared."""
+        if rows:
+            width = max(len(r) for r in rows)
+            sheet.range((1, 1)).value = [[_text(v) if text else v for v in r] + [None] * (width - len(r))
+                                         for r in rows]
+
     # --- validation marks ---------------------------------------------------------------------------------
-    def _saved_marks(self) -> dict[tuple[str, str], str]:
-        for name in self.book.names:
-            if name.name == MARK_NAME:
-                text = str(name.refers_to).lstrip("=").strip('"')
-                out = {}
-                for item in filter(None, text.split(";")):
-                    where, _, color = item.rpartition("=")
-                    sheet, _, cell = where.rpartition("!")
-                    out[(sheet, cell)] = color
-                return out
-        return {}
+    def _saved_marks(self) -> list[tuple[str, str, str]]:
+        """(sheet, cell, the cell's own fill before kam marked it) from the hidden `_kam_marks` sheet."""
+        sheet = self.sheet(MARKS_SHEET)
+        if sheet is None:
+            return []
+        last = sheet.used_range.last_cell
+        grid = sheet.range((1, 1), (max(last.row, 1), 3)).options(ndim=2).value or []
+        return [(str(r[0]), str(r[1]), str(r[2] or _NO_FILL)) for r in grid[1:] if r and r[0] and r[1]]
+
+    def _unmark(self, data: WorkbookData) -> None:
+        """Give every cell kam filled last time its own fill back (unless the rep re-coloured it since) and
+        delete kam's notes (recognised by their text, which any re-save keeps)."""
+        kam_colors = {tuple(c) for c in MARK_RGB.values()}
+        groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for sheet_name, cell, own in self._saved_marks():
+            where = parse_address(cell)
+            if where is not None:
+                groups.setdefault((sheet_name, own), []).append(where)
+        for (sheet_name, own), cells in groups.items():
+            sheet = self.sheet(sheet_name)
+            if sheet is None:
+                continue
+            for address, covered in _unions(cells):
+                current = self._fills(sheet, address, covered)
+                if all(c is not None and tuple(c) in kam_colors for c in current):
+                    sheet.range(address).color = _rgb(own)
+                    continue
+                for (row, col), c in zip(covered, current, strict=True):  # leave what the rep re-coloured
+                    if c is not None and tuple(c) in kam_colors:
+                        sheet.range((row, col + 1)).color = _rgb(own)
+        for table in data.sheets.values():
+            sheet = self.sheet(table.name)
+            for note in list(sheet.notes) if sheet is not None else []:
+                if str(note.text).startswith(NOTE_PREFIX):
+                    note.delete()
+
+    @staticmethod
+    def _fills(sheet: Any, address: str, covered: list[tuple[int, int]]) -> list[Any]:
+        """The fills of the cells of a multi-area address: one call when they are uniform (the usual case)."""
+        try:
+            return [sheet.range(address).color] * len(covered)
+        except Exception:  # mixed fills: Excel reports no single colour
+            return [sheet.range((row, col + 1)).color for row, col in covered]
 
     def mark(self, plan: MarkPlan, data: WorkbookData, results: Label, lang: str) -> tuple[str, int, list[str]]:
         """Undo kam's previous fills and notes, then fill, note and list `plan`; returns (results sheet,
         cells marked, cells whose own note was kept)."""
-        kam_colors = set(MARK_RGB.values())
-        for (sheet_name, cell), color in self._saved_marks().items():
-            with contextlib.suppress(KeyError):
-                rng = self.book.sheets[sheet_name].range(cell)
-                if rng.color in kam_colors:
-                    rng.color = None if color == "none" else tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
-        for table in data.sheets.values():
-            sheet = self.book.sheets[table.name]
-            for note in list(getattr(sheet, "notes", [])):
-                if str(note.text).startswith(NOTE_PREFIX):
-                    note.delete()
-        saved: list[str] = []
+        self._unmark(data)
+        saved: list[list[str]] = [["sheet", "cell", "own fill"]]
         kept_notes: list[str] = []
+        groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for (sheet_name, row, col), severity in plan.severity.items():
-            rng = self.book.sheets[sheet_name].range((row, col + 1))
-            old = rng.color
-            saved.append(f"{sheet_name}!{rng.address.replace('$', '')}="
-                         + ("none" if old is None else "".join(f"{c:02X}" for c in old)))
-            rng.color = MARK_RGB[severity]
-            if rng.note is not None:
-                kept_notes.append(f"{sheet_name}!{rng.address.replace('$', '')}")
-            else:
-                rng.add_note(plan.notes[(sheet_name, row, col)])
-        self.book.names.add(MARK_NAME, '="' + ";".join(saved) + '"')
+            groups.setdefault((sheet_name, severity), []).append((row, col))
+        for (sheet_name, severity), cells in groups.items():
+            sheet = self.sheet(sheet_name)
+            if sheet is None:
+                continue
+            for address, covered in _unions(cells):
+                for (row, col), own in zip(covered, self._fills(sheet, address, covered), strict=True):
+                    saved.append([sheet_name, f"{column_letter(col)}{row}", _hex(own)])
+                sheet.range(address).color = MARK_RGB[severity]
+        for (sheet_name, row, col), text in plan.notes.items():
+            sheet = self.sheet(sheet_name)
+            if sheet is None:
+                continue
+            rng = sheet.range((row, col + 1))
+            try:
+                rng.add_note(text)  # one call; Excel refuses a second note on a cell...
+            except Exception:
+                if rng.note is None:
+                    raise
+                kept_notes.append(f"{sheet_name}!{column_letter(col)}{row}")  # ...so the rep's own note stays
+        self._save_marks(saved)
         title = self.owned_sheet(results, lang, plan.rows, plan.links)
         return title, len(plan.severity), kept_notes
+
+    def _save_marks(self, rows: list[list[str]]) -> None:
+        sheet = self.sheet(MARKS_SHEET)
+        if sheet is None:
+            sheet = self._add_sheet(MARKS_SHEET)
+        else:
+            sheet.clear()
+        self._write_rows(sheet, rows)
+        sheet.visible = False
 
     # --- talking to the user ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -174,13 +293,27 @@ class ExcelPort:
         self.book.app.alert(text, title=title)
 
     def selected_customers(self, data: WorkbookData) -> list[str]:
-        """Customer IDs of the rows selected on the 客户 sheet (none when the selection is elsewhere)."""
-        selection = getattr(self.book, "selection", None)
+        """Customer IDs of the rows selected on the 客户 sheet, whichever sheet is active (the button sits on
+        操作): Excel keeps a selection per sheet but reports only the active one's, so 客户 is activated for
+        a moment with screen updating off. A selection of only the header row means no choice (all)."""
         table = data.get("customers")
-        if selection is None or table is None or selection.sheet.name != table.name:
+        sheet = self.sheet(table.name) if table is not None else None
+        if table is None or sheet is None:
+            return []
+        app = self.book.app
+        active = self.book.sheets.active
+        if str(active.name) == str(sheet.name):
+            selection = self.book.selection
+        else:
+            app.screen_updating = False
+            try:
+                sheet.activate()
+                selection = self.book.selection
+                active.activate()
+            finally:
+                app.screen_updating = True
+        if selection is None:
             return []
         rows = set(range(selection.row, selection.row + selection.rows.count))
-        from addin.core.parse import cell_text
-
         return [cell_text(table.raw(values, "customer_id")) for number, values in table.rows
                 if number in rows and table.raw(values, "customer_id") not in (None, "")]

@@ -18,10 +18,20 @@ GRADE_COLUMNS = ("value_score", "difficulty_score", "grade", "advice", "explanat
 
 def sheet_language(table: SheetTable) -> str:
     """"en" when the sheet's own headers are English, else "zh": new headers follow the sheet's language."""
-    english = sum(1 for c in table.columns if c.key and norm(c.header) in (norm(ASSESSMENT.by_key[c.key].label.en)
-                                                                          if c.key in ASSESSMENT.by_key else "",
-                                                                          norm(c.key)))
-    return "en" if english * 2 > len([c for c in table.columns if c.key]) else "zh"
+    by_key = table.spec.by_key
+    keyed = [c for c in table.columns if c.key]
+    english = sum(1 for c in keyed if norm(c.header) in (norm(by_key[c.key].label.en) if c.key in by_key else "",
+                                                         norm(c.key or "")))
+    return "en" if english * 2 > len(keyed) else "zh"
+
+
+def workbook_language(book: WorkbookData) -> str:
+    """The language of the workbook's own headers (客户 first): the language of the sheets kam adds."""
+    for key in ("customers", "assessment", "contacts", "visits", "development"):
+        table = book.get(key)
+        if table is not None and any(c.key for c in table.columns):
+            return sheet_language(table)
+    return "zh"
 
 
 def grade_edits(table: SheetTable, report: GradingReport, lang: str) -> WorkbookEdits:
