@@ -287,6 +287,19 @@ def excel_build_cmd(out: Path, standalone: bool, lang: str) -> None:
     click.echo(t("excel.built", lang, file=out))
 
 
+@excel_group.command("addin")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@lang_option
+def excel_addin_cmd(out: Path, lang: str) -> None:
+    """生成 kam 加载项 .xlam：单元格函数和按钮宏（需 Windows 版 Excel）。 Build the kam add-in (Excel on Windows)."""
+    from addin.excel.build import build_addin
+
+    if out.suffix.lower() != ".xlam":
+        raise KamError("file.bad_ext_xlam", file=out)
+    build_addin(out)
+    click.echo(t("excel.addin_built", lang, file=out))
+
+
 def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:
     """Say what was written (on stderr when stdout carries JSON)."""
     from addin.workbook.writer import sheet_cells

@@ -1,7 +1,8 @@
 Attribute VB_Name = "kam"
 ' kam: the manager's buttons. Each Sub is one RunPython call into the installed `addin` package, so it works
-' whatever the workbook's file name is. Needs the xlwings add-in (or its standalone VBA module) and the kam
-' package installed in the Python that xlwings is set to use.
+' whatever the workbook's file name is. Needs the xlwings add-in (a reference to it), or xlwings' own VBA
+' modules in the workbook (--standalone) or in the kam add-in, and the kam package installed in the Python
+' that xlwings is set to use. Kept with CRLF line endings and ASCII only, as Excel's VBA import expects.
 Option Explicit
 
 Sub KamGrade()

@@ -397,3 +397,10 @@ def test_the_fake_only_uses_what_real_xlwings_has():
     for attr in ("add_note", "note", "add_hyperlink", "formula", "color", "options", "api"):
         assert hasattr(xw.Range, attr)
     assert hasattr(xw.Sheet, "notes") and hasattr(xw.Sheet, "visible") and hasattr(xw.Sheet, "activate")
+
+
+def test_excel_addin_says_it_needs_excel_on_windows(tmp_path):
+    result = CliRunner().invoke(cli, ["excel", "addin", str(tmp_path / "kam.xlam")])
+    assert result.exit_code == 2 and "Windows" in result.output and not (tmp_path / "kam.xlam").exists()
+    result = CliRunner().invoke(cli, ["excel", "addin", str(tmp_path / "kam.xlsm"), "--lang", "en"])
+    assert result.exit_code == 2 and ".xlam" in result.output

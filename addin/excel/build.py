@@ -1,5 +1,7 @@
-"""`kam excel build OUT.xlsm`: the thin COM adapter applying `plan.py` through xlwings (Windows/macOS with
-Excel only; needs "Trust access to the VBA project object model" in Excel's Trust Center)."""
+"""`kam excel build OUT.xlsm` and `kam excel addin OUT.xlam`: the thin COM adapter applying `plan.py`
+through xlwings. Windows with Excel only: it imports VBA (Excel's Trust Center → "Trust access to the VBA
+project object model"), and on macOS `book.api` has no VBProject nor form buttons (xlwings issue 2295); a
+file built on Windows works on macOS for the buttons (after `xlwings runpython install`)."""
 
 from __future__ import annotations
 
@@ -8,44 +10,116 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from addin.errors import KamError
-from addin.excel.plan import BUTTONS, CONTROL_SHEET, HELP_LINES, MODULES
+from addin.excel.plan import (
+    ADDIN_CONF_SHEET,
+    ADDIN_SOURCE,
+    BUTTONS,
+    CONTROL_SHEET,
+    HELP_LINES,
+    MODULES,
+    STANDALONE_MODULES,
+    STANDALONE_SOURCE,
+    UDF_MODULE,
+    XLWINGS_ADDIN,
+    XLWINGS_CONF,
+)
+
+VBEXT_STD_MODULE, VBEXT_CLASS_MODULE = 1, 2
 
 
 def can_build() -> bool:
-    return sys.platform in ("win32", "darwin")
+    return sys.platform == "win32"
+
+
+def _need_windows() -> None:
+    if not can_build():
+        raise KamError("excel.needs_excel", system=platform.system() or sys.platform)
+
+
+def xlwings_file(name: str) -> Path:
+    """A file shipped inside the installed xlwings package (its quickstart workbooks and add-ins)."""
+    import xlwings
+
+    return Path(xlwings.__file__).with_name(name)
+
+
+def _import_kam_modules(project: Any) -> None:
+    from macros import BAS
+
+    for module in MODULES:
+        project.VBComponents.Import(str(BAS.with_name(module)))
+
+
+def _copy_modules(source_project: Any, project: Any, names: tuple[str, ...], work: Path) -> None:
+    """Export modules from one VBA project and import them into another (the only way VBA copies code)."""
+    for name in names:
+        component = source_project.VBComponents(name)
+        ext = ".cls" if component.Type == VBEXT_CLASS_MODULE else ".bas"
+        path = work / (name + ext)
+        component.Export(str(path))
+        project.VBComponents.Import(str(path))
 
 
 def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False) -> Path:  # pragma: no cover
-    """Open the template in Excel, import the VBA modules, add the 操作 sheet and its buttons, save .xlsm."""
-    if not can_build():
-        raise KamError("excel.needs_excel", system=platform.system() or sys.platform)
+    """Open the template in Excel, add the VBA (a reference to the xlwings add-in, or xlwings' own modules),
+    the 操作 sheet and its buttons, and save as .xlsm."""
+    _need_windows()
     import xlwings as xw
 
-    from macros import BAS
     from workbook_templates.builder import template_path
 
-    work = Path(tempfile.mkdtemp(prefix="kam-build-")) / "template.xlsx"
-    shutil.copy(template_path(lang), work)
+    work = Path(tempfile.mkdtemp(prefix="kam-build-"))
+    shutil.copy(template_path(lang), work / "template.xlsx")
     app = xw.App(visible=False, add_book=False)
     try:
-        book = app.books.open(str(work))
+        book = app.books.open(str(work / "template.xlsx"))
         project = book.api.VBProject
-        for module in MODULES:
-            project.VBComponents.Import(str(BAS.with_name(module)))
         if standalone:
-            import xlwings
-
-            project.VBComponents.Import(str(Path(xlwings.__file__).with_name("xlwings.bas")))
+            source = app.books.open(str(xlwings_file(STANDALONE_SOURCE)))
+            _copy_modules(source.api.VBProject, project, STANDALONE_MODULES, work)
+            source.close()
+        else:
+            addin = Path(app.startup_path) / XLWINGS_ADDIN
+            if not addin.exists():
+                raise KamError("excel.no_xlwings_addin", path=addin)
+            project.References.AddFromFile(str(addin))
+        _import_kam_modules(project)
         sheet = book.sheets.add(CONTROL_SHEET, before=book.sheets[0])
         for i, line in enumerate(HELP_LINES, start=1):
-            sheet.range((i, 1)).value = line
+            sheet.range((i, 1)).value = "'" + line
         for b in BUTTONS:
             shape = sheet.api.Buttons().Add(b.left, b.top + 80, b.width, b.height)
             shape.Caption = b.caption
             shape.OnAction = b.macro
         book.save(str(out))
+    finally:
+        app.quit()
+    return out
+
+
+def build_addin(out: Path) -> Path:  # pragma: no cover
+    """The kam add-in: xlwings' own add-in quickstart (RunPython without a reference), its xlwings.conf sheet
+    pointing at kam's cell functions, the functions' VBA wrappers written by xlwings' own `import_udfs`
+    (an .xlam's wrappers call ActiveWorkbook), and the button macros. Reps' workbooks stay .xlsx."""
+    _need_windows()
+    import xlwings as xw
+    from xlwings.udfs import import_udfs
+
+    shutil.copy(xlwings_file(ADDIN_SOURCE), out)
+    app = xw.App(visible=False, add_book=False)
+    try:
+        book = app.books.open(str(out))
+        conf = book.sheets[ADDIN_CONF_SHEET]
+        keys = [str(k or "").upper() for k in conf.range("A1:A20").value]
+        for key, value in XLWINGS_CONF:
+            row = keys.index(key.upper()) + 1 if key.upper() in keys else keys.index("") + 1
+            conf.range((row, 1)).value = [[key, value]]
+        import_udfs(UDF_MODULE, book.api)
+        _import_kam_modules(book.api.VBProject)
+        book.save()
     finally:
         app.quit()
     return out

@@ -1,5 +1,6 @@
-"""What `kam excel build` puts in the macro workbook, as data (tested on Linux): the VBA modules, the 操作
-sheet and its buttons with their captions, positions and macros. The COM calls live in `build.py`."""
+"""What `kam excel build` and `kam excel addin` put into Excel files, as data (tested on Linux): the VBA
+modules, the 操作 sheet and its buttons with their captions, positions and macros, and what each build takes
+from xlwings' own files. The COM calls live in `build.py`."""
 
 from __future__ import annotations
 
@@ -30,8 +31,24 @@ HELP_LINES = (
     "kam 操作面板",
     "评级：按价值评估表给每个客户评 A/B/C/D，并写回价值分、难度分、等级、建议和说明。",
     "校验：检查各表，把有问题的单元格标红（错误）或标黄（警告）并加批注，清单见“校验结果”表。",
-    "生成简报：为“客户”表中选中的客户（没选就全部）生成 Word 拜访简报，放在工作簿旁边的文件夹。",
+    "生成简报：先在“客户”表选中要做简报的行，再回到本页点按钮；没选就为全部客户生成 Word 拜访简报，"
+    "放在工作簿旁边的文件夹。",
     "生日提醒：把未来 30 天内过生日的关键人（农历已换算）列在“生日提醒”表。",
 )
 #: xlwings.conf: the UDF module the add-in imports for this workbook.
 XLWINGS_CONF = (("UDF Modules", "addin.excel.udfs"),)
+#: The UDF module whose functions the kam add-in carries.
+UDF_MODULE = "addin.excel.udfs"
+
+#: xlwings' own files each build starts from or takes modules from (they ship inside the xlwings package, so
+#: the VBA always matches the installed xlwings version).
+STANDALONE_SOURCE = "quickstart_standalone.xlsm"  # `xlwings quickstart --standalone`
+ADDIN_SOURCE = "quickstart_addin.xlam"  # `xlwings quickstart --addin`
+#: The add-in's own config sheet: "_" + PROJECT_NAME (a constant of the add-in's xlwings module) + ".conf".
+ADDIN_CONF_SHEET = "_myaddin.conf"
+#: The modules of xlwings' standalone quickstart that a standalone macro workbook needs (RunPython and the
+#: Dictionary class its macOS branch uses); the quickstart's sample Module1 is not taken.
+STANDALONE_MODULES = ("xlwings", "Dictionary")
+#: The xlwings add-in a non-standalone macro workbook references (`xlwings addin install` puts it into
+#: Excel's XLSTART folder); its VBA project is called "xlwings".
+XLWINGS_ADDIN = "xlwings.xlam"
