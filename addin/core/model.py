@@ -151,6 +151,18 @@ def find_header(spec: SheetSpec, rows: Sequence[Sequence[object]], scan: int = 1
     return first
 
 
+def shaped_like_spec(table: SheetTable) -> bool:
+    """Whether a sheet named like one of kam's really is one. A Chinese name (客户, 拜访记录...) is kam's own;
+    a common English name ("Contacts", "Settings") counts only when its header names the sheet's anchor
+    column (customer_id, or key for settings) or at least half of its fields. An unrelated sheet that only
+    shares a name is left alone: never validated, coloured or annotated. An empty sheet counts as kam's."""
+    keys = {c.key for c in table.columns if c.key}
+    if not table.name.isascii() or not any(c.header for c in table.columns):
+        return True
+    anchor = "customer_id" if "customer_id" in table.spec.by_key else table.spec.fields[0].key
+    return anchor in keys or len(keys) * 2 >= len(table.spec.fields)
+
+
 def build_table(spec: SheetSpec, name: str, rows: Sequence[Sequence[object]], first_row: int = 1) -> SheetTable:
     """Map a sheet's raw grid (rows starting at worksheet row `first_row`, columns at A) onto `spec`."""
     header_at = find_header(spec, rows)

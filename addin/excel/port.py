@@ -29,7 +29,7 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from addin.core.model import SheetTable, WorkbookData, build_table, column_letter, parse_address
+from addin.core.model import SheetTable, WorkbookData, build_table, column_letter, parse_address, shaped_like_spec
 from addin.core.parse import cell_text
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
@@ -127,7 +127,11 @@ class ExcelPort:
                 continue
             last = sheet.used_range.last_cell
             grid = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1))).options(ndim=2).value or []
-            tables[spec.key] = build_table(spec, sheet.name, grid)
+            table = build_table(spec, sheet.name, grid)
+            if shaped_like_spec(table):
+                tables[spec.key] = table
+            else:
+                others.append(sheet.name)
         return WorkbookData(str(getattr(self.book, "fullname", "")), tables, others)
 
     # --- writing cells ------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ their real extent before calamine sees them.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 import zlib
@@ -21,6 +20,7 @@ from defusedxml.common import DefusedXmlException
 
 from addin.core.model import cell_address, column_index
 from addin.errors import KamError
+from addin.workbook.opc import TRANSITIONAL, Dialect, dialect_of, read_rels, rels_part, workbook_part
 
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 2 * 1024**3  # inflated size of any one part we read
@@ -30,9 +30,6 @@ RATIO_FLOOR = 20 * 1024**2
 MAX_CELLS = 30_000_000  # bounding box of one sheet the fast reader may allocate (~1 GB); any 26-column sheet fits
 CHUNK = 4 * 1024**2
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
@@ -56,11 +53,15 @@ class SheetPart:
 
 @dataclass
 class Inspection:
-    """What the guard learned about a workbook file."""
+    """What the guard learned about a workbook file: its worksheets (chart and macro sheets are not listed),
+    where the workbook part is, and its dialect (Transitional or Strict)."""
 
     path: Path
     sheets: list[SheetPart] = field(default_factory=list)
     date1904: bool = False
+    workbook_part: str = "xl/workbook.xml"
+    dialect: Dialect = TRANSITIONAL
+    other_sheets: list[str] = field(default_factory=list)  # chart sheets, Excel 4 macro sheets, dialogs
 
 
 def sniff(path: Path) -> None:
@@ -189,7 +190,9 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         if len(infos) > MAX_PARTS:
             raise KamError("file.too_many_parts", file=path, count=len(infos), limit=MAX_PARTS)
         names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
+        root_rels = _read_bounded(zf, path, "_rels/.rels") if "_rels/.rels" in names else None
+        book_part = workbook_part(names, root_rels)
+        if book_part is None:
             raise KamError("file.no_workbook", file=path)
         declared = sum(i.file_size for i in infos)
         if declared > MAX_TOTAL_BYTES:
@@ -198,20 +201,22 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
             _check_ratio(path, info)
             if info.filename.endswith((".xml", ".rels", ".vml")):
                 _no_doctype_at_start(zf, path, info)
-        book = _parse_small_xml(zf, path, "xl/workbook.xml")
-        rels_part = "xl/_rels/workbook.xml.rels"
-        targets: dict[str, str] = {}
-        if rels_part in names:
-            for rel in _parse_small_xml(zf, path, rels_part).iter(f"{_NS_PKG}Relationship"):
-                target = rel.get("Target", "")
-                full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-                targets[rel.get("Id", "")] = full
-        result = Inspection(path)
-        pr = book.find(f"{_NS_MAIN}workbookPr")
+        raw_book = _read_bounded(zf, path, book_part)
+        result = Inspection(path, workbook_part=book_part, dialect=dialect_of(raw_book))
+        book = _parse_small_xml(zf, path, book_part)
+        main, rel_ns = "{" + result.dialect.main + "}", "{" + result.dialect.rel + "}"
+        wb_rels = rels_part(book_part)
+        rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels in names else {}
+        pr = book.find(f"{main}workbookPr")
         result.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
-        for sh in book.iter(f"{_NS_MAIN}sheet"):
-            part = targets.get(sh.get(f"{_NS_REL}id", ""), "")
-            result.sheets.append(SheetPart(sh.get("name", ""), part))
+        for sh in book.iter(f"{main}sheet"):
+            rel = rels.get(sh.get(f"{rel_ns}id", ""))
+            if rel is not None and not rel.is_a("worksheet"):
+                result.other_sheets.append(sh.get("name", ""))
+                continue
+            part = rel.target if rel is not None else ""
+            stored = next((n for n in names if n.casefold() == part.casefold()), part)
+            result.sheets.append(SheetPart(sh.get("name", ""), stored))
         if callable(needed):
             needed = needed([s.name for s in result.sheets])
         for sheet in result.sheets:

@@ -1,8 +1,10 @@
 """`kam validate --mark`: a 校验结果 sheet, red/amber fills and a note on each offending cell.
 
-Marks are removable: kam's fills are cell styles it adds (the map back to each cell's own style is kept in
-a hidden defined name), its notes are comments by the author "kam". A new run first undoes the previous
-marks, then marks what is still wrong, so the rep's own fills and notes are never touched.
+Marks are removable, and stay so after the rep re-saves the file in Excel, WPS or LibreOffice (which may
+renumber styles and rewrite comment authors): the cells kam filled, with each cell's own fill, are listed
+on a hidden sheet kam owns (`_kam_marks`, the same sheet the Excel buttons keep), a cell still counts as
+kam's while its fill has kam's colour, and kam's notes are known by their text ("kam:"). A new run first
+undoes the previous marks, then marks what is still wrong, so the rep's own fills and notes are never touched.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from addin.core.i18n import t
@@ -19,13 +20,14 @@ from addin.core.model import WorkbookData, cell_address, parse_address
 from addin.core.schema import RESULTS, Label
 from addin.core.text import norm
 from addin.core.validation import ValidationReport
-from addin.workbook import ooxml
-from addin.workbook.guard import inspect
-from addin.workbook.plans import MARK_RGB, mark_plan
-from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells, restore_styles
+from addin.errors import KamError
+from addin.workbook import ooxml, opc
+from addin.workbook.guard import Inspection, inspect
+from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, mark_plan, workbook_language
+from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
 from addin.workbook.writer import WorkbookEdits, write_workbook
 
-MARK_NAME = "_kam_marks"
+MARKS_SHEET = "_kam_marks"
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
 BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 12)
@@ -51,22 +53,10 @@ class MarkResult:
         return out
 
 
-def _parse_map(text: str | None) -> dict[int, int]:
-    """'"12>3;13>3"' -> {12: 3, 13: 3} (kam style -> the cell's own style)."""
-    if not text:
-        return {}
-    body = text.strip().strip('"')
-    out = {}
-    for pair in body.split(";"):
-        if ">" in pair:
-            a, b = pair.split(">", 1)
-            if a.strip().isdigit() and b.strip().isdigit():
-                out[int(a)] = int(b)
-    return out
-
-
-def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...]) -> bytes:
-    """A whole worksheet kam owns (校验结果, 生日提醒): frozen header, filter, column widths, links in column D."""
+def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...],
+                    namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL) -> bytes:
+    """A whole worksheet kam owns (校验结果, 生日提醒): frozen header, filter, column widths, links in column D;
+    in the package's own dialect (Transitional or Strict namespaces)."""
     data = b"".join(f'<row r="{i}">'.encode() + b"".join(_inline(i, c, v) for c, v in enumerate(r)) + b"</row>"
                     for i, r in enumerate(rows, start=1))
     hyperlinks = "".join(
@@ -75,8 +65,7 @@ def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]],
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     last = cell_address(max(len(rows), 1), len(widths) - 1)
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            + f'<worksheet xmlns="{namespace}" xmlns:r="{rel_ns}">'.encode()
             + f'<dimension ref="A1:{last}"/>'.encode()
             + b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               b'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
@@ -93,34 +82,101 @@ def existing_sheet(names: list[str], label: Label) -> str | None:
     return next((n for n in names if norm(n) in wanted), None)
 
 
-@dataclass
 class Package:
-    """The package parts an edit touches, read once, changed in memory, handed to the writer."""
+    """The package parts an edit touches: read once through the package layer (parts found by
+    relationships, any prefix, either dialect), changed in memory, handed to the writer as whole-part edits."""
 
-    names: set[str]
-    workbook: bytes
-    types: bytes
-    wb_rels: bytes
-    parts: dict[str, bytes] = field(default_factory=dict)
+    def __init__(self, zf: zipfile.ZipFile, listing: Inspection) -> None:
+        self.zf = zf
+        self.names = set(zf.namelist())
+        self.dialect = listing.dialect
+        self.workbook_part = listing.workbook_part
+        self.parts: dict[str, bytes] = {}
+        self.workbook = self.xml(self.workbook_part)
+        self.wb_rels_part = opc.rels_part(self.workbook_part)
+        self.wb_rels = self.read(self.wb_rels_part)
+        self.types = self.read("[Content_Types].xml")
+        self._as_read = (self.workbook, self.wb_rels, self.types)
 
-    def place_sheet(self, sheet_parts: dict[str, str], current: str | None, title: str, xml: bytes) -> None:
+    def read(self, part: str) -> bytes:
+        """A part as stored (b"" when absent), or as changed so far."""
+        if part in self.parts:
+            return self.parts[part]
+        return self.zf.read(part) if part in self.names else b""
+
+    def xml(self, part: str) -> bytes:
+        """A SpreadsheetML part ready for kam's edits: its elements without a namespace prefix."""
+        data = self.read(part)
+        try:
+            return opc.unprefix(data, self.dialect.main) if data else data
+        except ValueError as exc:
+            raise KamError("write.unsupported", file=self.zf.filename, sheet=part, detail=exc) from exc
+
+    def new_part(self, pattern: str) -> str:
+        return opc.free_part_name(self.names | set(self.parts), pattern)
+
+    def add_part(self, part: str, data: bytes, content_type: str) -> None:
+        self.parts[part] = data
+        self.types = opc.ensure_content_type(self.types, part, content_type)
+
+    def link(self, source: str, target: str, kind: str) -> str:
+        """Add a relationship of `kind` from `source` to `target`; returns its id. A new .rels part gets its
+        content type too (LibreOffice declares every part by Override, with no Default for .rels)."""
+        rels_name = opc.rels_part(source)
+        rels = self.wb_rels if source == self.workbook_part else self.read(rels_name)
+        rel_id = opc.next_rel_id(rels)
+        rels = opc.add_rel(rels, rel_id, self.dialect.rel_type(kind), opc.relative(source, target))
+        if source == self.workbook_part:
+            self.wb_rels = rels
+        else:
+            self.parts[rels_name] = rels
+        self.types = opc.ensure_content_type(self.types, rels_name, opc.CT_RELS)
+        return rel_id
+
+    def rels(self, part: str) -> list[opc.Rel]:
+        data = self.wb_rels if part == self.workbook_part else self.read(opc.rels_part(part))
+        return opc.read_rels(data, part)
+
+    def styles(self) -> tuple[str, bytes]:
+        """The styles part (created, with its relationship and content type, when the file has none)."""
+        rel = next((r for r in self.rels(self.workbook_part) if r.is_a("styles") and not r.external), None)
+        found = opc.find_part(self.names, rel.target) if rel is not None else None
+        if found is not None:
+            return found, ooxml.ensure_style_blocks(self.xml(found))
+        part = "xl/styles.xml" if opc.find_part(self.names, "xl/styles.xml") is None else \
+            self.new_part("xl/styles{}.xml")
+        self.link(self.workbook_part, part, "styles")
+        self.types = opc.ensure_content_type(self.types, part, opc.CT_STYLES)
+        return part, ooxml.minimal_styles(self.dialect.main)
+
+    def place_sheet(self, current_part: str | None, title: str, xml: bytes, hidden: bool = False) -> None:
         """Replace kam's sheet when it exists, else add it at the end (no sheet index shifts)."""
-        if current is not None:
-            self.parts[sheet_parts[current]] = xml
+        if current_part is not None:
+            self.parts[current_part] = xml
             return
-        part = _free_name(self.names | set(self.parts), "xl/worksheets/sheet{}.xml")
-        rel_id = ooxml.next_rel_id(self.wb_rels)
-        self.wb_rels = ooxml.add_rel(self.wb_rels, rel_id, ooxml.REL_SHEET, ooxml.relative("xl/workbook.xml", part))
-        self.workbook = ooxml.add_sheet_entry(self.workbook, title, rel_id)
-        self.types = ooxml.add_override(self.types, part, ooxml.CT_SHEET)
-        self.parts[part] = xml
+        part = self.new_part("xl/worksheets/sheet{}.xml")
+        rel_id = self.link(self.workbook_part, part, "worksheet")
+        self.workbook = ooxml.add_sheet_entry(self.workbook, title, rel_id, self.dialect.rel, hidden)
+        self.add_part(part, xml, CT_SHEET)
+
+    def owned_sheet(self, current_part: str | None, title: str, rows: list[list[object]],
+                    links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False) -> None:
+        self.place_sheet(current_part, title, owned_sheet_xml(rows, links, widths, self.dialect.main,
+                                                              self.dialect.rel), hidden)
 
     def edits(self) -> WorkbookEdits:
+        """Whole-part edits for the writer: every part kam changed or added, nothing else."""
         parts = dict(self.parts)
-        parts["xl/workbook.xml"] = self.workbook
-        parts["[Content_Types].xml"] = self.types
-        parts["xl/_rels/workbook.xml.rels"] = self.wb_rels
+        names = (self.workbook_part, self.wb_rels_part, "[Content_Types].xml")
+        for name, now, before in zip(names, (self.workbook, self.wb_rels, self.types), self._as_read, strict=True):
+            if now != before:
+                parts[name] = now
         return WorkbookEdits(parts={name: _replace_with(data) for name, data in parts.items()})
+
+
+CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
@@ -130,12 +186,11 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
     sheet_parts = {s.name: s.part for s in listing.sheets}
     current = existing_sheet(list(sheet_parts), label)
     with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        pkg = Package(names, zf.read("xl/workbook.xml"), zf.read("[Content_Types].xml"),
-                      zf.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b"")
-    title = current or label.text(lang)
-    pkg.place_sheet(sheet_parts, current, title, owned_sheet_xml(rows, [], widths))
-    result = write_workbook(path, pkg.edits(), expected=expected, backup=backup)
+        pkg = Package(zf, listing)
+        title = current or label.text(lang)
+        pkg.owned_sheet(sheet_parts.get(current) if current else None, title, rows, [], widths)
+        edits = pkg.edits()
+    result = write_workbook(path, edits, expected=expected, backup=backup)
     return title, result.backup
 
 
@@ -147,6 +202,101 @@ def _inline(row: int, col: int, value: object) -> bytes:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'.encode()
 
 
+KAM_ARGB = set(FILL.values())
+MARKS_HEAD = ["sheet", "cell", "own fill", "own fill xml"]
+MARKS_WIDTHS = (16, 8, 10, 60)
+
+
+class StyleBook:
+    """The cell styles of a workbook while kam marks it: kam's style for a cell's own style and severity,
+    and the way back (the cell's current style with its own fill again), each created once, on first use."""
+
+    def __init__(self, styles: bytes) -> None:
+        self.styles = styles
+        self.xfs = ooxml.cell_xfs(styles)
+        self.stored = len(self.xfs)
+        self._made: dict[tuple[int, bytes], int] = {}
+        self._canon: dict[bytes, int] = {}
+
+    def xf(self, i: int) -> bytes:
+        return self.xfs[i] if 0 <= i < len(self.xfs) else (self.xfs[0] if self.xfs else b'<xf numFmtId="0"/>')
+
+    def fill_of(self, i: int) -> bytes:
+        all_fills = ooxml.fills(self.styles)
+        fid = ooxml.xf_fill(self.xf(i))
+        return all_fills[fid] if 0 <= fid < len(all_fills) else ooxml.DEFAULT_FILLS[0]
+
+    def is_kam(self, i: int) -> bool:
+        return ooxml.fill_rgb(self.fill_of(i)) in KAM_ARGB
+
+    def with_fill(self, i: int, fill: bytes) -> int:
+        """The style `i` with `fill` instead of its own (an existing identical style is reused)."""
+        key = (i, fill)
+        if key not in self._made:
+            self.styles, fid = ooxml.ensure_fill_xml(self.styles, fill)
+            if ooxml.xf_fill(self.xf(i)) == fid and 0 <= i < len(self.xfs):
+                self._made[key] = i
+            else:
+                new = ooxml.with_fill(self.xf(i), fid)
+                same = self._canonical().get(new)  # e.g. the cell's own style when kam's fill comes off
+                if same is None:
+                    same = len(self.xfs)
+                    self.xfs.append(new)
+                    self._canon[new] = same
+                self._made[key] = same
+        return self._made[key]
+
+    def _canonical(self) -> dict[bytes, int]:
+        """Each style written as `with_fill` writes it (fillId and applyFill last) -> its first index."""
+        if not self._canon:
+            for n, xf in enumerate(self.xfs):
+                self._canon.setdefault(ooxml.with_fill(xf, ooxml.xf_fill(xf)), n)
+        return self._canon
+
+    def result(self) -> bytes:
+        if len(self.xfs) == self.stored:
+            return self.styles
+        return ooxml.append_xfs(self.styles, self.xfs[self.stored:])[0]
+
+
+def _own_fill(rgb: object, xml: object) -> bytes:
+    """The fill a cell had before kam marked it, from the marks sheet (the fill XML kam recorded; else the
+    colour the Excel buttons record: RGB hex, or "none")."""
+    text = str(xml or "").strip()
+    if text.startswith("<fill"):
+        return text.encode()
+    colour = str(rgb or "").strip().upper()
+    if len(colour) == 6 and all(c in "0123456789ABCDEF" for c in colour):
+        return ooxml.fill_xml("FF" + colour)
+    return ooxml.DEFAULT_FILLS[0]
+
+
+def _fill_colour(fill: bytes) -> str:
+    """How the marks sheet shows a fill in its colour column: RGB hex for a solid fill, else "none"."""
+    argb = ooxml.fill_rgb(fill)
+    return argb[2:] if argb else "none"
+
+
+def _recorded_marks(path: Path, part_listed: bool) -> dict[str, dict[tuple[int, int], bytes]]:
+    """sheet -> {(row, 0-based col): own fill} from the hidden marks sheet (any producer's re-save of it)."""
+    if not part_listed:
+        return {}
+    from python_calamine import CalamineWorkbook
+
+    inspect(path, needed={MARKS_SHEET})  # bound the sheet before calamine allocates it
+    try:
+        grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(MARKS_SHEET).to_python()
+    except Exception:  # an unreadable record means nothing to restore, never a failed run
+        return {}
+    out: dict[str, dict[tuple[int, int], bytes]] = defaultdict(dict)
+    for row in grid[1:]:
+        cells = list(row) + [None] * 4
+        where = parse_address(str(cells[1] or ""))
+        if cells[0] and where is not None:
+            out[str(cells[0])][where] = _own_fill(cells[2], cells[3])
+    return out
+
+
 def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang: str, *,
                   expected: str | None = None, backup: bool = True) -> MarkResult:
     """Undo kam's previous marks, then mark `report`'s findings and (re)write the results sheet."""
@@ -154,68 +304,58 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
     sheet_parts = {s.name: s.part for s in listing.sheets}
     results_name = existing_sheet(list(sheet_parts), RESULTS)
     plan = mark_plan(book, report, lang, skip_sheet=results_name)
+    recorded = _recorded_marks(path, MARKS_SHEET in sheet_parts)
     with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-
-        def read(part: str) -> bytes:
-            return zf.read(part) if part in names else b""
-
-        pkg = Package(names, read("xl/workbook.xml"), read("[Content_Types].xml"), read("xl/_rels/workbook.xml.rels"))
-        styles = read("xl/styles.xml")
-        blocks = [b for name in names if name.endswith(".vml") for b in ooxml.idmap_blocks(read(name))]
-        next_block = max(blocks, default=0) + 1
-
-        # styles: kam's fills and one kam style per (own style, severity)
-        xfs = ooxml.cell_xfs(styles)
-        fill_ids = {}
-        for sev, argb in FILL.items():
-            styles, fill_ids[sev] = ooxml.ensure_fill(styles, argb)
-        # trust the saved map only where the style really carries a kam fill (Excel may renumber on save)
-        old_map = {kam: own for kam, own in _parse_map(ooxml.defined_name(pkg.workbook, MARK_NAME)).items()
-                   if kam < len(xfs) and own < len(xfs) and ooxml.xf_fill(xfs[kam]) in fill_ids.values()}
-        kam_of: dict[tuple[int, str], int] = {}
-        for kam, own in old_map.items():
-            for sev, fid in fill_ids.items():
-                if ooxml.xf_fill(xfs[kam]) == fid:
-                    kam_of.setdefault((own, sev), kam)
-        new_map = dict(old_map)
+        pkg = Package(zf, listing)
+        styles_part, styles = pkg.styles()
+        sb = StyleBook(styles)
+        kam_fill = {sev: ooxml.fill_xml(argb) for sev, argb in FILL.items()}
 
         by_sheet: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
         for (sheet, row, col), sev in plan.severity.items():
             by_sheet[sheet][row][col] = sev
         noted = 0
         skipped: list[str] = []
-        pending_xfs: list[bytes] = []
+        record: list[list[object]] = [list(MARKS_HEAD)]
+        blocks = [b for name in pkg.names if name.lower().endswith(".vml") for b in ooxml.idmap_blocks(pkg.read(name))]
+        next_block = max(blocks, default=0) + 1
         for sheet, part in sheet_parts.items():
-            if sheet == results_name:
+            if sheet in (results_name, MARKS_SHEET) or not part:
                 continue
-            xml = read(part)
-            restored = restore_styles(xml, old_map) if old_map else xml
-            rels_name = ooxml.rels_part(part)
-            rels = read(rels_name)
-            rel_list = ooxml.read_rels(rels, part)
-            comments_part = next((r.target for r in rel_list if r.type == ooxml.REL_COMMENTS), None)
-            vml_part = next((r.target for r in rel_list if r.type == ooxml.REL_VML), None)
-            comments = read(comments_part) if comments_part else b""
-            vml = read(vml_part) if vml_part else b""
-            new_comments, removed = ooxml.remove_kam_comments(comments) if comments else (comments, [])
-            new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
             marks = by_sheet.get(sheet, {})
+            undo = recorded.get(sheet, {})
+            if not marks and not undo:
+                rels_list = pkg.rels(part)
+                if not any(r.is_a("comments") for r in rels_list):
+                    continue
+            xml = pkg.xml(part)
+            edits: dict[int, dict[int, CellValue]] = defaultdict(dict)
+            cells = {(r, c) for r, cols in marks.items() for c in cols} | set(undo)
+            for row, col in cells:
+                own = undo.get((row, col))
+                severity = marks.get(row, {}).get(col)
+
+                def remap(current: int, own: bytes | None = own, sev: str | None = severity,
+                          where: tuple[int, int] = (row, col), sheet: str = sheet) -> int:
+                    back = sb.with_fill(current, own) if own is not None and sb.is_kam(current) else current
+                    if sev is None:
+                        return back
+                    own_fill = sb.fill_of(back)
+                    record.append([sheet, cell_address(*where), _fill_colour(own_fill), own_fill.decode()])
+                    return sb.with_fill(back, kam_fill[sev])
+
+                edits[row][col] = Style(remap=remap)
+            patched = patch_cells(xml, edits).xml if edits else xml
+            rel_list = pkg.rels(part)
+            comments_rel = next((r for r in rel_list if r.is_a("comments")), None)
+            vml_rel = next((r for r in rel_list if r.is_a("vmlDrawing")), None)
+            comments_part = opc.find_part(pkg.names, comments_rel.target) if comments_rel else None
+            vml_part = opc.find_part(pkg.names, vml_rel.target) if vml_rel else None
+            comments = pkg.xml(comments_part) if comments_part else b""
+            vml = pkg.read(vml_part) if vml_part else b""
+            new_comments, removed = ooxml.remove_kam_comments(comments, NOTE_PREFIX) if comments else (comments, [])
+            new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
             if marks:
-
-                def kam_style(own: int, sev: str) -> int:
-                    """The kam style for a cell's own style and a severity, created on first use."""
-                    if (own, sev) not in kam_of:
-                        base = xfs[own] if own < len(xfs) else (xfs[0] if xfs else b'<xf numFmtId="0"/>')
-                        kam_of[(own, sev)] = len(xfs) + len(pending_xfs)
-                        pending_xfs.append(ooxml.with_fill(base, fill_ids[sev]))
-                        new_map[kam_of[(own, sev)]] = own
-                    return kam_of[(own, sev)]
-
-                by_severity = {sev: Style(remap=partial(kam_style, sev=sev)) for sev in FILL}
-                edits: dict[int, dict[int, CellValue]] = {
-                    row: {col: by_severity[sev] for col, sev in cols.items()} for row, cols in marks.items()}
-                restored = patch_cells(restored, edits).xml
                 taken = ooxml.comment_refs(new_comments)
                 add: dict[str, str] = {}
                 for row, cols in marks.items():
@@ -228,46 +368,38 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                 if add:
                     noted += len(add)
                     if comments_part is None:
-                        comments_part = _free_name(names | set(pkg.parts), "xl/comments{}.xml")
-                        rel_id = ooxml.next_rel_id(rels)
-                        rels = ooxml.add_rel(rels, rel_id, ooxml.REL_COMMENTS, ooxml.relative(part, comments_part))
-                        pkg.types = ooxml.add_override(pkg.types, comments_part, ooxml.CT_COMMENTS)
+                        comments_part = pkg.new_part("xl/comments{}.xml")
+                        pkg.link(part, comments_part, "comments")
+                        pkg.types = opc.ensure_content_type(pkg.types, comments_part, CT_COMMENTS)
+                        new_comments = ooxml.empty_comments(pkg.dialect.main)
                     if vml_part is None:
-                        vml_part = _free_name(names | set(pkg.parts), "xl/drawings/vmlDrawing{}.vml")
-                        rel_id = ooxml.next_rel_id(rels)
-                        rels = ooxml.add_rel(rels, rel_id, ooxml.REL_VML, ooxml.relative(part, vml_part))
-                        pkg.types = ooxml.ensure_default(pkg.types, "vml", ooxml.CT_VML)
-                        restored = ooxml.insert_legacy_drawing(restored, rel_id)
+                        vml_part = pkg.new_part("xl/drawings/vmlDrawing{}.vml")
+                        rel_id = pkg.link(part, vml_part, "vmlDrawing")
+                        pkg.types = opc.ensure_content_type(pkg.types, vml_part, CT_VML)
+                        patched = ooxml.insert_legacy_drawing(patched, rel_id, pkg.dialect.rel)
                     new_comments = ooxml.add_comments(new_comments, add)
                     if not new_vml:
                         new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
                     new_vml = ooxml.add_note_shapes(new_vml, [w for r in add if (w := parse_address(r))])
-            if restored != xml:
-                pkg.parts[part] = restored
+            if patched != xml:
+                pkg.parts[part] = patched
             if comments_part and new_comments != comments:
                 pkg.parts[comments_part] = new_comments
             if vml_part and new_vml != vml:
                 pkg.parts[vml_part] = new_vml
-            if rels != read(rels_name):
-                pkg.parts[rels_name] = rels
-        if pending_xfs:
-            styles, _ = ooxml.append_xfs(styles, pending_xfs)
-        pkg.parts["xl/styles.xml"] = styles
-        title = results_name or RESULTS.text(lang)
-        pkg.place_sheet(sheet_parts, results_name, title, owned_sheet_xml(plan.rows, plan.links, RESULT_WIDTHS))
-        map_text = '"' + ";".join(f"{k}>{v}" for k, v in sorted(new_map.items())) + '"'
-        pkg.workbook = ooxml.set_defined_name(pkg.workbook, MARK_NAME, map_text)
-    result = write_workbook(path, pkg.edits(), expected=expected, backup=backup)
+        new_styles = sb.result()
+        if new_styles != pkg.read(styles_part) or styles_part not in pkg.names:
+            pkg.parts[styles_part] = new_styles
+        title = results_name or RESULTS.text(workbook_language(book))
+        pkg.owned_sheet(sheet_parts.get(results_name) if results_name else None, title, plan.rows, plan.links,
+                        RESULT_WIDTHS)
+        if len(record) > 1 or MARKS_SHEET in sheet_parts:
+            pkg.owned_sheet(sheet_parts.get(MARKS_SHEET), MARKS_SHEET, record, [], MARKS_WIDTHS, hidden=True)
+        edits_out = pkg.edits()
+    result = write_workbook(path, edits_out, expected=expected, backup=backup)
     return MarkResult(path, title, len(plan.severity), noted, result.backup, skipped)
 
 
 def _replace_with(data: bytes) -> Callable[[bytes], bytes]:
     """A part edit that swaps in new bytes (computed from the same file the writer re-checks)."""
     return lambda _old: data
-
-
-def _free_name(taken: set[str], pattern: str) -> str:
-    n = 1
-    while pattern.format(n) in taken:
-        n += 1
-    return pattern.format(n)

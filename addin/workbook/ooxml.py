@@ -7,17 +7,22 @@ the part stays as the rep's Excel wrote it.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
-from dataclasses import dataclass
 
 from addin.core.model import parse_address
+from addin.workbook.opc import (  # noqa: F401  (the relationship helpers live in the package layer)
+    TRANSITIONAL_MAIN,
+    TRANSITIONAL_REL,
+    Rel,
+    add_rel,
+    next_rel_id,
+    read_rels,
+    relative,
+    rels_part,
+)
 from addin.workbook.sheetxml import escape_text
 
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-REL_COMMENTS = NS_REL + "/comments"
-REL_VML = NS_REL + "/vmlDrawing"
-REL_SHEET = NS_REL + "/worksheet"
+NS_REL = TRANSITIONAL_REL
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -44,13 +49,76 @@ def fill_xml(argb: str) -> bytes:
             f"</patternFill></fill>").encode()
 
 
+DEFAULT_FILLS = (b'<fill><patternFill patternType="none"/></fill>',
+                 b'<fill><patternFill patternType="gray125"/></fill>')
+#: the elements of <styleSheet> in schema order, to place a missing block
+_STYLE_ORDER = (b"numFmts", b"fonts", b"fills", b"borders", b"cellStyleXfs", b"cellXfs", b"cellStyles", b"dxfs",
+                b"tableStyles", b"colors", b"extLst")
+
+
+def minimal_styles(namespace: str = TRANSITIONAL_MAIN) -> bytes:
+    """A styles part for a workbook that has none (some generators omit it): one font, the two required
+    fills, one border, one cell style."""
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            + f'<styleSheet xmlns="{namespace}">'.encode()
+            + b'<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            + b'<fills count="2">' + b"".join(DEFAULT_FILLS) + b"</fills>"
+            + b'<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            + b'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            + b'<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            + b'<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            + b"</styleSheet>")
+
+
+def _insert_block(styles: bytes, name: bytes, block: bytes) -> bytes:
+    """Insert a missing top-level block of <styleSheet> at its schema position."""
+    followers = _STYLE_ORDER[_STYLE_ORDER.index(name) + 1:]
+    for tag in followers:
+        m = re.search(rb"<" + tag + rb"\b", styles)
+        if m:
+            return styles[: m.start()] + block + styles[m.start():]
+    end = styles.rfind(b"</styleSheet>")
+    if end < 0:
+        raise ValueError("styles part has no </styleSheet>")
+    return styles[:end] + block + styles[end:]
+
+
+def ensure_style_blocks(styles: bytes) -> bytes:
+    """A styles part with <fills> (holding the two fills Excel requires first) and <cellXfs>."""
+    styles = re.sub(rb"<fills\b([^>]*)/>", rb"<fills\1></fills>", styles, count=1)
+    styles = re.sub(rb"<cellXfs\b([^>]*)/>", rb"<cellXfs\1></cellXfs>", styles, count=1)
+    if _FILLS.search(styles) is None:
+        styles = _insert_block(styles, b"fills", b'<fills count="2">' + b"".join(DEFAULT_FILLS) + b"</fills>")
+    if _XF_BLOCK.search(styles) is None:
+        styles = _insert_block(styles, b"cellXfs", b'<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+                                                   b'borderId="0"/></cellXfs>')
+    return styles
+
+
+def fills(styles: bytes) -> list[bytes]:
+    m = _FILLS.search(styles)
+    return _FILL.findall(m.group(1)) if m else []
+
+
+def fill_rgb(fill: bytes) -> str | None:
+    """The ARGB of a solid fill's colour (upper case), None for any other fill."""
+    if b'patternType="solid"' not in fill:
+        return None
+    m = re.search(rb'<fgColor\b[^>]*\brgb="([0-9A-Fa-f]{6,8})"', fill)
+    return m.group(1).decode().upper().rjust(8, "F") if m else None
+
+
 def ensure_fill(styles: bytes, argb: str) -> tuple[bytes, int]:
     """The index of a solid fill of colour `argb`, appending it to <fills> when absent."""
+    return ensure_fill_xml(styles, fill_xml(argb))
+
+
+def ensure_fill_xml(styles: bytes, wanted: bytes) -> tuple[bytes, int]:
+    """The index of the fill `wanted` (an exact <fill> element), appending it to <fills> when absent."""
     m = _FILLS.search(styles)
     if m is None:
         raise ValueError("styles.xml has no <fills>")
     fills = _FILL.findall(m.group(1))
-    wanted = fill_xml(argb)
     for i, f in enumerate(fills):
         if f == wanted:
             return styles, i
@@ -92,9 +160,10 @@ def append_xfs(styles: bytes, new: list[bytes]) -> tuple[bytes, int]:
 
 # --- workbook.xml, rels, content types ---------------------------------------------------------------------
 
-def add_sheet_entry(workbook: bytes, name: str, rel_id: str) -> bytes:
+def add_sheet_entry(workbook: bytes, name: str, rel_id: str, rel_ns: str = NS_REL, hidden: bool = False) -> bytes:
     ids = [int(x) for x in re.findall(rb'<sheet\b[^>]*?\bsheetId="(\d+)"', workbook)]
-    entry = (f'<sheet xmlns:r="{NS_REL}" name="{attr_escape(name)}" sheetId="{max(ids, default=0) + 1}" '
+    state = ' state="hidden"' if hidden else ""
+    entry = (f'<sheet xmlns:r="{rel_ns}" name="{attr_escape(name)}" sheetId="{max(ids, default=0) + 1}"{state} '
              f'r:id="{rel_id}"/>').encode()
     if b"</sheets>" not in workbook:
         raise ValueError("workbook.xml has no <sheets>")
@@ -130,62 +199,6 @@ def set_defined_name(workbook: bytes, name: str, formula: str) -> bytes:
     raise ValueError("workbook.xml has no place for definedNames")
 
 
-def add_override(types: bytes, part: str, content_type: str) -> bytes:
-    if f'PartName="/{part}"'.encode() in types:
-        return types
-    element = f'<Override PartName="/{part}" ContentType="{content_type}"/>'.encode()
-    return types.replace(b"</Types>", element + b"</Types>", 1)
-
-
-def ensure_default(types: bytes, ext: str, content_type: str) -> bytes:
-    if re.search(rb'<Default\b[^>]*Extension="' + ext.encode() + rb'"', types, re.I):
-        return types
-    return types.replace(b"</Types>", f'<Default Extension="{ext}" ContentType="{content_type}"/></Types>'.encode(), 1)
-
-
-@dataclass(frozen=True)
-class Rel:
-    id: str
-    type: str
-    target: str  # resolved part name
-
-
-def rels_part(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def read_rels(data: bytes, source_part: str) -> list[Rel]:
-    folder = posixpath.dirname(source_part)
-    out = []
-    for m in re.finditer(rb"<Relationship\b([^>]*?)/?>", data):
-        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', m.group(1)))
-        target = attrs.get(b"Target", b"").decode()
-        if attrs.get(b"TargetMode", b"") == b"External":
-            continue
-        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        out.append(Rel(attrs.get(b"Id", b"").decode(), attrs.get(b"Type", b"").decode(), resolved))
-    return out
-
-
-def next_rel_id(data: bytes) -> str:
-    ids = [int(x) for x in re.findall(rb'Id="rId(\d+)"', data)]
-    return f"rId{max(ids, default=0) + 1}"
-
-
-def add_rel(data: bytes, rel_id: str, rel_type: str, target: str) -> bytes:
-    if not data:
-        data = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                b"</Relationships>")
-    element = f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{target}"/>'.encode()
-    return data.replace(b"</Relationships>", element + b"</Relationships>", 1)
-
-
-def relative(from_part: str, to_part: str) -> str:
-    return posixpath.relpath(to_part, posixpath.dirname(from_part))
-
-
 # --- legacy notes (comments part + VML shapes) ------------------------------------------------------------
 
 KAM_AUTHOR = "kam"
@@ -193,10 +206,10 @@ _LEGACY_FOLLOWERS = (b"<legacyDrawingHF", b"<drawingHF", b"<picture", b"<oleObje
                      b"<webPublishItems", b"<tableParts", b"<extLst", b"</worksheet>")
 
 
-def insert_legacy_drawing(sheet: bytes, rel_id: str) -> bytes:
+def insert_legacy_drawing(sheet: bytes, rel_id: str, rel_ns: str = NS_REL) -> bytes:
     """Add <legacyDrawing r:id> at its schema position (a sheet holds at most one); the namespace is
     declared on the element itself, so it is bound whatever the root declares."""
-    element = f'<legacyDrawing xmlns:r="{NS_REL}" r:id="{rel_id}"/>'.encode()
+    element = f'<legacyDrawing xmlns:r="{rel_ns}" r:id="{rel_id}"/>'.encode()
     for tag in _LEGACY_FOLLOWERS:
         pos = sheet.rfind(tag) if tag == b"</worksheet>" else sheet.find(tag)
         if pos >= 0:
@@ -204,10 +217,10 @@ def insert_legacy_drawing(sheet: bytes, rel_id: str) -> bytes:
     raise ValueError("worksheet has no end tag")
 
 
-def empty_comments() -> bytes:
+def empty_comments(namespace: str = TRANSITIONAL_MAIN) -> bytes:
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            b'<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            b"<authors></authors><commentList></commentList></comments>")
+            + f'<comments xmlns="{namespace}">'.encode()
+            + b"<authors></authors><commentList></commentList></comments>")
 
 
 def comment_refs(comments: bytes) -> dict[str, int]:
@@ -220,17 +233,19 @@ def authors(comments: bytes) -> list[str]:
     return [a.decode("utf-8") for a in re.findall(rb"<author>(.*?)</author>", comments, re.S)]
 
 
-def remove_kam_comments(comments: bytes) -> tuple[bytes, list[str]]:
-    """Drop the comments kam wrote earlier; returns the part and the refs removed."""
-    names = authors(comments)
-    if KAM_AUTHOR not in names:
-        return comments, []
-    kam = names.index(KAM_AUTHOR)
+def comment_text(comment: bytes) -> str:
+    """The plain text of a <comment> element (its runs joined)."""
+    return html.unescape("".join(t.decode("utf-8", "replace")
+                                 for t in re.findall(rb"<t\b[^>]*>(.*?)</t>", comment, re.S)))
+
+
+def remove_kam_comments(comments: bytes, prefix: str) -> tuple[bytes, list[str]]:
+    """Drop the comments kam wrote earlier, known by their text's `prefix` (a re-save in LibreOffice or WPS
+    may rewrite the author, never the text); returns the part and the refs removed."""
     removed: list[str] = []
 
     def drop(m: re.Match[bytes]) -> bytes:
-        author = re.search(rb'\bauthorId="(\d+)"', m.group(0))
-        if author and int(author.group(1)) == kam:
+        if comment_text(m.group(0)).lstrip().startswith(prefix):
             ref = re.search(rb'\bref="([A-Z]+\d+)"', m.group(0))
             removed.append(ref.group(1).decode() if ref else "")
             return b""

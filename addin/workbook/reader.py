@@ -10,7 +10,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from addin.core.model import SheetTable, WorkbookData, build_table
+from addin.core.model import SheetTable, WorkbookData, build_table, shaped_like_spec
 from addin.core.schema import SheetSpec, sheet_for_name
 from addin.errors import KamError
 from addin.workbook.guard import inspect
@@ -51,8 +51,11 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
             raise KamError("file.unreadable", file=path, detail=f"{name}: {_short(exc)}") from exc
-        tables[key] = build_table(spec, name, grid)
-    others = [s.name for s in listing.sheets if sheet_for_name(s.name) is None]
+        table = build_table(spec, name, grid)
+        if shaped_like_spec(table):
+            tables[key] = table
+    adopted = {t.name for t in tables.values()}
+    others = [s.name for s in listing.sheets if s.name not in adopted]
     return WorkbookData(str(path), tables, others, listing.date1904)
 
 

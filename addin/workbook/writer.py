@@ -22,6 +22,7 @@ from xml.parsers import expat
 
 from addin.errors import KamError
 from addin.workbook.guard import inspect
+from addin.workbook.opc import unprefix
 from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
 from addin.ziputil import copy_raw
 
@@ -109,8 +110,8 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                         if info.filename in cell_parts:
                             sheet = cell_parts[info.filename]
                             try:
-                                result = patch_cells(data, edits.cells[sheet])
-                            except UnsupportedSheet as exc:
+                                result = patch_cells(unprefix(data, listing.dialect.main), edits.cells[sheet])
+                            except (UnsupportedSheet, ValueError) as exc:
                                 raise KamError("write.unsupported", file=path, sheet=sheet, detail=exc) from exc
                             data = result.xml
                             if result.kept_formulas:
