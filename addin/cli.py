@@ -122,13 +122,14 @@ def new_cmd(path: Path, force: bool, lang: str) -> None:
 
 @cli.command("demo")
 @click.argument("folder", required=False, default="kam-demo", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="覆盖已有的示例工作簿（旧文件存为 .bak）/ overwrite, keeping a .bak")
 @today_option
 @lang_option
-def demo_cmd(folder: Path, today: date, lang: str) -> None:
+def demo_cmd(folder: Path, today: date, lang: str, force: bool) -> None:
     """生成示例团队工作簿并演示评级、校验和简报。 Write a sample team workbook and run the jobs on it."""
     from addin.demo import run_demo
 
-    run_demo(folder, today, lang, console())
+    run_demo(folder, today, lang, console(), force)
 
 
 def format_option(func: F) -> F:
@@ -249,6 +250,7 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
     from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table, dump_json
     from addin.workbook.marks import BIRTHDAY_WIDTHS, write_owned_sheet
+    from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
@@ -260,7 +262,7 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
     else:
         birthdays_table(report, lang, console())
     if write:
-        sheet, kept = write_owned_sheet(book, BIRTHDAYS, lang, report.rows(lang), BIRTHDAY_WIDTHS,
+        sheet, kept = write_owned_sheet(book, BIRTHDAYS, workbook_language(data), report.rows(lang), BIRTHDAY_WIDTHS,
                                         expected=seen, backup=not no_backup)
         lines = [t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays))]
         if kept is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -17,27 +18,33 @@ from addin.core.schema import RESULTS
 from addin.core.validation import validate
 from addin.docs.batch import render_all
 from addin.docs.build_templates import template_path
+from addin.errors import KamError
 from addin.workbook.files import atomic_write
 from addin.workbook.marks import mark_workbook
 from addin.workbook.plans import grade_edits
 from addin.workbook.reader import read_workbook
-from addin.workbook.writer import write_workbook
+from addin.workbook.writer import backup_path, write_workbook
 from workbook_templates.builder import build_workbook
 
 DEMO_FILE = {"zh": "示例团队工作簿.xlsx", "en": "demo-team-workbook.xlsx"}
 
 
-def write_demo_workbook(folder: Path, today: date, lang: str = "zh") -> Path:
-    """Write the sample workbook into `folder` and return its path."""
+def write_demo_workbook(folder: Path, today: date, lang: str = "zh", force: bool = False) -> Path:
+    """Write the sample workbook into `folder` and return its path; an existing one is refused, or with
+    `force` kept as its .bak copy."""
     data = make_demo(today)
     path = folder / DEMO_FILE[lang]
+    if path.exists():
+        if not force:
+            raise KamError("demo.exists", file=path, backup=backup_path(path).name)
+        shutil.copy2(path, backup_path(path))
     atomic_write(path, lambda fh: build_workbook(fh, lang, data.rows))
     return path
 
 
-def run_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
+def run_demo(folder: Path, today: date, lang: str, out: Console, force: bool = False) -> Path:
     """The whole demo: write, read back, and print what was found and where the files are."""
-    path = write_demo_workbook(folder, today, lang)
+    path = write_demo_workbook(folder, today, lang, force)
     out.print(t("demo.written", lang, file=path))
     book = read_workbook(path)
     counts = ", ".join(f"{table.name} {len(table.rows)}" for table in book.sheets.values())

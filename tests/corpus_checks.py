@@ -64,10 +64,14 @@ def _opens_in_openpyxl(data: bytes) -> bool:
 def check_result(before: bytes, after: bytes) -> list[str]:
     old, new = _members(before), _members(after)
     problems = []
+    book = re.search(rb'Target="/?([^"]+)"[^>]*?Type="[^"]*/officeDocument"|Type="[^"]*/officeDocument"[^>]*?'
+                     rb'Target="/?([^"]+)"', old.get("_rels/.rels", b""))
+    book_part = (book.group(1) or book.group(2)).decode() if book else "xl/workbook.xml"
+    owned = {book_part, posixpath.join(posixpath.dirname(book_part), "_rels", posixpath.basename(book_part) + ".rels")}
     for name, data in old.items():
         if name not in new:
             problems.append(f"lost-part: {name}")
-        elif new[name] != data and not _OWNED.match(name):
+        elif new[name] != data and not _OWNED.match(name) and name not in owned:
             problems.append(f"changed-part: {name}")
     names = [n.casefold() for n in _sheet_names(new)]
     if len(names) != len(set(names)):

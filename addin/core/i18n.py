@@ -171,6 +171,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "excel.no_sheet": ("工作簿中没有“{sheet}”表。", "The workbook has no '{sheet}' sheet."),
     "excel.assessment": ("价值评估", "Assessment"),
     "excel.needs_excel": ("生成宏工作簿或加载项需要在装有 Excel 的 Windows 电脑上进行（macOS 版 Excel 不允许程序导入 VBA）；本机是 {system}。", "Building the macro workbook or the add-in needs Excel on Windows (Excel for Mac lets no program import VBA); this machine runs {system}."),
+    "write.read_only": ("{file} 是只读文件：kam 不会替换它。如需写入，请先取消只读属性。", "{file} is read-only: kam will not replace it. Clear the read-only flag to let kam write."),
+    "demo.exists": ("{file} 已存在：kam demo 不会覆盖它。换一个文件夹，或加 --force（旧文件保存为 {backup}）。", "{file} already exists: kam demo will not overwrite it. Choose another folder, or add --force (the old file is kept as {backup})."),
     "excel.no_xlwings_addin": ("没有找到 xlwings 加载项 {path}：请先运行 xlwings addin install，或改用 --standalone。", "The xlwings add-in {path} was not found: run xlwings addin install first, or use --standalone."),
     "excel.addin_built": ("已生成 kam 加载项 {file}：在 Excel 的“文件 → 选项 → 加载项”中加载它，单元格函数即可在任何工作簿中使用。", "Wrote the kam add-in {file}: load it in Excel (File → Options → Add-ins) and the cell functions work in every workbook."),
     "excel.built": ("已生成带按钮的工作簿 {file}。", "Wrote the macro workbook {file}."),

@@ -20,7 +20,7 @@ from defusedxml.common import DefusedXmlException
 
 from addin.core.model import cell_address, column_index
 from addin.errors import KamError
-from addin.workbook.opc import TRANSITIONAL, Dialect, dialect_of, read_rels, rels_part, workbook_part
+from addin.workbook.opc import TRANSITIONAL, Dialect, dialect_of, find_part, read_rels, rels_part, workbook_part
 
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 2 * 1024**3  # inflated size of any one part we read
@@ -205,8 +205,8 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         result = Inspection(path, workbook_part=book_part, dialect=dialect_of(raw_book))
         book = _parse_small_xml(zf, path, book_part)
         main, rel_ns = "{" + result.dialect.main + "}", "{" + result.dialect.rel + "}"
-        wb_rels = rels_part(book_part)
-        rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels in names else {}
+        wb_rels = find_part(names, rels_part(book_part))
+        rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels else {}
         pr = book.find(f"{main}workbookPr")
         result.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
         for sh in book.iter(f"{main}sheet"):
@@ -215,7 +215,7 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
                 result.other_sheets.append(sh.get("name", ""))
                 continue
             part = rel.target if rel is not None else ""
-            stored = next((n for n in names if n.casefold() == part.casefold()), part)
+            stored = find_part(names, part) or part
             result.sheets.append(SheetPart(sh.get("name", ""), stored))
         if callable(needed):
             needed = needed([s.name for s in result.sheets])

@@ -93,13 +93,18 @@ class Package:
         self.workbook_part = listing.workbook_part
         self.parts: dict[str, bytes] = {}
         self.workbook = self.xml(self.workbook_part)
-        self.wb_rels_part = opc.rels_part(self.workbook_part)
+        self.wb_rels_part = self.stored(opc.rels_part(self.workbook_part))
         self.wb_rels = self.read(self.wb_rels_part)
         self.types = self.read("[Content_Types].xml")
         self._as_read = (self.workbook, self.wb_rels, self.types)
 
+    def stored(self, part: str) -> str:
+        """The name `part` has in this package (part names are case-insensitive), else `part` itself."""
+        return part if part in self.parts else (opc.find_part(self.names, part) or part)
+
     def read(self, part: str) -> bytes:
         """A part as stored (b"" when absent), or as changed so far."""
+        part = self.stored(part)
         if part in self.parts:
             return self.parts[part]
         return self.zf.read(part) if part in self.names else b""
@@ -122,7 +127,7 @@ class Package:
     def link(self, source: str, target: str, kind: str) -> str:
         """Add a relationship of `kind` from `source` to `target`; returns its id. A new .rels part gets its
         content type too (LibreOffice declares every part by Override, with no Default for .rels)."""
-        rels_name = opc.rels_part(source)
+        rels_name = self.stored(opc.rels_part(source))
         rels = self.wb_rels if source == self.workbook_part else self.read(rels_name)
         rel_id = opc.next_rel_id(rels)
         rels = opc.add_rel(rels, rel_id, self.dialect.rel_type(kind), opc.relative(source, target))
@@ -181,7 +186,8 @@ CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
                       expected: str | None = None, backup: bool = True) -> tuple[str, Path | None]:
-    """Write (or replace) one kam-owned sheet, e.g. 生日提醒, through the safe writer; returns its name."""
+    """Write (or replace) one kam-owned sheet, e.g. 生日提醒, through the safe writer; returns its name
+    (a new sheet is named in `lang`, the language of the workbook's own headers)."""
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
     current = existing_sheet(list(sheet_parts), label)

@@ -42,7 +42,7 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
 
     listing = inspect(path, needed=choose)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = _calamine(path, listing.workbook_part, listing.other_sheets)
     except Exception as exc:  # calamine raises its own error types for broken parts
         raise KamError("file.unreadable", file=path, detail=_short(exc)) from exc
     tables: dict[str, SheetTable] = {}
@@ -57,6 +57,42 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
     adopted = {t.name for t in tables.values()}
     others = [s.name for s in listing.sheets if s.name not in adopted]
     return WorkbookData(str(path), tables, others, listing.date1904)
+
+
+def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWorkbook:
+    """python-calamine looks for the workbook at xl/workbook.xml only and stops at sheets that are not
+    worksheets (an Excel 4 macro sheet: "Unrecognized sheet:type"). Such a file is handed to it as an
+    in-memory copy of the package with the workbook and its relationships (targets made absolute) at the
+    usual place and only the worksheets listed."""
+    if book_part == "xl/workbook.xml" and not other_sheets:
+        return CalamineWorkbook.from_path(str(path))
+    import io
+    import re
+    import zipfile
+
+    from addin.workbook.opc import read_rels, rels_part
+    from addin.workbook.sheetxml import escape_text
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as dst:
+        names = set(src.namelist())
+        for info in src.infolist():
+            if info.filename not in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+                dst.writestr(info.filename, src.read(info))
+        workbook = src.read(book_part)
+        for name in other_sheets:
+            quoted = re.escape(escape_text(name).replace('"', "&quot;").encode())
+            workbook = re.sub(rb'<(?:\w+:)?sheet\b[^>]*?\bname="' + quoted + rb'"[^>]*?/>', b"", workbook)
+        dst.writestr("xl/workbook.xml", workbook)
+        rels = src.read(rels_part(book_part)) if rels_part(book_part) in names else b""
+        items = "".join(f'<Relationship Id="{r.id}" Type="{r.type}" '
+                        + (f'Target="{r.target}" TargetMode="External"/>' if r.external else f'Target="/{r.target}"/>')
+                        for r in read_rels(rels, book_part))
+        dst.writestr("xl/_rels/workbook.xml.rels",
+                     '<?xml version="1.0" encoding="UTF-8"?><Relationships '
+                     f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{items}</Relationships>')
+    buf.seek(0)
+    return CalamineWorkbook.from_filelike(buf)
 
 
 def _short(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -21,6 +22,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from addin.errors import KamError
+from addin.workbook.files import take_over
 from addin.workbook.guard import inspect
 from addin.workbook.opc import unprefix
 from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
@@ -80,6 +82,8 @@ class WriteResult:
 def _check_can_write(path: Path, expected: str | None) -> None:
     if _excel_has_it_open(path):
         raise KamError("write.locked", file=path, lock=lock_file(path).name)
+    if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
+        raise KamError("write.read_only", file=path)
     if expected is not None and fingerprint(path) != expected:
         raise KamError("write.changed", file=path)
 
@@ -131,6 +135,7 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
             os.fsync(fh.fileno())
         _verify(tmp, path, set(cell_parts) | set(edits.parts))
         _check_can_write(path, expected)  # nobody saved over it meanwhile
+        take_over(tmp, path)
         kept_backup = None
         if backup:
             kept_backup = backup_path(path)
