@@ -118,3 +118,15 @@ def test_credit_code_check_character_property(body, other):
 def test_cell_text_of_numbers_and_dates():
     assert cell_text(1001.0) == "1001" and cell_text(1.5) == "1.5" and cell_text(None) == ""
     assert cell_text(datetime(2026, 1, 2)) == "2026-01-02" and cell_text(" x ") == "x"
+
+
+def test_small_numbers_under_a_date_format_read_back_as_numbers():
+    """LibreOffice gives new cells under a date column the date format: 3 reads as 1900-01-03 (python-calamine),
+    0 as 00:00. They are the numbers they store; a real later date in a number column stays an error."""
+    from datetime import date, datetime, time
+
+    from addin.core.parse import Invalid, parse_integer, parse_number
+
+    assert parse_integer(date(1900, 1, 3)) == 3 and parse_integer(time(0, 0)) == 0
+    assert parse_number(datetime(1900, 3, 1)) == 61 and parse_number(date(1909, 12, 30)) == 3652
+    assert isinstance(parse_number(date(2026, 1, 3)), Invalid)

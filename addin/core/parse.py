@@ -101,7 +101,11 @@ def parse_number(raw: object) -> float | Invalid | None:
     """A finite number from a number cell or from text ('4', ' 3.5 ', '１２', '1,000')."""
     if is_blank(raw):
         return None
-    if isinstance(raw, bool | date):
+    if isinstance(raw, date) and not isinstance(raw, bool):
+        return _small_number_shown_as_date(raw)
+    if isinstance(raw, time):  # a number below 1 under a date or time format (0 reads as 00:00)
+        return (raw.hour * 3600 + raw.minute * 60 + raw.second) / 86400
+    if isinstance(raw, bool):
         return Invalid("bad-number", raw)
     if isinstance(raw, int | float):
         value = float(raw)
@@ -112,6 +116,20 @@ def parse_number(raw: object) -> float | Invalid | None:
         except ValueError:
             return Invalid("bad-number", raw)
     return value if math.isfinite(value) else Invalid("bad-number", raw)
+
+
+_SERIAL_EPOCH = datetime(1899, 12, 30)
+
+
+def _small_number_shown_as_date(raw: date) -> float | Invalid:
+    """A number cell that carries a date format reads as a date: LibreOffice gives new cells under a date
+    column that column's format, so 3 contacts read back as 1900-01-02. A date before 1910 is taken back to
+    the number it stores (its 1900-system serial); a later date in a number column stays an error."""
+    moment = raw if isinstance(raw, datetime) else datetime(raw.year, raw.month, raw.day)
+    serial = (moment - _SERIAL_EPOCH).total_seconds() / 86400
+    if moment.year < 1910 and serial >= 0:
+        return serial if serial > 60 else serial - 1 if serial >= 1 else serial  # Excel's fictitious 1900-02-29
+    return Invalid("bad-number", raw)
 
 
 def parse_integer(raw: object) -> int | Invalid | None:
