@@ -152,6 +152,7 @@ def book_argument(func: F) -> F:
 def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: bool, today: date,
               lang: str) -> None:
     """按价值×难度模型给每个客户评级。 Grade every account A/B/C/D from the value x difficulty model."""
+    from addin.core.briefing import customer_names
     from addin.core.findings import count
     from addin.core.grading import grade_workbook
     from addin.report import dump_json, grading_json, grading_table
@@ -166,7 +167,7 @@ def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: 
     if fmt == "json":
         dump_json(grading_json(report, str(book), lang))
     else:
-        grading_table(report, _customer_names(data), lang, out)
+        grading_table(report, customer_names(data), lang, out)
     table = data.get("assessment")
     if write and table is not None and report.grades:
         edits = grade_edits(table, report, lang)
@@ -320,14 +321,6 @@ def _tell(lines: list[str], fmt: str) -> None:
     for line in lines:
         click.echo(line, err=fmt == "json")
 
-
-def _customer_names(data: Any) -> dict[str, str]:
-    from addin.core.parse import cell_text
-
-    table = data.get("customers")
-    if table is None:
-        return {}
-    return {cell_text(table.raw(v, "customer_id")): cell_text(table.raw(v, "customer_name")) for _, v in table.rows}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,7 +61,7 @@ def run_demo(folder: Path, today: date, lang: str, out: Console, force: bool = F
     errors, warnings = report_v.counts()
     by_code = Counter(f.code for f in report_v.findings)
     out.print(t("demo.validated", lang, errors=errors, warnings=warnings, sheet=RESULTS.text(lang)))
-    seeded = {code: what for _sheet, code, what in SEEDED_MISTAKES}
+    seeded = {code: (zh if lang == "zh" else en) for _sheet, code, zh, en in SEEDED_MISTAKES}
     for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
         planted = t("demo.planted", lang, what=seeded[code]) if code in seeded else ""
         out.print(f"  • {code} × {n}{planted}")

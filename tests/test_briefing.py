@@ -289,3 +289,23 @@ def test_pdf_without_libreoffice_is_one_sentence(demo_book, tmp_path, monkeypatc
     monkeypatch.setattr(batch.shutil, "which", lambda _name: None)
     result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--out", str(tmp_path / "p")])
     assert result.exit_code == 2 and "LibreOffice" in result.output and not (tmp_path / "p").exists()
+
+
+def test_an_ungraded_account_says_not_graded_and_why(tmp_path):
+    """#16.3: a factor of 6 left the grade blank in briefings ("**** · 建议：")."""
+    from datetime import date
+
+    from addin.core.briefing import build_briefings
+    from addin.core.demo import make_demo
+    from addin.workbook.reader import read_workbook
+    from workbook_templates.builder import build_workbook
+
+    path = tmp_path / "d.xlsx"
+    build_workbook(path, "zh", make_demo(date(2026, 11, 22)).rows)
+    book = read_workbook(path)
+    by_lang = {lang: build_briefings(book, date(2026, 11, 22), lang) for lang in ("zh", "en")}
+    bad = [c for c in by_lang["zh"] if c["assessment"]["present"] and c["assessment"]["grade"] == "未评级"]
+    assert bad, "the demo plants a factor of 6"
+    assert "付款风险" in bad[0]["assessment"]["advice"]
+    en = next(c for c in by_lang["en"] if c["account"]["customer_id"] == bad[0]["account"]["customer_id"])
+    assert en["assessment"]["grade"] == "not graded" and "invalid" in en["assessment"]["advice"]

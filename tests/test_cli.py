@@ -73,7 +73,7 @@ def test_demo_writes_a_realistic_workbook(runner, tmp_path):
     book = read_workbook(files[0])
     assert len(book.get("customers").rows) >= 40
     assert len(book.get("visits").rows) >= 300
-    for _, code, _ in SEEDED_MISTAKES:
+    for _, code, _zh, _en in SEEDED_MISTAKES:
         assert code in result.output
 
 
@@ -105,3 +105,14 @@ def test_demo_dates_follow_today():
     visits = data.rows["visits"]
     assert min(v["visit_date"] for v in visits) >= date(2025, 11, 22)
     assert sum(1 for v in visits if v["visit_date"] > date(2026, 11, 22)) == 1  # the seeded future date
+
+
+def test_demo_in_english_prints_no_chinese(runner, tmp_path):
+    """#16.1: the planted-mistake notes of `kam demo --lang en` were Chinese."""
+    import re
+
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--today", "2026-11-22", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "planted" in line]
+    assert len(notes) == len(SEEDED_MISTAKES)
+    assert not [line for line in notes if re.search(r"[\u4e00-\u9fff]", line)]

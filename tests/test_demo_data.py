@@ -47,5 +47,5 @@ def test_every_planted_mistake_is_found_by_validation(tmp_path):
     found = {(f.sheet, f.code) for f in validate(read_workbook(path), TODAY).findings}
     names = {"customers": "客户", "assessment": "价值评估", "contacts": "关键人", "development": "开发记录",
              "visits": "拜访记录"}
-    for sheet, code, _ in SEEDED_MISTAKES:
+    for sheet, code, _zh, _en in SEEDED_MISTAKES:
         assert (names[sheet], code) in found, code

@@ -16,6 +16,7 @@ from addin.core.findings import Finding
 from addin.core.grading import FACTORS, GradedRow, grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
+from addin.core.parse import cell_text, customer_key
 from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, ROLE, VISITS, Choices
 from addin.core.settings import VALUE_FACTORS
 from addin.core.validation import Context, Parsed, build_context, validate
@@ -174,6 +175,17 @@ def _index(ctx: Context) -> _Index:
     return _Index(rows)
 
 
+def customer_names(book: WorkbookData) -> dict[str, str]:
+    """客户编号 -> 客户名称 from 客户, the first row winning for a repeated ID (as in validation, briefings and
+    birthdays; the later row is a duplicate-key finding)."""
+    table = book.get("customers")
+    names: dict[str, str] = {}
+    if table is not None and table.has("customer_id"):
+        for _, values in table.rows:
+            names.setdefault(customer_key(table.raw(values, "customer_id")), cell_text(table.raw(values, "customer_name")))
+    return names
+
+
 def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
                     customers: list[str] | None = None, grades: list[str] | None = None) -> list[dict[str, Any]]:
     """One context per customer of 客户 (in sheet order), filtered by IDs and/or grades when given."""
@@ -189,7 +201,7 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
     cust = ctx.sheets.get("customers")
     if cust is None:
         return []
-    wanted = set(customers) if customers else None
+    wanted = {customer_key(c) for c in customers} if customers else None
     for cid, i in ctx.customer_rows.items():
         if wanted is not None and cid not in wanted:
             continue
@@ -254,8 +266,9 @@ def _assessment(ctx: Context, index: _Index, cid: str, graded: GradedRow | None,
                         "value": _show(values[i], lang) if values is not None else "", "axis": t(axis, lang)})
     return {
         "present": True,
-        "grade": record["grade"] or "",
-        "advice": record["advice"] or "",
+        # an ungraded row (a bad factor, broken settings) says so and why, never a blank grade
+        "grade": record["grade"] or t("grade.none", lang),
+        "advice": record["advice"] or record["explanation"],
         "explanation": record["explanation"],
         "value_score": "" if record["value_score"] is None else f"{record['value_score']:.2f}",
         "difficulty_score": "" if record["difficulty_score"] is None else f"{record['difficulty_score']:.2f}",

@@ -51,19 +51,20 @@ NEXT = ("提交修订方案", "安排技术交流", "约见分管领导", "寄�
 COMPETITORS = ("东方科技", "华腾系统", "瑞达信息", "中科智联", "—")
 
 #: The mistakes the demo seeds on purpose, with the finding each should raise (for the README and tests).
-SEEDED_MISTAKES: tuple[tuple[str, str, str], ...] = (
-    ("visits", "location-required", "一次面访没写地点"),
-    ("visits", "follow-up-late", "跟进期限定在拜访后 12 天"),
-    ("visits", "follow-up-missing", "发现问题却没定跟进期限"),
-    ("visits", "unknown-customer", "客户编号 C0999 不在客户表"),
-    ("visits", "future-date", "拜访日期写成了明天"),
-    ("visits", "duplicate-row", "同一次拜访录了两遍"),
-    ("visits", "required", "谈话要点空着"),
-    ("visits", "visit-overlap", "两位销售三天内先后拜访同一客户"),
-    ("contacts", "bad-phone", "手机号少了一位"),
-    ("development", "result-reason-missing", "标为成功却没写原因总结"),
-    ("customers", "bad-credit-code", "信用代码校验位错误"),
-    ("assessment", "out-of-range", "付款风险打了 6 分"),
+#: (sheet key, code, what was planted in Chinese, in English)
+SEEDED_MISTAKES: tuple[tuple[str, str, str, str], ...] = (
+    ("visits", "location-required", "一次面访没写地点", "an in-person visit without a location"),
+    ("visits", "follow-up-late", "跟进期限定在拜访后 12 天", "a follow-up due 12 days after the visit"),
+    ("visits", "follow-up-missing", "发现问题却没定跟进期限", "an issue found but no follow-up date"),
+    ("visits", "unknown-customer", "客户编号 C0999 不在客户表", "customer ID C0999 is not on the customer sheet"),
+    ("visits", "future-date", "拜访日期写成了明天", "a visit dated tomorrow"),
+    ("visits", "duplicate-row", "同一次拜访录了两遍", "the same visit entered twice"),
+    ("visits", "required", "谈话要点空着", "key points left empty"),
+    ("visits", "visit-overlap", "两位销售三天内先后拜访同一客户", "two reps visited one customer within three days"),
+    ("contacts", "bad-phone", "手机号少了一位", "a mobile number one digit short"),
+    ("development", "result-reason-missing", "标为成功却没写原因总结", "marked won with no reason summary"),
+    ("customers", "bad-credit-code", "信用代码校验位错误", "a credit code with a wrong check character"),
+    ("assessment", "out-of-range", "付款风险打了 6 分", "payment risk scored 6"),
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from addin.core.findings import Finding, at_cell, render_params
 from addin.core.i18n import Phrase, t
 from addin.core.model import WorkbookData, cell_address
-from addin.core.parse import Invalid, cell_text, parse_number
+from addin.core.parse import Invalid, cell_text, customer_key, parse_number
 from addin.core.schema import ASSESSMENT, Label
 from addin.core.settings import DIFFICULTY_FACTORS, VALUE_FACTORS, Settings, read_settings
 
@@ -276,11 +276,11 @@ def grade_workbook(book: WorkbookData) -> GradingReport:
     customers = book.get("customers")
     known = None
     if customers is not None and customers.has("customer_id"):
-        known = {cell_text(customers.raw(v, "customer_id")) for _, v in customers.rows}
+        known = {customer_key(customers.raw(v, "customer_id")) for _, v in customers.rows}
     first_row: dict[str, int] = {}
     graded: list[GradedRow] = []
     for number, raw in table.rows:
-        cid = cell_text(table.raw(raw, "customer_id"))
+        cid = customer_key(table.raw(raw, "customer_id"))
         if not cid:
             issues.append(at_cell(table, number, "customer_id", "required"))
             continue

@@ -159,6 +159,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "brief.written": ("已生成 {file}", "Wrote {file}"),
     "brief.failed": ("失败 {customer}：{error}", "Failed {customer}: {error}"),
     "brief.skipped": ("跳过 {customer}：客户表中没有这个编号", "Skipped {customer}: no such customer in Customers"),
+    "brief.progress": ("正在生成 {total} 份简报", "Writing {total} briefings"),
     "brief.summary": ("简报：生成 {written} 份，跳过 {skipped} 个，失败 {failed} 个（{folder}）。", "Briefings: {written} written, {skipped} skipped, {failed} failed ({folder})."),
     "brief.none": ("没有符合条件的客户。", "No customer matches."),
     "excel.status.grade": ("kam：正在评级……", "kam: grading..."),

@@ -35,6 +35,13 @@ _DATE_TEXT = re.compile(
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+def customer_key(raw: object) -> str:
+    """A 客户编号 as kam compares it, in every sheet and option: the cell's text, NFKC-normalised (full-width
+    Ｃ００３ is C003) and trimmed."""
+    text = cell_text(raw)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text).strip()
+
+
 def cell_text(raw: object) -> str:
     """The text of a cell as a rep would read it: integral numbers lose `.0`, dates print as ISO."""
     if raw is None:

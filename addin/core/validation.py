@@ -22,6 +22,7 @@ from addin.core.parse import (
     Invalid,
     cell_text,
     credit_check_char,
+    customer_key,
     is_valid_credit_code,
     is_valid_phone,
     parse_field,
@@ -85,7 +86,9 @@ def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:
         parsed.raw[key] = column
         spec_field = table.spec.by_key[key]
         if spec_field.type in (FieldType.TEXT, FieldType.PHONE, FieldType.CREDIT_CODE) or spec_field.computed:
-            if spec_field.required or key in TEXT_USED:  # other text columns stay raw: no rule reads them typed
+            if key == "customer_id":
+                parsed.typed[key] = [customer_key(v) or None for v in column]
+            elif spec_field.required or key in TEXT_USED:  # other text columns stay raw: no rule reads them typed
                 parsed.typed[key] = _text_column(column)
             continue
         # parse each distinct value once (a visit log repeats its dates and methods a lot)

@@ -10,6 +10,7 @@ from rich.progress import Progress
 
 from addin.core.briefing import build_briefings
 from addin.core.i18n import t
+from addin.core.parse import customer_key
 from addin.docs.batch import Outcome, render_all, soffice, to_pdf
 from addin.docs.build_templates import template_path
 from addin.docs.render import check_variables, renderer_for
@@ -26,7 +27,8 @@ def default_out(book: Path, lang: str) -> Path:
 
 def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, template: Path | None,
                out: Path | None, jobs: int, today: date, lang: str, console: Console) -> int:
-    """Write the briefings and print one line per file and a summary; returns how many failed."""
+    """Write the briefings and print one line per file and a summary; returns how many failed (or, when
+    nothing was written, how many customers asked for were skipped)."""
     if fmt == "pdf" and soffice() is None:
         raise KamError("brief.no_libreoffice")
     if template is not None and template.suffix.lower() != TEMPLATE_EXT[fmt]:
@@ -35,21 +37,20 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, te
     data = read_workbook(book)
     contexts = build_briefings(data, today, lang, customers or None, grades or None)
     found = {c["account"]["customer_id"] for c in contexts}
-    skipped = [c for c in dict.fromkeys(customers) if c not in found and not grades]
+    skipped = [c for c in dict.fromkeys(customers) if customer_key(c) not in found and not grades]
     for cid in skipped:
         console.print(t("brief.skipped", lang, customer=cid))
     folder = out or default_out(book, lang)
     if not contexts:
         console.print(t("brief.none", lang))
         console.print(t("brief.summary", lang, written=0, skipped=len(skipped), failed=0, folder=folder))
-        return 0
+        return len(skipped)  # every customer asked for was skipped: nothing done, exit 1
     renderer = renderer_for(fmt, source)
     check_variables(renderer, contexts[0])
     outcomes: list[Outcome]
     if console.is_terminal:
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(t("brief.summary", lang, written="…", skipped="", failed="", folder=folder),
-                                total=len(contexts))
+            task = bar.add_task(t("brief.progress", lang, total=len(contexts)), total=len(contexts))
             outcomes = render_all(contexts, fmt, source, folder, jobs, lambda _o: bar.advance(task))
     else:
         outcomes = render_all(contexts, fmt, source, folder, jobs)

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from addin.core.model import SheetTable, WorkbookData, build_table, column_letter, parse_address, shaped_like_spec
-from addin.core.parse import cell_text
+from addin.core.parse import cell_text, customer_key
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
 from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, MarkPlan
@@ -319,5 +319,5 @@ class ExcelPort:
         if selection is None:
             return []
         rows = set(range(selection.row, selection.row + selection.rows.count))
-        return [cell_text(table.raw(values, "customer_id")) for number, values in table.rows
+        return [customer_key(table.raw(values, "customer_id")) for number, values in table.rows
                 if number in rows and table.raw(values, "customer_id") not in (None, "")]
