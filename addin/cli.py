@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import sys
@@ -26,14 +27,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 class KamGroup(click.Group):
     """A click group that turns every expected failure into one sentence and exit 2, never a traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["kam.argv"] = list(args)  # to find --lang when a sub-command's arguments fail to parse
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with _bulk_allocation():
                 return super().invoke(ctx)
         except KamError as exc:
             _fail(exc.message(_lang(ctx)), exc.exit_code)
+        except click.UsageError as exc:  # a bad argument: one sentence in the user's language, no usage block
+            _fail(usage_sentence(exc, _lang(ctx)), 2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except OSError as exc:  # not a folder, no permission, disk full, name too long: name the path
+            _fail(os_sentence(exc, _lang(ctx)), 2)
         except KeyboardInterrupt:
             _fail("已中断。" if _lang(ctx) == "zh" else "Interrupted.", 130)
         except Exception as exc:  # an unexpected bug still ends in one sentence, exit 2
@@ -57,8 +66,54 @@ def _bulk_allocation() -> Iterator[None]:
 
 
 def _lang(ctx: click.Context) -> str:
-    lang: str = ctx.find_root().meta.get("kam.lang", "zh")
-    return lang
+    """The chosen language; while arguments are still being parsed, read --lang from the command line."""
+    lang: str | None = ctx.find_root().meta.get("kam.lang")
+    if lang is None:
+        args = list(ctx.find_root().meta.get("kam.argv", []))
+        for i, a in enumerate(args):
+            if a == "--lang" and i + 1 < len(args):
+                return "en" if args[i + 1] == "en" else "zh"
+            if a.startswith("--lang="):
+                return "en" if a.endswith("=en") else "zh"
+    return lang or "zh"
+
+
+_ERRNO_ZH = {errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EACCES: "没有权限",
+             errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间不足", errno.ENAMETOOLONG: "文件名太长",
+             errno.EROFS: "位于只读的磁盘上", errno.ENOENT: "不存在", errno.EEXIST: "已存在"}
+
+
+def os_sentence(exc: OSError, lang: str) -> str:
+    """One sentence for a file-system failure, naming the path and the reason."""
+    path = exc.filename or "?"
+    if lang == "zh":
+        return t("file.os_error", lang, path=path, reason=_ERRNO_ZH.get(exc.errno or 0, exc.strerror or str(exc)))
+    return t("file.os_error", lang, path=path, reason=(exc.strerror or str(exc)).lower())
+
+
+def usage_sentence(exc: click.UsageError, lang: str) -> str:
+    """A bad argument said in one sentence of the user's language (click's own text is English)."""
+    if isinstance(exc, click.NoSuchOption):
+        return t("arg.no_such_option", lang, option=exc.option_name)
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return t("arg.missing", lang, name=(exc.param.opts or [exc.param.name or "?"])[0].upper()
+                 if exc.param.param_type_name == "argument" else exc.param.opts[0])
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        param = exc.param
+        name = param.opts[0] if param.param_type_name == "option" else (param.name or "?").upper()
+        kind = param.type
+        if isinstance(kind, click.Choice):
+            expected = t("arg.expected.choice", lang, choices=" / ".join(str(c) for c in kind.choices))
+        elif isinstance(kind, click.IntRange) and kind.min is not None:
+            expected = t("arg.expected.int_min", lang, min=kind.min)
+        elif isinstance(kind, click.Path) and not kind.dir_okay:
+            expected = t("arg.expected.file", lang)
+        elif isinstance(kind, click.Path) and not kind.file_okay:
+            expected = t("arg.expected.folder", lang)
+        else:
+            expected = exc.message
+        return t("arg.bad", lang, name=name, expected=expected)
+    return t("arg.other", lang, detail=exc.format_message())
 
 
 def _fail(message: str, code: int) -> None:
@@ -244,8 +299,9 @@ def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
 @today_option
 @lang_option
-def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup: bool, today: date,
-                  lang: str) -> None:
+@click.pass_context
+def birthdays_cmd(ctx: click.Context, book: Path, days: int | None, fmt: str, write: bool, no_backup: bool,
+                  today: date, lang: str) -> None:
     """列出近期过生日的关键人（农历已换算）。 Contacts whose birthday is coming up (lunar converted)."""
     from addin.core.birthdays import birthday_report
     from addin.core.schema import BIRTHDAYS
@@ -257,6 +313,8 @@ def birthdays_cmd(book: Path, days: int | None, fmt: str, write: bool, no_backup
 
     seen = fingerprint(book) if write and book.is_file() else None
     data = read_workbook(book, sheets=["contacts", "customers", "settings"])
+    if _missing(data, ["contacts"], lang):
+        ctx.exit(1)
     report = birthday_report(data, today, days)
     if fmt == "json":
         dump_json(birthdays_json(report, lang))
@@ -301,6 +359,16 @@ def excel_addin_cmd(out: Path, lang: str) -> None:
         raise KamError("file.bad_ext_xlam", file=out)
     build_addin(out)
     click.echo(t("excel.addin_built", lang, file=out))
+
+
+def _missing(data: Any, keys: list[str], lang: str) -> bool:
+    """Say (on stderr) which needed sheets the workbook lacks; True when any is missing (exit 1)."""
+    from addin.core.validation import missing_sheets
+
+    found = missing_sheets(data, keys)
+    for f in found:
+        click.echo(f"{data.source}: {f.message(lang)}", err=True)
+    return bool(found)
 
 
 def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> None:

@@ -79,3 +79,59 @@ def test_brief_progress_label_reads_well(book, tmp_path, monkeypatch):
         console = Console(force_terminal=True, file=open(tmp_path / f"out-{lang}.txt", "w"))  # noqa: SIM115
         run_briefs(path, [], [], "md", None, tmp_path / lang, 1, date(2026, 11, 22), lang, console)
     assert labels == ["正在生成 3 份简报", "Writing 3 briefings"]
+
+
+def test_a_missing_sheet_is_never_a_silent_pass(runner, book, tmp_path):
+    """#16.5: without 关键人, birthdays said 共 0 位 with exit 0; without 客户, brief exited 0."""
+    path = _small(book)
+    result = runner.invoke(cli, ["birthdays", str(path), "--today", TODAY, "--lang", "en"])
+    assert result.exit_code == 1 and "Contacts" in result.output and "missing" in result.output
+    no_customers = book({"价值评估": [["客户编号", "份额"], ["C1", 3]]})
+    result = runner.invoke(cli, ["brief", str(no_customers), "--format", "md", "--out", str(tmp_path / "o"),
+                                 "--today", TODAY])
+    assert result.exit_code == 1 and "客户" in result.output
+    result = runner.invoke(cli, ["brief", str(path), "--format", "md", "--out", str(tmp_path / "p"), "--today", TODAY])
+    assert result.exit_code == 0 and result.output.count("拜访记录") == 1  # the absent visit log said once
+
+
+def test_one_problem_raises_one_finding(runner, book):
+    """#16.10: a count of -1 also gave contact-count-low; without a visit sheet stale-account still fired."""
+    dev = [["记录日期", "客户编号", "销售人员", "累计接触次数"], ["2026-11-01", "C001", "王", -1]]
+    visits = [["拜访日期", "客户编号", "拜访人", "拜访方式", "地点", "谈话要点"],
+              ["2026-10-01", "C001", "王", "电话", None, "问候"]]
+    path = _small(book, 开发记录=dev, 拜访记录=visits)
+    codes = [f["code"] for f in json.loads(runner.invoke(cli, ["validate", str(path), "--format", "json", "--today",
+                                                                TODAY]).output)["issues"]]
+    assert "out-of-range" in codes and "contact-count-low" not in codes
+    path = _small(book)
+    codes = [f["code"] for f in json.loads(runner.invoke(cli, ["validate", str(path), "--format", "json", "--today",
+                                                                TODAY]).output)["issues"]]
+    assert "missing-sheet" in codes and "stale-account" not in codes
+
+
+def test_file_system_failures_are_one_sentence_naming_the_path(runner, book, tmp_path):
+    """#16.6: `kam brief --out a-file/sub` ended in the internal-error sentence (NotADirectoryError)."""
+    path = _small(book)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for lang, reason in (("zh", "不是文件夹"), ("en", "not a directory")):
+        result = runner.invoke(cli, ["brief", str(path), "--format", "md", "--out", str(blocker / "sub"),
+                                     "--lang", lang])
+        assert result.exit_code == 2 and reason in result.output and str(blocker) in result.output
+        assert "意外" not in result.output and "unexpected" not in result.output
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (["grade", "{dir}"], "应为一个文件", "expected a file"),
+    (["brief", "{book}", "--grade", "Z"], "应为 A / B / C / D 之一", "expected one of A / B / C / D"),
+    (["brief", "{book}", "--jobs", "0"], "不小于 1 的整数", "at least 1"),
+    (["grade", "{book}", "--nope"], "没有选项 --nope", "There is no option --nope"),
+])
+def test_argument_errors_are_one_sentence_in_the_chosen_language(runner, book, tmp_path, args, zh, en):
+    """#16: argument errors were English with a usage block even in Chinese."""
+    path = _small(book)
+    filled = [a.format(dir=tmp_path, book=path) for a in args]
+    for lang, expected in (("zh", zh), ("en", en)):
+        result = runner.invoke(cli, [*filled, "--lang", lang])
+        assert result.exit_code == 2 and expected in result.output, result.output
+        assert "Usage:" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import zip_longest
@@ -146,10 +146,18 @@ def _expected(f: Field) -> object:
 # --- sheet and column rules -------------------------------------------------------------------------------
 
 def missing_sheet(ctx: Context) -> Iterator[Finding]:
-    for key in NEEDED:
-        if key not in ctx.sheets:
+    yield from missing_sheets(ctx.book, NEEDED)
+
+
+def missing_sheets(book: WorkbookData, keys: Iterable[str]) -> list[Finding]:
+    """A missing-sheet finding for each sheet of `keys` the workbook lacks (commands that need a sheet say so
+    instead of passing silently)."""
+    out = []
+    for key in keys:
+        if book.get(key) is None:
             label = next(s for s in SHEETS if s.key == key).label
-            yield Finding("missing-sheet", sheet=label.zh, params={"sheet": label})
+            out.append(Finding("missing-sheet", sheet=label.zh, params={"sheet": label}))
+    return out
 
 
 def _needed_columns(spec: SheetSpec) -> list[Field]:
@@ -457,7 +465,7 @@ def contact_count_low(ctx: Context) -> Iterator[Finding]:
         dates.sort()
     claims, recorded_dates = dev.typed["contact_count"], dev.typed["recorded_on"]
     for i, (claimed, recorded) in enumerate(zip(claims, recorded_dates, strict=True)):
-        if claimed is None or recorded is None:
+        if claimed is None or recorded is None or claimed < 0:  # a negative count is out-of-range already
             continue
         logged = bisect.bisect_right(dates_by_customer.get(dev.cid(i), []), recorded)
         if claimed < logged:
@@ -529,11 +537,12 @@ def opposed_influencer(ctx: Context) -> Iterator[Finding]:
 
 def stale_account(ctx: Context) -> Iterator[Finding]:
     visits = _visits(ctx)
+    if visits is None or "visit_date" not in visits.typed:  # no visit log: missing-sheet/column says so
+        return
     last: dict[str, date] = {}
-    if visits is not None and "visit_date" in visits.typed:
-        for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
-            if cid and when is not None and when <= ctx.today and (cid not in last or when > last[cid]):
-                last[cid] = when
+    for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
+        if cid and when is not None and when <= ctx.today and (cid not in last or when > last[cid]):
+            last[cid] = when
     limit = ctx.settings.a_visit_interval_days
     for cid in ctx.customer_rows:
         if ctx.grades.get(cid) != "A":

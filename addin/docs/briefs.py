@@ -11,6 +11,7 @@ from rich.progress import Progress
 from addin.core.briefing import build_briefings
 from addin.core.i18n import t
 from addin.core.parse import customer_key
+from addin.core.validation import missing_sheets
 from addin.docs.batch import Outcome, render_all, soffice, to_pdf
 from addin.docs.build_templates import template_path
 from addin.docs.render import check_variables, renderer_for
@@ -35,6 +36,10 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, te
         raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt], fmt=fmt)
     source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
     data = read_workbook(book)
+    for f in missing_sheets(data, ["customers", "contacts", "visits", "development", "assessment"]):
+        console.print(f"{book}: {f.message(lang)}", highlight=False)  # each absent sheet said once
+    if data.get("customers") is None:
+        return 1  # nothing to brief: the 客户 sheet is what a briefing is made from
     contexts = build_briefings(data, today, lang, customers or None, grades or None)
     found = {c["account"]["customer_id"] for c in contexts}
     skipped = [c for c in dict.fromkeys(customers) if customer_key(c) not in found and not grades]
