@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from addin.docs.batch import has_component
+
+#: LibreOffice tests skip for the part they need, not for the binary: Debian's soffice exists with Calc only
+needs_calc = pytest.mark.skipif(not has_component("calc"), reason="LibreOffice Calc is not installed here")
+needs_writer = pytest.mark.skipif(not has_component("writer"), reason="LibreOffice Writer is not installed here")
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 
 
 def write_book(path: Path, sheets: dict[str, Sequence[Sequence[object]]]) -> Path:

@@ -4,7 +4,6 @@ import html
 import io
 import os
 import re
-import shutil
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
@@ -24,6 +23,7 @@ from addin.core.filenames import MAX_BYTES, briefing_name
 from addin.docs.build_templates import build, template_path
 from addin.docs.render import renderer_for
 from addin.workbook.reader import read_workbook
+from tests.conftest import needs_writer
 from workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 22)
@@ -272,7 +272,7 @@ def test_template_reference_documents_every_context_key(demo_book):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed here")
+@needs_writer
 def test_pdf_through_libreoffice(demo_book, tmp_path):
     out = tmp_path / "pdf"
     result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--customer", "C0001",
@@ -289,6 +289,19 @@ def test_pdf_without_libreoffice_is_one_sentence(demo_book, tmp_path, monkeypatc
     monkeypatch.setattr(batch.shutil, "which", lambda _name: None)
     result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--out", str(tmp_path / "p")])
     assert result.exit_code == 2 and "LibreOffice" in result.output and not (tmp_path / "p").exists()
+
+
+def test_pdf_with_libreoffice_but_no_writer_names_the_missing_part(demo_book, tmp_path, monkeypatch):
+    """#16: with LibreOffice Calc only, the PDF run said "LibreOffice 未能生成 PDF" and left the .docx."""
+    import addin.docs.batch as batch
+    import addin.docs.briefs as briefs
+
+    monkeypatch.setattr(batch.shutil, "which", lambda name: "/usr/bin/soffice" if name == "soffice" else None)
+    monkeypatch.setattr(briefs, "has_component", lambda part: part == "calc")
+    for lang, words in (("zh", "Writer"), ("en", "without Writer")):
+        result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "pdf", "--out", str(tmp_path / "p"),
+                                          "--lang", lang])
+        assert result.exit_code == 2 and words in result.output and not (tmp_path / "p").exists()
 
 
 def test_an_ungraded_account_says_not_graded_and_why(tmp_path):

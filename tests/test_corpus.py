@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from addin.cli import cli
 from addin.workbook.guard import inspect
 from addin.workbook.reader import read_workbook
+from tests.conftest import needs_calc
 from tests.corpus.build import FILES, VARIANTS, build_corpus
 from tests.corpus_checks import COMMANDS, check_result
 
@@ -98,7 +99,7 @@ def test_an_unrelated_contacts_sheet_is_left_alone(corpus, written):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@needs_calc
 def test_libreoffice_opens_every_marked_workbook(written, tmp_path):
     files = [str(written[name]["validate --mark"]) for name in NAMES]
     out = tmp_path / "csv"

@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 from addin.core.schema import SHEETS, FieldType
 from addin.core.settings import SETTING_SPECS
 from addin.workbook.reader import read_workbook
+from tests.conftest import needs_calc
 from workbook_templates.builder import build_workbook, template_path
 
 
@@ -110,8 +111,7 @@ def test_template_names_the_udf_module_for_xlwings():
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-                    reason="LibreOffice is not installed here; the headless open check needs it")
+@needs_calc
 def test_template_opens_in_libreoffice_headless(tmp_path):
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     src = tmp_path / "t.xlsx"

@@ -12,6 +12,7 @@ from openpyxl.styles import PatternFill
 
 from addin.cli import cli
 from addin.workbook.writer import WorkbookEdits, write_workbook
+from tests.conftest import needs_calc
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_mark_keeps_unowned_parts_of_a_rich_workbook(runner, tmp_path):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed here")
+@needs_calc
 def test_marked_and_graded_workbook_opens_in_libreoffice(runner, tmp_path):
     import shutil
     import subprocess

@@ -21,6 +21,7 @@ from addin.excel.plan import (
     XLWINGS_CONF,
 )
 from macros import BAS
+from tests.conftest import needs_soffice
 
 
 def test_kam_bas_is_crlf_and_ascii():
@@ -38,7 +39,7 @@ def _xba(source: str) -> str:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@needs_soffice
 def test_kam_bas_compiles_and_runs_in_libreoffice_basic(tmp_path):
     """LibreOffice Basic in VBA mode compiles kam.bas; each button Sub hands its command to RunPython (a stub
     that records it). A compile error stops the run (LibreOffice shows a dialog), so no record is written."""

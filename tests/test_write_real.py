@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.core.demo import make_demo
+from tests.conftest import needs_calc
 from workbook_templates.builder import build_workbook
 
 KAM_FILLS = {"FFF4B6B6", "FFFCE4A8"}
@@ -57,7 +58,7 @@ def _kam_marked(ws, ref: str) -> tuple[bool, bool]:
 RESAVERS = [pytest.param(_resave_openpyxl, id="openpyxl"),
             pytest.param(_resave_libreoffice, id="libreoffice", marks=[
                 pytest.mark.libreoffice,
-                pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")])]
+                needs_calc])]
 
 
 @pytest.mark.parametrize("resave", RESAVERS)

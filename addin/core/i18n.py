@@ -172,6 +172,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "excel.no_sheet": ("工作簿中没有“{sheet}”表。", "The workbook has no '{sheet}' sheet."),
     "excel.assessment": ("价值评估", "Assessment"),
     "excel.needs_excel": ("生成宏工作簿或加载项需要在装有 Excel 的 Windows 电脑上进行（macOS 版 Excel 不允许程序导入 VBA）；本机是 {system}。", "Building the macro workbook or the add-in needs Excel on Windows (Excel for Mac lets no program import VBA); this machine runs {system}."),
+    "brief.no_writer": ("已安装 LibreOffice，但缺少把 .docx 转成 PDF 的 Writer 组件：请安装它（Debian/Ubuntu：libreoffice-writer-nogui），或改用 --format docx。", "LibreOffice is installed but without Writer, which turns .docx into PDF: install it (Debian/Ubuntu: libreoffice-writer-nogui), or use --format docx."),
     "file.os_error": ("无法处理 {path}：{reason}。", "Cannot use {path}: {reason}."),
     "arg.no_such_option": ("没有选项 {option}：用 --help 查看可用的选项。", "There is no option {option}: see --help for the options."),
     "arg.missing": ("缺少 {name}：用 --help 查看用法。", "{name} is missing: see --help for the usage."),

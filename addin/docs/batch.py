@@ -94,12 +94,30 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+#: LibreOffice's parts by what they open, and the library each installs in LibreOffice's program folder
+#: (Debian splits them: libreoffice-writer-nogui, libreoffice-calc-nogui; `soffice` exists with either).
+COMPONENTS = {"writer": "swlo", "calc": "sclo"}
+
+
+def has_component(part: str) -> bool:
+    """Whether LibreOffice can open documents of `part` ("writer" for .docx, "calc" for .xlsx) here."""
+    exe = soffice()
+    if exe is None:
+        return False
+    program = Path(os.path.realpath(exe)).parent
+    lib = COMPONENTS[part]
+    return any(program.glob(f"lib{lib}.*")) or any(program.glob(f"{lib}*.dll")) or \
+        any(program.parent.glob(f"**/lib{lib}.*"))
+
+
 def to_pdf(outcomes: list[Outcome], lang: str) -> list[Outcome]:
     """Convert the written .docx files to PDF in one LibreOffice run with a private profile; each PDF is
     checked to exist. The .docx files are removed once their PDF is there."""
     exe = soffice()
     if exe is None:
         raise KamError("brief.no_libreoffice")
+    if not has_component("writer"):
+        raise KamError("brief.no_writer")
     done = [o for o in outcomes if o.path is not None]
     if not done:
         return outcomes
@@ -119,7 +137,8 @@ def to_pdf(outcomes: list[Outcome], lang: str) -> list[Outcome]:
         if pdf.exists() and pdf.stat().st_size > 0:
             o.path.unlink(missing_ok=True)
             result.append(Outcome(o.customer_id, pdf))
-        else:
+        else:  # no PDF: the .docx it was made from goes too, so a failed run leaves no half result
+            o.path.unlink(missing_ok=True)
             result.append(Outcome(o.customer_id, None, "LibreOffice did not produce a PDF" if lang == "en"
                                   else "LibreOffice 未能生成 PDF"))
     return result

@@ -12,7 +12,7 @@ from addin.core.briefing import build_briefings
 from addin.core.i18n import t
 from addin.core.parse import customer_key
 from addin.core.validation import missing_sheets
-from addin.docs.batch import Outcome, render_all, soffice, to_pdf
+from addin.docs.batch import Outcome, has_component, render_all, soffice, to_pdf
 from addin.docs.build_templates import template_path
 from addin.docs.render import check_variables, renderer_for
 from addin.errors import KamError
@@ -32,6 +32,8 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, te
     nothing was written, how many customers asked for were skipped)."""
     if fmt == "pdf" and soffice() is None:
         raise KamError("brief.no_libreoffice")
+    if fmt == "pdf" and not has_component("writer"):
+        raise KamError("brief.no_writer")
     if template is not None and template.suffix.lower() != TEMPLATE_EXT[fmt]:
         raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt], fmt=fmt)
     source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
