@@ -51,6 +51,16 @@ def make_encrypted(tmp):
     return tmp / "locked.xlsx"
 
 
+def make_real_encrypted(tmp):
+    """An .xlsx encrypted with an open password by msoffcrypto-tool (Office's ECMA-376 agile encryption)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = write_book(tmp / "plain.xlsx", {"客户": [HEADERS, ["C1", "甲", "周"]]})
+    with plain.open("rb") as src, (tmp / "real-locked.xlsx").open("wb") as out:
+        OOXMLFile(src).encrypt("secret", out)
+    return tmp / "real-locked.xlsx"
+
+
 def make_truncated(tmp):
     base = write_book(tmp / "big.xlsx", {"客户": [HEADERS] + [[f"C{i}", "甲", "周"] for i in range(3000)]})
     data = base.read_bytes()
@@ -138,7 +148,8 @@ CORPUS = [
     ("empty", make_empty, 2, "0 字节"),
     ("text renamed .xlsx", make_text, 2, "不是 Excel 工作簿"),
     ("old .xls", make_xls, 2, "旧版 .xls"),
-    ("encrypted", make_encrypted, 2, "密码"),
+    ("encrypted", make_encrypted, 2, "设置了打开密码（已加密）"),
+    ("encrypted by msoffcrypto", make_real_encrypted, 2, "设置了打开密码（已加密）"),
     ("truncated", make_truncated, 2, "损坏或不完整"),
     ("zip bomb", make_zip_bomb, 2, "压缩炸弹"),
     ("billion laughs", make_billion_laughs, 2, "DOCTYPE"),

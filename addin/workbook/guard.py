@@ -75,9 +75,22 @@ def sniff(path: Path) -> None:
     if not head:
         raise KamError("file.empty", file=path)
     if head.startswith(_OLE_MAGIC):
-        raise KamError("file.ole", file=path)
+        raise KamError("file.encrypted" if _ole_has_stream(path, "EncryptedPackage") else "file.ole", file=path)
     if not head.startswith(b"PK"):
         raise KamError("file.not_zip", file=path)
+
+
+def _ole_has_stream(path: Path, name: str) -> bool:
+    """Whether an OLE compound file names a stream `name` (its directory stores names in UTF-16LE): an
+    .xlsx saved with an open password is an OLE file holding an "EncryptedPackage" stream."""
+    wanted = name.encode("utf-16-le")
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if wanted in tail + chunk:
+                return True
+            tail = chunk[-len(wanted):]
+    return False
 
 
 def _no_doctype_at_start(zf: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo) -> None:
