@@ -135,3 +135,16 @@ def test_argument_errors_are_one_sentence_in_the_chosen_language(runner, book, t
         result = runner.invoke(cli, [*filled, "--lang", lang])
         assert result.exit_code == 2 and expected in result.output, result.output
         assert "Usage:" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_template_suffix_chooses_the_format(runner, book, tmp_path):
+    """#16: `--template x.md` without `--format md` was refused."""
+    path = _small(book)
+    template = tmp_path / "mine.md"
+    template.write_text("# {{ account.customer_name }}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["brief", str(path), "--template", str(template), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in (tmp_path / "o").iterdir()) == [".md"] * 3
+    result = runner.invoke(cli, ["brief", str(path), "--template", str(template), "--format", "docx",
+                                 "--out", str(tmp_path / "p"), "--lang", "en"])
+    assert result.exit_code == 2 and ".docx" in result.output

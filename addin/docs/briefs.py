@@ -18,7 +18,8 @@ from addin.docs.render import check_variables, renderer_for
 from addin.errors import KamError
 from addin.workbook.reader import read_workbook
 
-TEMPLATE_EXT = {"docx": ".docx", "pdf": ".docx", "html": ".html", "md": ".md"}
+#: the template suffixes each output format takes (the first is named in messages)
+TEMPLATE_EXT = {"docx": (".docx",), "pdf": (".docx",), "html": (".html", ".htm"), "md": (".md", ".markdown")}
 
 
 def default_out(book: Path, lang: str) -> Path:
@@ -26,16 +27,19 @@ def default_out(book: Path, lang: str) -> Path:
     return book.with_name(f"{book.stem}_{'briefings' if lang == 'en' else '简报'}")
 
 
-def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str, template: Path | None,
+def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | None, template: Path | None,
                out: Path | None, jobs: int, today: date, lang: str, console: Console) -> int:
     """Write the briefings and print one line per file and a summary; returns how many failed (or, when
     nothing was written, how many customers asked for were skipped)."""
+    suffix = template.suffix.lower() if template is not None else ""
+    if fmt is None:  # the template says which format it writes: x.md -> md
+        fmt = next((f for f in ("md", "html") if suffix in TEMPLATE_EXT[f]), "docx")
     if fmt == "pdf" and soffice() is None:
         raise KamError("brief.no_libreoffice")
     if fmt == "pdf" and not has_component("writer"):
         raise KamError("brief.no_writer")
-    if template is not None and template.suffix.lower() != TEMPLATE_EXT[fmt]:
-        raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt], fmt=fmt)
+    if template is not None and suffix not in TEMPLATE_EXT[fmt]:
+        raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt][0], fmt=fmt)
     source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
     data = read_workbook(book)
     for f in missing_sheets(data, ["customers", "contacts", "visits", "development", "assessment"]):
