@@ -273,7 +273,7 @@ def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all:
 @click.option("--grade", "grades", multiple=True, type=click.Choice(["A", "B", "C", "D"]),
               help="只生成这些等级（可重复） / only these grades")
 @click.option("--format", "fmt", type=click.Choice(["docx", "html", "md", "pdf"]), default=None,
-              help="输出格式（默认按 --template 的扩展名，否则 docx）/ output format (default: the template's, else docx)")
+              help="输出格式（默认按模板扩展名，否则 docx）/ output format (default: the template's, else docx)")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="自己的模板 / your own template")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹 / output folder")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认 CPU 数） / parallel processes")
