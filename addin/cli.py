@@ -201,10 +201,11 @@ def book_argument(func: F) -> F:
 @format_option
 @click.option("--write", is_flag=True, help="把结果写回价值评估表 / write the results into the Assessment sheet")
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@click.option("--all", "show_all", is_flag=True, help="表格显示全部行（默认 200 行） / show every row")
 @today_option
 @lang_option
 @click.pass_context
-def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: bool, today: date,
+def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: bool, show_all: bool, today: date,
               lang: str) -> None:
     """按价值×难度模型给每个客户评级。 Grade every account A/B/C/D from the value x difficulty model."""
     from addin.core.briefing import customer_names
@@ -222,7 +223,7 @@ def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: 
     if fmt == "json":
         dump_json(grading_json(report, str(book), lang))
     else:
-        grading_table(report, customer_names(data), lang, out)
+        grading_table(report, customer_names(data), lang, out, None if show_all else 200)
     table = data.get("assessment")
     if write and table is not None and report.grades:
         edits = grade_edits(table, report, lang)

@@ -103,12 +103,15 @@ def grading_json(report: GradingReport, source: str, lang: str) -> dict[str, Any
     }
 
 
-def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: Console) -> None:
-    """A readable table of grades (coloured per grade), then the findings and a count line."""
+def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: Console,
+                  limit: int | None = 200) -> None:
+    """A readable table of grades (coloured per grade, at most `limit` rows, as validate shows findings),
+    then the findings and a count line."""
     table = Table(title=t("grade.title", lang, sheet=report.sheet), title_justify="left")
     for head in ("customer", "name", "value", "difficulty", "grade", "advice", "why"):
         table.add_column(t(f"col.{head}", lang), overflow="fold")
-    for g in report.grades:
+    shown = report.grades if limit is None else report.grades[:limit]
+    for g in shown:
         d = g.to_dict(lang)
         grade = g.grade.grade or ""
         style = GRADE_STYLE.get(grade, "dim")
@@ -117,8 +120,10 @@ def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: 
                       "" if d["difficulty_score"] is None else f"{d['difficulty_score']:.2f}",
                       f"[{style}]{d['grade'] or '-'}[/]", d["advice"] or "", d["explanation"])
     out.print(table)
+    if len(shown) < len(report.grades):
+        out.print(t("report.more", lang, count=len(report.grades) - len(shown)))
     if report.issues:
-        findings_table(report.issues, lang, out)
+        findings_table(report.issues, lang, out, limit)
     errors, warnings = count(report.issues)
     out.print(t("grade.summary", lang, rows=len(report.grades), spread=report.spread(lang), errors=errors,
                 warnings=warnings))

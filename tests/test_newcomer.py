@@ -148,3 +148,26 @@ def test_the_template_suffix_chooses_the_format(runner, book, tmp_path):
     result = runner.invoke(cli, ["brief", str(path), "--template", str(template), "--format", "docx",
                                  "--out", str(tmp_path / "p"), "--lang", "en"])
     assert result.exit_code == 2 and ".docx" in result.output
+
+
+def test_common_variants_reps_type_are_accepted(runner, book):
+    """#16: 其它 for 其他 and 紧密 for 紧密型 were bad-enum; an ambiguous 11/3/2026 now says which forms work."""
+    customers = [["客户编号", "客户名称", "负责销售", "行业", "客户层级", "建档日期"],
+                 ["C001", "甲公司", "王", "其它", "紧密", "2026/11/3"], ["C002", "乙公司", "李", "其他", "战略", "11/3/2026"],
+                 ["C003", "丙公司", "张", "企业", "松散型", "2026年1月5日"]]
+    path = _small(book, 客户=customers)
+    issues = json.loads(runner.invoke(cli, ["validate", str(path), "--format", "json", "--today", TODAY]).output)["issues"]
+    assert not [f for f in issues if f["code"] == "bad-enum"]
+    bad = [f for f in issues if f["code"] == "bad-date"]
+    assert [f["cell"] for f in bad] == ["F3"] and "2026/11/3" in bad[0]["message"] and "11/3/2026" in bad[0]["message"]
+
+
+def test_grade_table_stops_at_200_rows_like_validate(runner, book):
+    """#16: `kam grade` printed all 2,000 rows where validate stops at 200 (same rule, --all shows all)."""
+    rows = [["客户编号", "份额", "经营价值", "投入", "成交风险", "付款风险", "供货难度"]] + \
+        [[f"K{i:04d}", 3, 3, 3, 3, 3, 3] for i in range(260)]
+    path = book({"价值评估": rows}, name="many.xlsx")
+    short = runner.invoke(cli, ["grade", str(path), "--lang", "en"]).output
+    assert "K0199" in short and "K0200" not in short and "60 more" in short
+    full = runner.invoke(cli, ["grade", str(path), "--all", "--lang", "en"]).output
+    assert "K0259" in full

@@ -90,7 +90,7 @@ INDUSTRY = Choices("industry", (
     _l("医疗", "醫療", "Healthcare", "medical"),
     _l("政府", "政府", "Government"),
     _l("企业", "企業", "Enterprise", "business", "company"),
-    _l("其他", "其他", "Other"),
+    _l("其他", "其他", "Other", "其它"),  # 其它 is how many reps write it
 ))
 STAGE = Choices("stage", (
     _l("确定对象", "確定對象", "Targeting"),
@@ -102,10 +102,10 @@ STAGE = Choices("stage", (
     _l("已终止", "已終止", "Terminated"),
 ))
 TIER = Choices("tier", (
-    _l("战略级", "戰略級", "Strategic"),
-    _l("死党级", "死黨級", "Loyal"),
-    _l("紧密型", "緊密型", "Close"),
-    _l("松散型", "鬆散型", "Loose"),
+    _l("战略级", "戰略級", "Strategic", "战略", "戰略"),  # the tier names without 级/型, as reps type them
+    _l("死党级", "死黨級", "Loyal", "死党", "死黨"),
+    _l("紧密型", "緊密型", "Close", "紧密", "緊密"),
+    _l("松散型", "鬆散型", "Loose", "松散", "鬆散"),
 ))
 ROLE = Choices("role", (
     _l("决策者", "決策者", "Economic buyer"),
