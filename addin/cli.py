@@ -147,9 +147,10 @@ def today_option(func: F) -> F:
                         help="按这一天计算（默认今天） / date to compute as of (default: today)")(func)
 
 
-def console() -> Console:
+def console(stderr: bool = False) -> Console:
     """A rich console; wide when output goes to a file or pipe, so tables are not squeezed to 80 columns."""
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(highlight=False, soft_wrap=False, width=None if stream.isatty() else 160, stderr=stderr)
 
 
 @click.group(cls=KamGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,7 +228,8 @@ def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: 
     table = data.get("assessment")
     if write and table is not None and report.grades:
         edits = grade_edits(table, report, lang)
-        result = write_workbook(book, edits, expected=seen, backup=not no_backup)
+        with _working(t("progress.write", lang, file=book.name)):
+            result = write_workbook(book, edits, expected=seen, backup=not no_backup)
         _report_write(book, edits, result, lang, fmt)
     errors, _ = count(report.issues)
     ctx.exit(1 if errors else 0)
@@ -261,7 +263,8 @@ def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all:
     if mark:
         from addin.workbook.marks import mark_workbook
 
-        result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
+        with _working(t("progress.mark", lang, file=book.name)):
+            result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
         _tell(result.lines(lang), fmt)
     errors, _ = report.counts()
     ctx.exit(1 if errors else 0)
@@ -360,6 +363,17 @@ def excel_addin_cmd(out: Path, lang: str) -> None:
         raise KamError("file.bad_ext_xlam", file=out)
     build_addin(out)
     click.echo(t("excel.addin_built", lang, file=out))
+
+
+@contextlib.contextmanager
+def _working(text: str) -> Iterator[None]:
+    """A spinner with `text` on a terminal while a long write runs (a 100,000-row --mark takes seconds)."""
+    out = console(stderr=True)
+    if not out.is_terminal:
+        yield
+        return
+    with out.status(text):
+        yield
 
 
 def _missing(data: Any, keys: list[str], lang: str) -> bool:

@@ -173,6 +173,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "brief.no_writer": ("已安装 LibreOffice，但缺少把 .docx 转成 PDF 的 Writer 组件：请安装它（Debian/Ubuntu：libreoffice-writer-nogui），或改用 --format docx。", "LibreOffice is installed but without Writer, which turns .docx into PDF: install it (Debian/Ubuntu: libreoffice-writer-nogui), or use --format docx."),
     "file.ole": ("{file} 是旧版 .xls 文件：请在 Excel 中另存为 .xlsx 后再试。", "{file} is an old .xls file: save it as .xlsx in Excel and try again."),
     "file.encrypted": ("{file} 设置了打开密码（已加密）：kam 读不了加密的工作簿。请在 Excel 中取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后再试。", "{file} is protected with an open password (encrypted): kam cannot read an encrypted workbook. Remove the password in Excel (File → Info → Protect Workbook → Encrypt with Password, clear it) and try again."),
+    "progress.write": ("正在写回 {file}……", "Writing {file}..."),
+    "progress.mark": ("正在标注 {file}……", "Marking {file}..."),
     "file.os_error": ("无法处理 {path}：{reason}。", "Cannot use {path}: {reason}."),
     "arg.no_such_option": ("没有选项 {option}：用 --help 查看可用的选项。", "There is no option {option}: see --help for the options."),
     "arg.missing": ("缺少 {name}：用 --help 查看用法。", "{name} is missing: see --help for the usage."),
