@@ -246,7 +246,7 @@ def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: 
 @click.pass_context
 def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all: bool, no_backup: bool,
                  today: date, lang: str) -> None:
-    """逐格校验各表（开发记录、拜访记录等）。 Check every sheet down to the cell (SPEC §4)."""
+    """逐格校验各表（开发记录、拜访记录等）。 Check every sheet down to the cell."""
     from addin.core.validation import validate
     from addin.report import dump_json, validation_json, validation_table
     from addin.workbook.reader import read_workbook

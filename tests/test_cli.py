@@ -116,3 +116,15 @@ def test_demo_in_english_prints_no_chinese(runner, tmp_path):
     notes = [line for line in result.output.splitlines() if "planted" in line]
     assert len(notes) == len(SEEDED_MISTAKES)
     assert not [line for line in notes if re.search(r"[\u4e00-\u9fff]", line)]
+
+
+def test_the_shipped_contract_is_the_teams():
+    """README and code cite "SPEC §N": docs/SPEC.md ships the contract, kept equal to ../shared/SPEC.md."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    shipped = (here / "docs" / "SPEC.md").read_text(encoding="utf-8")
+    assert "## 4. Validation" in shipped
+    team = here.parent / "shared" / "SPEC.md"
+    if team.exists():
+        assert shipped == team.read_text(encoding="utf-8"), "copy ../shared/SPEC.md to docs/SPEC.md"
