@@ -172,8 +172,41 @@ def test_unknown_template_variables_are_one_error_and_nothing_is_written(demo_bo
     result = CliRunner().invoke(cli, ["brief", str(demo_book), "--format", "html", "--template", str(template),
                                       "--out", str(out), "--lang", "en"])
     assert result.exit_code == 2
-    assert "acount, grade_letter" in result.output and len(result.output.strip().splitlines()) == 1
+    assert 'acount.owner (line 1: "' in result.output and "grade_letter (line 1" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_typo_inside_a_loop_stops_the_batch_before_any_file(demo_book, tmp_path, fmt):
+    """#15/#16.7: `{{ f.dew }}` in a loop was missed by the trial render: 2 files were written, then a raw
+    UndefinedError. Every loop and branch is checked now, and every unknown name is said with its line."""
+    template = tmp_path / f"mine.{fmt}"
+    template.write_text("{{ account.customer_name }}\n{% for f in open_follow_ups %}\n{{ f.dew }}\n{% endfor %}\n"
+                        "{% if assessment.grade == 'Z' %}{{ account.ownr }}{% endif %}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--template", str(template), "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "f.dew（第 3 行" in result.output and "account.ownr（第 5 行" in result.output
+    assert "Undefined" not in result.output and "dict object" not in result.output
+
+
+def test_a_docx_template_error_names_the_paragraph(demo_book, tmp_path):
+    import zipfile
+
+    from addin.docs.build_templates import template_path
+
+    source = template_path("docx", "en")
+    template = tmp_path / "mine.docx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(template, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"{{ c.name }}", b"{{ c.nmae }}", 1)
+            dst.writestr(info, data)
+    result = CliRunner().invoke(cli, ["brief", str(demo_book), "--template", str(template), "--out",
+                                      str(tmp_path / "o"), "--lang", "en"])
+    assert result.exit_code == 2 and 'c.nmae (in the paragraph "{{ c.nmae }}")' in result.output
 
 
 def test_templates_are_sandboxed(demo_book, tmp_path):
@@ -322,3 +355,35 @@ def test_an_ungraded_account_says_not_graded_and_why(tmp_path):
     assert "付款风险" in bad[0]["assessment"]["advice"]
     en = next(c for c in by_lang["en"] if c["account"]["customer_id"] == bad[0]["account"]["customer_id"])
     assert en["assessment"]["grade"] == "not graded" and "invalid" in en["assessment"]["advice"]
+
+
+@pytest.mark.parametrize(("body", "zh", "en"), [
+    ("{% p if x %}", "不认识的标签 p", "unknown tag p"),
+    ("{{ account.customer_name ) }}", "多出了“)”", "an unexpected ')'"),
+    ("{% for c in contacts %}{{ c.name }}", "还缺少 endfor", "ends before its endfor"),
+])
+def test_template_syntax_errors_say_where_and_what(demo_book, tmp_path, body, zh, en):
+    """#16.7: a syntax error ended in "'end of print statement'.。" or "Encountered unknown tag 'p'.。"."""
+    template = tmp_path / "mine.md"
+    template.write_text("# 简报\n" + body + "\n", encoding="utf-8")
+    for lang, words in (("zh", zh), ("en", en)):
+        result = CliRunner().invoke(cli, ["brief", str(demo_book), "--template", str(template), "--out",
+                                          str(tmp_path / "o"), "--lang", lang])
+        assert result.exit_code == 2 and words in result.output, result.output
+        assert ".。" not in result.output and ("第 2 行" in result.output or "line 2" in result.output
+                                               or "line 3" in result.output or "第 3 行" in result.output)
+
+
+def test_the_demo_fills_every_list_the_template_check_relies_on():
+    """The template check resolves loop variables against the demo's contexts: every list must have items."""
+    from datetime import date
+
+    from addin.core.demo import demo_book
+    from addin.docs.tmplcheck import shape_of
+
+    for lang in ("zh", "en"):
+        shape = shape_of(build_briefings(demo_book(date(2026, 11, 22), lang), date(2026, 11, 22), lang))
+        lists = [k for k, v in shape.keys.items() if list in v.leaves]
+        assert {"contacts", "roles", "red_flags", "visits", "open_follow_ups", "birthdays", "questions"} <= set(lists)
+        empty = [k for k in lists if shape.keys[k].item is None or not shape.keys[k].item.keys]
+        assert empty == [], empty

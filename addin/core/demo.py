@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from addin.core.model import WorkbookData
 from addin.core.parse import credit_check_char
 
 Row = dict[str, Any]
@@ -272,3 +273,20 @@ def _broken_code(code: str) -> str:
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     wrong = chars[(chars.index(code[-1]) + 1) % len(chars)]
     return code[:-1] + wrong
+
+
+def demo_book(today: date, lang: str = "zh") -> WorkbookData:
+    """The demo team as a workbook read in memory (headers in `lang`), e.g. to build the full briefing
+    context a template is checked against."""
+    from addin.core.model import build_table
+    from addin.core.schema import SHEETS
+
+    rows = make_demo(today).rows
+    tables = {}
+    for spec in SHEETS:
+        if spec.key not in rows:
+            continue
+        keys = [f.key for f in spec.fields]
+        grid = [[f.label.text(lang) for f in spec.fields]] + [[r.get(k) for k in keys] for r in rows[spec.key]]
+        tables[spec.key] = build_table(spec, spec.label.text(lang), grid)
+    return WorkbookData("demo", tables)

@@ -57,7 +57,7 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | N
         console.print(t("brief.summary", lang, written=0, skipped=len(skipped), failed=0, folder=folder))
         return len(skipped)  # every customer asked for was skipped: nothing done, exit 1
     renderer = renderer_for(fmt, source)
-    check_variables(renderer, contexts[0])
+    check_variables(renderer, contexts, lang)
     outcomes: list[Outcome]
     if console.is_terminal:
         with Progress(console=console, transient=True) as bar:

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from addin.core.i18n import join, t
 from addin.errors import KamError
 from addin.ziputil import copy_raw
 
@@ -52,10 +53,8 @@ class Renderer:
 
     fmt: str
     path: Path
-
-    def variables(self) -> set[str]:
-        """Top-level names the template uses (to check against the context before a batch)."""
-        raise NotImplementedError
+    source: str  # the Jinja source (a .docx: its body, one paragraph per line)
+    env: SandboxedEnvironment
 
     def render(self, context: dict[str, Any]) -> bytes:
         raise NotImplementedError
@@ -69,14 +68,11 @@ class TextRenderer(Renderer):
         self.env = environment(fmt)
         try:
             self.source = path.read_text(encoding="utf-8-sig")
-            self.template = self.env.from_string(self.source)
+            self.template = self.env.from_string(self.source)  # a syntax error names self.source's line
         except (OSError, UnicodeDecodeError) as exc:
             raise KamError("brief.template_unreadable", file=path, detail=exc) from exc
         except TemplateSyntaxError as exc:
-            raise KamError("brief.template_syntax", file=path, line=exc.lineno, detail=exc.message) from exc
-
-    def variables(self) -> set[str]:
-        return set(meta.find_undeclared_variables(self.env.parse(self.source)))
+            raise syntax_error(path, exc, self.source if hasattr(self, "source") else "", "text") from exc
 
     def render(self, context: dict[str, Any]) -> bytes:
         return self.template.render(context).encode("utf-8")
@@ -100,16 +96,14 @@ class DocxRenderer(Renderer):
                 self.fast = not any(_TAG.search(zf.read(name)) for name in others)
             self.base.render_init()
             body = self.base.patch_xml(self.base.get_xml())
-            self.template = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", body))
+            self.source = re.sub(r"<w:p([ >])", r"\n<w:p\1", body)  # one paragraph per line
+            self.template = self.env.from_string(self.source)
         except KamError:
             raise
         except TemplateSyntaxError as exc:
-            raise KamError("brief.template_syntax", file=path, line=exc.lineno, detail=exc.message) from exc
+            raise syntax_error(path, exc, getattr(self, "source", ""), "docx") from exc
         except Exception as exc:  # not a zip, no document.xml, broken XML: one sentence
             raise KamError("brief.template_unreadable", file=path, detail=exc) from exc
-
-    def variables(self) -> set[str]:
-        return set(DocxTemplate(io.BytesIO(self.data)).get_undeclared_template_variables(self.env))
 
     def render(self, context: dict[str, Any]) -> bytes:
         if not self.fast:
@@ -140,6 +134,33 @@ class DocxRenderer(Renderer):
         return out.getvalue()
 
 
+_SYNTAX = (
+    (re.compile(r"Encountered unknown tag '([^']+)'"), "不认识的标签 {0}", "unknown tag {0}"),
+    (re.compile(r"expected token 'end of print statement', got '([^']+)'"),
+     "{{{{ }}}} 里的写法有误（多出“{0}”）", "something is wrong inside {{{{ }}}} (an extra '{0}')"),
+    (re.compile(r"Unexpected end of template.*looking for the following tags: '([^']+)'"),
+     "模板已结束，但还缺少 {0}", "the template ends before its {0}"),
+    (re.compile(r"unexpected '([^']+)'"), "多出了“{0}”", "an unexpected '{0}'"),
+)
+
+
+def syntax_error(path: Path, exc: TemplateSyntaxError, source: str, kind: str) -> KamError:
+    """A template syntax error as a Word or text user can act on: where (the line, or for a .docx the
+    paragraph's text) and what, in both languages (Jinja's own words are English)."""
+    from addin.docs.tmplcheck import line_text
+
+    message = exc.message or ""
+    zh, en = message, message
+    for pattern, zh_text, en_text in _SYNTAX:
+        m = pattern.search(message)
+        if m:
+            zh, en = zh_text.format(*m.groups()), en_text.format(*m.groups())
+            break
+    text = line_text(source, exc.lineno) if source else ""
+    key = "brief.template_syntax.paragraph" if kind == "docx" else "brief.template_syntax"
+    return KamError(key, file=path, line=exc.lineno, text=text, detail_zh=zh, detail_en=en)
+
+
 def renderer_for(fmt: str, path: Path) -> Renderer:
     """The renderer for an output format and a template file."""
     if fmt in ("docx", "pdf"):
@@ -147,16 +168,25 @@ def renderer_for(fmt: str, path: Path) -> Renderer:
     return TextRenderer(path, fmt)
 
 
-def check_variables(renderer: Renderer, context: dict[str, Any]) -> None:
-    """Refuse, before any document is written, a template naming variables the context does not have:
-    unknown top-level names from the template itself, unknown attributes from a trial render."""
-    unknown = sorted(renderer.variables() - set(context))
-    if not unknown:
-        try:
-            renderer.render(context)
-        except UndefinedError as exc:
-            unknown = [str(exc.message or exc)]
-        except SecurityError as exc:
-            raise KamError("brief.template_unsafe", file=renderer.path, detail=exc) from exc
+def check_variables(renderer: Renderer, contexts: list[dict[str, Any]], lang: str = "zh") -> None:
+    """Refuse, before any document is written, a template naming variables the briefing does not have: every
+    path in every loop and branch (checked on the template's syntax tree against the shape of the batch's and
+    the demo's contexts), all of them named with where they stand; then one trial render."""
+    from datetime import date
+
+    from addin.core.briefing import build_briefings
+    from addin.core.demo import demo_book
+    from addin.docs.tmplcheck import line_text, shape_of, unknown_paths
+
+    demo = build_briefings(demo_book(date(2026, 11, 22), lang), date(2026, 11, 22), lang)
+    unknown = unknown_paths(renderer.env, renderer.source, shape_of(contexts + demo))
     if unknown:
-        raise KamError("brief.unknown_vars", file=renderer.path, names=", ".join(unknown))
+        key = "brief.unknown_var.paragraph" if renderer.fmt == "docx" else "brief.unknown_var.line"
+        places = [t(key, lang, name=u.path, line=u.line, text=line_text(renderer.source, u.line)) for u in unknown]
+        raise KamError("brief.unknown_vars", file=renderer.path, names=join(places, lang))
+    try:
+        renderer.render(contexts[0])
+    except UndefinedError as exc:
+        raise KamError("brief.unknown_vars", file=renderer.path, names=str(exc.message or exc)) from exc
+    except SecurityError as exc:
+        raise KamError("brief.template_unsafe", file=renderer.path, detail=exc) from exc
