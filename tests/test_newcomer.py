@@ -171,3 +171,13 @@ def test_grade_table_stops_at_200_rows_like_validate(runner, book):
     assert "K0199" in short and "K0200" not in short and "60 more" in short
     full = runner.invoke(cli, ["grade", str(path), "--all", "--lang", "en"]).output
     assert "K0259" in full
+
+
+def test_a_formula_never_calculated_is_not_called_empty(runner, book):
+    """#16: a formula cell with no cached value (a program wrote it) was reported as "不能为空"."""
+    path = _small(book, 客户=[["客户编号", "客户名称", "负责销售"], ["C001", '="甲"&"公司"', "王"],
+                              ["C002", "乙公司", "李"], ["C003", "丙公司", None]])
+    issues = json.loads(runner.invoke(cli, ["validate", str(path), "--format", "json", "--today", TODAY]).output)["issues"]
+    required = {f["cell"]: f["message"] for f in issues if f["code"] == "required"}
+    assert "公式" in required["B2"] and "Excel" in required["B2"]
+    assert "公式" not in required["C4"]  # a really empty cell is still just empty

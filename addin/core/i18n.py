@@ -61,6 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.missing-column": ("工作表“{sheet}”缺少“{header}”列：请在表头行加上这一列。", "Sheet '{sheet}' has no '{header}' column: add it to the header row."),
     "finding.duplicate-column": ("“{header}”和“{other}”是同一列（{field}）：请删除或改名其中一列。", "'{header}' and '{other}' are the same column ({field}): delete or rename one."),
     "finding.required": ("“{header}”不能为空：请填写。", "'{header}' must not be empty: fill it in."),
+    "finding.required.formula": ("“{header}”是一个还没算出结果的公式（文件由程序生成后没在 Excel 中打开过）：请用 Excel 打开并保存一次，或直接填写值。", "'{header}' holds a formula that was never calculated (a program wrote the file and nobody opened it in Excel since): open and save it in Excel once, or type the value."),
     "finding.bad-date": ("“{header}”的值“{value}”不是日期：请写成 2026-11-03、2026/11/3、2026年11月3日或 2026.11.3（年份在前，11/3/2026 这种写法分不清月和日）。", "'{header}' holds '{value}', which is not a date: write 2026-11-03, 2026/11/3, 2026年11月3日 or 2026.11.3 (year first: in 11/3/2026 month and day cannot be told apart)."),
     "finding.bad-number": ("“{header}”的值“{value}”不是数字：应为{expected}。", "'{header}' holds '{value}', which is not a number: expected {expected}."),
     "finding.out-of-range": ("“{header}”的值 {value} 超出范围：应为{expected}。", "'{header}' is {value}, out of range: expected {expected}."),

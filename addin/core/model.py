@@ -124,6 +124,9 @@ class WorkbookData:
     sheets: dict[str, SheetTable]
     other_sheets: list[str] = field(default_factory=list)
     date1904: bool = False
+    #: sheet name -> cells holding a formula with no calculated value (read as empty; a program wrote the
+    #: formula and nobody opened the file in Excel since)
+    uncalculated: dict[str, set[str]] = field(default_factory=dict)
 
     def get(self, key: str) -> SheetTable | None:
         return self.sheets.get(key)

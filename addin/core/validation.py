@@ -186,6 +186,7 @@ def duplicate_column(ctx: Context) -> Iterator[Finding]:
 
 def required(ctx: Context) -> Iterator[Finding]:
     for parsed in ctx.sheets.values():
+        formulas = ctx.book.uncalculated.get(parsed.table.name, set())
         for f in parsed.table.spec.fields:
             typed = parsed.typed.get(f.key)
             if not f.required or typed is None:
@@ -193,7 +194,10 @@ def required(ctx: Context) -> Iterator[Finding]:
             invalid = {i for i, _ in parsed.invalid.get(f.key, ())}
             for i, value in enumerate(typed):
                 if value is None and i not in invalid:  # None and not invalid: the cell is blank
-                    yield parsed.at(i, f.key, "required")
+                    finding = parsed.at(i, f.key, "required")
+                    if finding.cell in formulas:  # not blank: a formula Excel has not calculated yet
+                        finding = parsed.at(i, f.key, "required", message_key="finding.required.formula")
+                    yield finding
 
 
 def _invalid(ctx: Context, code: str) -> Iterator[Finding]:

@@ -36,6 +36,9 @@ _ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,})(\d+)"')  # only cells carry letters in an r= attribute
 _WIDE_FAST = re.compile(rb' r="[A-Z]{2}')
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+# a cell with a formula and no cached value: <c r="B2"><f>...</f></c> (no or an empty <v>), as libraries write
+_NO_VALUE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*'
+                       rb'</(?:\w+:)?f>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 MAX_PROLOG = 64 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -49,6 +52,7 @@ class SheetPart:
     max_row: int = 0
     max_col: int = 0  # 1-based; 0 when unknown
     far_cell: str = ""
+    uncalculated: set[str] = field(default_factory=set)  # cells holding a formula Excel never calculated
 
 
 @dataclass
@@ -175,6 +179,8 @@ def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
             raise KamError("file.doctype", file=path, part=sheet.part)
         first = False
         max_row = max(max_row, _last_row(data))
+        if b"<f" in data or b":f" in data:
+            sheet.uncalculated.update(m.group(1).decode() for m in _NO_VALUE.finditer(data))
         if _WIDE_FAST.search(data):
             for m in _WIDE_REF.finditer(data):
                 col = column_index(m.group(1)) + 1

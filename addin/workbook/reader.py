@@ -56,7 +56,8 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
             tables[key] = table
     adopted = {t.name for t in tables.values()}
     others = [s.name for s in listing.sheets if s.name not in adopted]
-    return WorkbookData(str(path), tables, others, listing.date1904)
+    uncalculated = {s.name: s.uncalculated for s in listing.sheets if s.uncalculated}
+    return WorkbookData(str(path), tables, others, listing.date1904, uncalculated)
 
 
 def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWorkbook:
