@@ -78,6 +78,8 @@ def birthdays_json(report: BirthdayReport, lang: str) -> dict[str, Any]:
         "window_days": report.window_days,
         "birthdays": [b.to_dict(ROLE.display(b.role, lang) if b.role else None,
                                 CHOICES["calendar"].display(b.calendar, lang)) for b in report.birthdays],
+        "unreadable": [{"customer_id": cid, "customer_name": cname, "name": name, "birthday": raw}
+                       for cid, cname, name, raw in report.unreadable],
     }
 
 
@@ -92,6 +94,8 @@ def birthdays_table(report: BirthdayReport, lang: str, out: Console) -> None:
         table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print(t("birthdays.summary", lang, count=len(report.birthdays)))
+    if report.unreadable:
+        out.print(t("birthdays.unreadable_line", lang, count=len(report.unreadable)))
 
 
 def grading_json(report: GradingReport, source: str, lang: str) -> dict[str, Any]:

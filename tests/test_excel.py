@@ -57,8 +57,10 @@ def test_udf_next_birthday_takes_dates_serials_and_text():
     assert solar == datetime(2026, 12, 1)
     serial = udfs.kam_next_birthday(29556.0, "公历", 46348.0)  # 1980-12-01 and 2026-11-22 as floats
     assert serial == solar
-    lunar = udfs.kam_next_birthday("1980-09-24", "農曆", "2026-09-01")
-    assert lunar == datetime(2026, 9, 26)
+    lunar = udfs.kam_next_birthday("1985-10-15", "農曆", "2026-11-22")  # the month/day written are lunar
+    assert lunar == datetime(2026, 11, 23)
+    assert udfs.kam_next_birthday("腊月初八", None, "2026-11-22") == datetime(2027, 1, 15)
+    assert udfs.kam_next_birthday("1985-10-31", "农历", "2026-11-22") == "生日不是日期"
     assert udfs.kam_next_birthday(None, "公历") == ""
     assert udfs.kam_next_birthday("soon", "公历") == "生日不是日期"
 

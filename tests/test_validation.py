@@ -90,7 +90,7 @@ CASES = [
     ("bad-enum", _set("visits", 0, 拜访方式="微信"), _set("visits", 0, 拜访方式="面訪"), ("拜访记录", 2, "method")),
     ("future-date", _set("visits", 1, 拜访日期=date(2026, 11, 23)), _set("visits", 1, 拜访日期=TODAY),
      ("拜访记录", 3, "visit_date")),
-    ("future-date", _set("contacts", 3, 生日=date(2026, 11, 23)), _set("contacts", 3, 生日=TODAY),
+    ("future-date", _set("contacts", 3, 生日=date(2026, 11, 23)), _set("contacts", 3, 生日=date(2026, 1, 1)),
      ("关键人", 5, "birthday")),
     ("bad-phone", _set("contacts", 0, 手机="1381234567"), _set("contacts", 0, 手机="+8613812345678"),
      ("关键人", 2, "mobile")),

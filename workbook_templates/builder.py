@@ -98,6 +98,7 @@ def _allowed(field: Field, lang: str) -> str:
         return ui["factor"]
     return {
         FieldType.DATE: ui["date"],
+        FieldType.BIRTHDAY: ui["date"],
         FieldType.NUMBER: ui["number"],
         FieldType.INTEGER: ui["integer"],
         FieldType.PHONE: ui["phone"],
@@ -124,7 +125,7 @@ class _Formats:
     def column(self, field: Field) -> Any:
         if field.computed:
             return self.computed
-        if field.type is FieldType.DATE:
+        if field.type in (FieldType.DATE, FieldType.BIRTHDAY):
             return self.date
         if field.type in TEXT_TYPES or field.key == "customer_id":
             return self.text

@@ -1,15 +1,19 @@
-"""Birthdays of the buying influences: the coming 公历 date of a 公历 or 农历 birthday (SPEC §2, §5, §6).
+"""Birthdays of the buying influences: the coming 公历 date of a 公历 or 农历 birthday (SPEC §2, §5, §6, §8).
 
-A 农历 birthday is the lunar month/day of the date in 生日 (the solar date of birth): it falls each year on
-that lunar month/day. Day 30 in a year whose month has 29 days falls on the 29th; a birth in a lunar leap
-month is kept in the ordinary month of the same number (leap months rarely recur). A 29 February birthday
-falls on 28 February in other years.
+生日 is written in the person's own calendar (历法): with 农历, the month and day written ARE the lunar month
+and day (1985-10-15 + 农历 = 农历十月十五), as reps and the method's own form (生日种历 + 出生年月日) write
+them. Text forms say so themselves: 农历十月十五, 十月十五, 腊月初八, 闰四月初八, 1985-闰4-8, 1985年十月十五 are lunar
+whatever 历法 says. A leap-month birthday (闰) falls in that leap month in years that have it and in the
+ordinary month otherwise; day 30 in a 29-day month falls on the 29th; a 29 February birthday on 28 February.
+One conversion here serves birthdays, agenda, briefings, the 生日提醒 sheet and the kam_next_birthday function.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -17,8 +21,10 @@ from lunar_python import LunarYear, Solar
 
 from addin.core.i18n import t
 from addin.core.model import WorkbookData
+from addin.core.parse import Invalid, cell_text, parse_date
 from addin.core.schema import CHOICES, ROLE
 from addin.core.settings import read_settings
+from addin.core.text import is_blank
 
 
 @lru_cache(maxsize=512)
@@ -54,12 +60,125 @@ def lunar_month_day(born: date) -> tuple[int, int]:
     return abs(month), day
 
 
-def lunar_to_solar(year: int, month: int, day: int) -> date:
-    """The solar date of lunar year/month/day (ordinary month), day clamped to the month's length."""
-    for first, m, length in _months(year):
-        if m == month:
+def lunar_to_solar(year: int, month: int, day: int, leap: bool = False) -> date:
+    """The solar date of lunar year/month/day, day clamped to the month's length; a leap month when asked
+    for and the year has it, else the ordinary month of that number."""
+    months = _months(year)
+    wanted = -month if leap and any(m == -month for _, m, _ in months) else month
+    for first, m, length in months:
+        if m == wanted:
             return first + timedelta(days=min(day, length) - 1)
     raise ValueError(f"lunar year {year} has no month {month}")  # pragma: no cover
+
+
+# --- reading 生日 as reps write it ------------------------------------------------------------------------
+
+LUNAR_MONTHS = ("正月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "冬月", "腊月")
+_MONTH_WORDS = {**{m: i for i, m in enumerate(LUNAR_MONTHS, 1)}, "一月": 1, "十一月": 11, "十二月": 12,
+                "臘月": 12, "元月": 1, "端月": 1}
+_DIGITS = "〇一二三四五六七八九十"
+
+
+def lunar_day_name(day: int) -> str:
+    """初一 … 初十, 十一 … 十九, 二十, 廿一 … 廿九, 三十."""
+    if day <= 10:
+        return "初" + _DIGITS[day]
+    if day < 20:
+        return "十" + _DIGITS[day - 10]
+    if day == 20:
+        return "二十"
+    if day < 30:
+        return "廿" + _DIGITS[day - 20]
+    return "三十"
+
+
+def _day_word(text: str) -> int | None:
+    names = {lunar_day_name(d): d for d in range(1, 31)}
+    names.update({"二十" + _DIGITS[d]: 20 + d for d in range(1, 10)})
+    names.update({"卅": 30, "三十日": 30})
+    return names.get(text.rstrip("日号號"))
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    """A 生日 as written: month and day (the year when given), and whether the text itself says lunar."""
+
+    month: int
+    day: int
+    year: int | None = None
+    leap: bool = False
+    lunar_text: bool = False  # 农历…, Chinese month/day words or 闰: lunar whatever 历法 says
+
+    def is_lunar(self, calendar: str | None) -> bool:
+        return self.lunar_text or self.leap or calendar == "农历"
+
+    def possible(self, lunar: bool) -> bool:
+        """Whether such a day exists at all (a lunar month has at most 30 days)."""
+        if lunar:
+            return 1 <= self.month <= 12 and 1 <= self.day <= 30
+        try:
+            date(self.year or 2000, self.month, self.day)  # 2000: a leap year, so 29 February is possible
+        except ValueError:
+            return False
+        return True
+
+    def show(self, lunar: bool) -> str:
+        """农历十月十五 / 农历闰四月初八 for a lunar birthday (Chinese form, also in English output), else
+        1985-10-15, or 10-15 without a year."""
+        if lunar:
+            return "农历" + ("闰" if self.leap else "") + LUNAR_MONTHS[self.month - 1] + lunar_day_name(self.day)
+        if self.year:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        return f"{self.month:02d}-{self.day:02d}"
+
+    def solar_birth(self, lunar: bool) -> date | None:
+        """The day of birth in 公历, when the year is known (to tell a birthday in the future)."""
+        if self.year is None or not self.possible(lunar):
+            return None
+        if lunar:
+            try:
+                return lunar_to_solar(self.year, self.month, self.day, self.leap)
+            except Exception:  # a year out of the calendar's range
+                return None
+        return _solar_in_year(self.year, self.month, self.day)
+
+
+_LUNAR_PREFIX = re.compile(r"^(农历|農曆|农暦|阴历|陰曆|旧历|舊曆)\s*")
+_NUMERIC = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(闰|閏)?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?$")
+_WORDS = re.compile(r"^(?:(\d{4})\s*年?\s*)?(闰|閏)?\s*"
+                    r"(正月|元月|端月|冬月|腊月|臘月|十一月|十二月|[一二三四五六七八九十]月)"
+                    r"\s*(初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十|卅)"
+                    r"\s*[日号號]?$")
+
+
+def parse_birthday(raw: object, date1904: bool = False) -> BirthDate | Invalid | None:
+    """A 生日 cell: a real date, a day serial, or text (dates as SPEC §2 lists them, a month and day, or the
+    Chinese lunar forms). Whether it is lunar is decided with 历法 (`BirthDate.is_lunar`)."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, date | int | float) and not isinstance(raw, bool):
+        when = parse_date(raw, date1904)
+        return BirthDate(when.month, when.day, when.year) if isinstance(when, date) else Invalid("bad-date", raw)
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
+    prefix = _LUNAR_PREFIX.match(text)
+    body = text[prefix.end():] if prefix else text
+    m = _NUMERIC.match(body)
+    if m:
+        year, leap, month, day = m.groups()
+        found = BirthDate(int(month), int(day), int(year) if year else None, bool(leap), bool(prefix or leap))
+        return found if 1 <= found.month <= 12 and 1 <= found.day <= 31 else Invalid("bad-date", raw)
+    m = _WORDS.match(body)
+    if m:
+        year, leap, month, day = m.groups()
+        number = _MONTH_WORDS.get(month) or _DIGITS.index(month[0])
+        day_number = _day_word(day)
+        if day_number is None:
+            return Invalid("bad-date", raw)
+        return BirthDate(number, day_number, int(year) if year else None, bool(leap), True)
+    plain = parse_date(body, date1904)
+    if isinstance(plain, date):
+        return BirthDate(plain.month, plain.day, plain.year, False, bool(prefix))
+    return Invalid("bad-date", raw)
 
 
 def _solar_in_year(year: int, month: int, day: int) -> date:
@@ -71,13 +190,15 @@ def _solar_in_year(year: int, month: int, day: int) -> date:
     return date(year, month, day)
 
 
-def next_birthday(born: date, calendar: str, today: date) -> date:
-    """The first 公历 date on or after `today` on which the birthday falls (`calendar` is 公历 or 农历)."""
-    if calendar == "农历":
-        month, day = lunar_month_day(born)
+def next_birthday(born: BirthDate | date, calendar: str | None, today: date) -> date:
+    """The first 公历 date on or after `today` on which the birthday falls (`calendar`: 公历 or 农历; a text
+    that says lunar is lunar whatever it is)."""
+    if isinstance(born, date):
+        born = BirthDate(born.month, born.day, born.year)
+    if born.is_lunar(calendar):
         this_year = solar_to_lunar(today)[0]
         for year in (this_year - 1, this_year, this_year + 1):
-            when = lunar_to_solar(year, month, day)
+            when = lunar_to_solar(year, born.month, born.day, born.leap)
             if when >= today:
                 return when
         raise AssertionError("a lunar year always holds the month")  # pragma: no cover
@@ -97,18 +218,23 @@ class Birthday:
     name: str
     role: str | None
     calendar: str
-    birthday: date
+    birthday: BirthDate
     next_date: date
     days_until: int
 
+    @property
+    def shown(self) -> str:
+        """The birthday as people read it: 农历十月十五, or 1985-10-15."""
+        return self.birthday.show(self.calendar == "农历")
+
     def to_dict(self, role_text: str | None, calendar_text: str) -> dict[str, object]:
         return {"customer_id": self.customer_id, "name": self.name, "role": role_text,
-                "calendar": calendar_text, "birthday": self.birthday.isoformat(),
+                "calendar": calendar_text, "birthday": self.shown,
                 "next_date": self.next_date.isoformat(), "days_until": self.days_until,
                 "customer_name": self.customer_name}
 
 
-def upcoming(people: list[tuple[str, str, str, str | None, date | None, str | None]], today: date,
+def upcoming(people: list[tuple[str, str, str, str | None, BirthDate | None, str | None]], today: date,
              window: int) -> list[Birthday]:
     """Birthdays within `window` days from `today` (inclusive), sorted by date then name.
 
@@ -118,7 +244,9 @@ def upcoming(people: list[tuple[str, str, str, str | None, date | None, str | No
     for cid, cname, name, role, born, calendar in people:
         if born is None:
             continue
-        cal = calendar or "公历"
+        cal = "农历" if born.is_lunar(calendar) else "公历"
+        if not born.possible(cal == "农历"):
+            continue  # bad-date says so; the report lists it as unreadable
         when = next_birthday(born, cal, today)
         days = (when - today).days
         if days <= window:
@@ -134,15 +262,19 @@ class BirthdayReport:
     today: date
     window_days: int
     birthdays: list[Birthday]
+    #: contacts whose 生日 cannot be read: (customer_id, customer name, name, 生日 as written)
+    unreadable: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def rows(self, lang: str) -> list[list[object]]:
         """A header and one row per coming birthday: the table on screen and the 生日提醒 sheet alike."""
         heads = ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday")
         out: list[list[object]] = [[t(f"col.{h}", lang) for h in heads]]
-        for b in self.birthdays:
-            out.append([b.next_date.isoformat(), b.days_until, b.customer_id, b.customer_name, b.name,
+        for b in self.birthdays:  # the date as a date: the 生日提醒 sheet holds real Excel dates
+            out.append([b.next_date, b.days_until, b.customer_id, b.customer_name, b.name,
                         ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
-                        b.birthday.isoformat()])
+                        b.shown])
+        for cid, cname, name, raw in self.unreadable:
+            out.append(["", "", cid, cname, name, "", "", t("birthdays.unreadable", lang, value=raw)])
         return out
 
 
@@ -168,4 +300,8 @@ def birthday_report(book: WorkbookData, today: date, days: int | None = None) ->
     people = [(cid or "", names.get(cid or "", ""), contacts.text("name", i), (column("role") or [None] * n)[i],
                (column("birthday") or [None] * n)[i], (column("calendar") or [None] * n)[i])
               for i, cid in enumerate(contacts.ids)]
-    return BirthdayReport(today, window, upcoming(people, today, window))
+    raw = contacts.raw.get("birthday") or [None] * n
+    bad = sorted({i for i, _ in contacts.invalid.get("birthday", [])})
+    unreadable = [(contacts.ids[i] or "", names.get(contacts.ids[i] or "", ""), contacts.text("name", i),
+                   cell_text(raw[i])) for i in bad]
+    return BirthdayReport(today, window, upcoming(people, today, window), unreadable)

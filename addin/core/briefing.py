@@ -228,7 +228,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
     birthday_people = [(cid, account["customer_name"], c["name"], c["role_key"] or None, c["_born"], c["_calendar"])
                        for c in contacts]
     birthdays = [{"name": b.name, "role": _show(b.role, lang, ROLE), "calendar": _show(b.calendar, lang, CHOICES["calendar"]),
-                  "birthday": b.birthday.isoformat(), "next_date": b.next_date.isoformat(), "days_until": b.days_until}
+                  "birthday": b.shown, "next_date": b.next_date.isoformat(), "days_until": b.days_until}
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:
         del c["_born"], c["_calendar"]

@@ -147,6 +147,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.calendar": ("历法", "Calendar"),
     "col.birthday": ("出生日期", "Born"),
     "birthdays.title": ("{today} 起 {days} 天内的生日", "Birthdays within {days} days from {today}"),
+    "birthdays.unreadable": ("生日无法识别：“{value}”", "birthday not readable: '{value}'"),
+    "birthdays.unreadable_line": ("{count} 位关键人的生日无法识别（见表末，校验会标出）。", "{count} contacts have a birthday kam cannot read (listed at the end; validate marks them)."),
     "birthdays.written": ("已把 {count} 位关键人的生日写入 {file} 的“{sheet}”表。", "Wrote {count} birthdays to sheet '{sheet}' of {file}."),
     "birthdays.summary": ("共 {count} 位。", "{count} in all."),
     "brief.template_unreadable": ("无法读取模板 {file}（{detail}）：请检查文件。", "Could not read template {file} ({detail}): check the file."),

@@ -216,6 +216,10 @@ def parse_field(field: Field, raw: object, date1904: bool = False) -> object:
     kind = field.type
     if kind is FieldType.DATE:
         return parse_date(raw, date1904)
+    if kind is FieldType.BIRTHDAY:
+        from addin.core.birthdays import parse_birthday
+
+        return parse_birthday(raw, date1904)
     if kind is FieldType.NUMBER:
         return parse_number(raw)
     if kind is FieldType.INTEGER:

@@ -25,6 +25,7 @@ class FieldType(StrEnum):
     ENUM = "enum"
     PHONE = "phone"
     CREDIT_CODE = "credit_code"
+    BIRTHDAY = "birthday"  # a date, or a month and day (lunar ones in Chinese words too), read with 历法
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,7 @@ CONTACTS = SheetSpec("contacts", _l("关键人", "關鍵人", "Contacts", "关�
        hint=("决策者、技术把关者、使用者、教练四选一。", "Economic buyer, technical buyer, user buyer or coach.")),
     _f("title", _l("职务", "職務", "Title", "job title"), width=12, hint=("在客户单位的职务。", "Job title at the account.")),
     _f("mobile", _l("手机", "手機", "Mobile", "phone"), P, width=15, hint=("大陆手机号或座机，可带 +86。", "Mainland mobile or landline, +86 allowed.")),
-    _f("birthday", _l("生日", "生日", "Birthday"), D, not_future=True, width=12, hint=("公历出生日期。若按农历过生日，历法选农历：kam 按出生那天的农历月日推算每年的生日。", "Date of birth (solar). If the person keeps a lunar birthday choose Lunar: kam takes the lunar month and day of that date.")),
+    _f("birthday", _l("生日", "生日", "Birthday"), FieldType.BIRTHDAY, not_future=True, width=14, hint=("出生日期，按本人过生日的历法写：历法为农历时，所写的月日就是农历月日（1985-10-15 即农历十月十五）。也可写“农历十月十五”“腊月初八”“闰四月初八”，年份可省。", "Date of birth as the person keeps it: with the Lunar calendar the month and day written ARE the lunar ones (1985-10-15 = lunar 10th month, 15th day). Chinese forms such as 农历十月十五, 腊月初八, 闰四月初八 work too; the year may be left out.")),
     _f("calendar", _l("历法", "曆法", "Calendar"), E, choices=CALENDAR, width=8, hint=("公历（默认）或农历。", "Solar (default) or lunar.")),
     _f("personality", _l("性格类型", "性格類型", "Personality"), E, choices=PERSONALITY, width=10,
        hint=("老虎、孔雀、猫头鹰、无尾熊。", "Tiger, peacock, owl or koala.")),

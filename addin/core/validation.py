@@ -101,7 +101,24 @@ def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:
             parsed.invalid[key] = []
             typed = [results[v] for v in column]
         parsed.typed[key] = typed
+    if "birthday" in parsed.typed:
+        _lunar_birthdays(parsed)
     return parsed
+
+
+def _lunar_birthdays(parsed: Parsed) -> None:
+    """A 生日 that is lunar (by 历法 or by its own words) but names a day no lunar month has (day 31, or a
+    real date's day 31 with 农历) is a bad-date, like any date that cannot exist."""
+    from addin.core.birthdays import BirthDate
+
+    calendars = parsed.typed.get("calendar") or [None] * len(parsed.rows)
+    births = parsed.typed["birthday"]
+    bad = [(i, Invalid("bad-date", parsed.raw["birthday"][i])) for i, (b, cal) in enumerate(zip(births, calendars,
+                                                                                             strict=True))
+           if isinstance(b, BirthDate) and not b.possible(b.is_lunar(cal))]
+    for i, _ in bad:
+        births[i] = None
+    parsed.invalid["birthday"] = sorted([*parsed.invalid.get("birthday", []), *bad], key=lambda item: item[0])
 
 
 def _text_column(column: list[object]) -> list[str | None]:
@@ -239,12 +256,20 @@ def out_of_range(ctx: Context) -> Iterator[Finding]:
 
 
 def future_date(ctx: Context) -> Iterator[Finding]:
+    from addin.core.birthdays import BirthDate
+
     for parsed in ctx.sheets.values():
+        calendars = parsed.typed.get("calendar") or [None] * len(parsed.rows)
         for key, values in parsed.typed.items():
             if not parsed.table.spec.by_key[key].not_future:
                 continue
             for i, v in enumerate(values):
-                if v is not None and v > ctx.today:
+                if isinstance(v, BirthDate):  # a birthday: its day of birth, when the year is written
+                    lunar = v.is_lunar(calendars[i])
+                    born = v.solar_birth(lunar)
+                    if born is not None and born > ctx.today:
+                        yield parsed.at(i, key, "future-date", value=v.show(lunar), today=ctx.today.isoformat())
+                elif v is not None and v > ctx.today:
                     yield parsed.at(i, key, "future-date", value=v.isoformat(), today=ctx.today.isoformat())
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import xlwings as xw
 
-from addin.core.birthdays import next_birthday
+from addin.core.birthdays import next_birthday, parse_birthday
 from addin.core.grading import FACTORS, INSUFFICIENT, Grade, factor_label, grade_factors, parse_factors
 from addin.core.model import build_table
 from addin.core.parse import Invalid, is_mobile, is_valid_credit_code, parse_date
@@ -116,12 +116,14 @@ def kam_grade_table(factors: Any, settings: Any = None) -> Any:
 @xw.func(volatile=True)  # depends on today's date when `today` is omitted
 def kam_next_birthday(birthday: Any, calendar: Any = None, today: Any = None) -> Any:
     """下一个生日的公历日期（农历自动换算）。 The coming solar date of a solar or lunar birthday."""
-    born = parse_date(birthday)
+    born = parse_birthday(birthday)
     if born is None or isinstance(born, Invalid):
         return "" if born is None else "生日不是日期"
     cal = CHOICES["calendar"].canonical(calendar) if not is_blank(calendar) else "公历"
     if cal is None:
         return "历法应为公历或农历"
+    if not born.possible(born.is_lunar(cal)):
+        return "生日不是日期"
     now = parse_date(today) if not is_blank(today) else date.today()
     if not isinstance(now, date):
         return "今天不是日期"

@@ -9,10 +9,12 @@ undoes the previous marks, then marks what is still wrong, so the rep's own fill
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from addin.core.i18n import t
@@ -54,11 +56,12 @@ class MarkResult:
 
 
 def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...],
-                    namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL) -> bytes:
+                    namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL,
+                    date_style: int | None = None) -> bytes:
     """A whole worksheet kam owns (校验结果, 生日提醒): frozen header, filter, column widths, links in column D;
     in the package's own dialect (Transitional or Strict namespaces)."""
-    data = b"".join(f'<row r="{i}">'.encode() + b"".join(_inline(i, c, v) for c, v in enumerate(r)) + b"</row>"
-                    for i, r in enumerate(rows, start=1))
+    data = b"".join(f'<row r="{i}">'.encode() + b"".join(_inline(i, c, v, date_style) for c, v in enumerate(r))
+                    + b"</row>" for i, r in enumerate(rows, start=1))
     hyperlinks = "".join(
         f'<hyperlink ref="D{n}" location="{ooxml.attr_escape(loc)}" display="{ooxml.attr_escape(shown)}"/>'
         for n, loc, shown in links)
@@ -165,9 +168,24 @@ class Package:
         self.add_part(part, xml, CT_SHEET)
 
     def owned_sheet(self, current_part: str | None, title: str, rows: list[list[object]],
-                    links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False) -> None:
+                    links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False,
+                    date_style: int | None = None) -> None:
         self.place_sheet(current_part, title, owned_sheet_xml(rows, links, widths, self.dialect.main,
-                                                              self.dialect.rel), hidden)
+                                                              self.dialect.rel, date_style), hidden)
+
+    def date_style(self) -> int:
+        """A cell style showing a date (Excel's built-in short date, number format 14), added when absent."""
+        part, styles = self.styles()
+        xfs = ooxml.cell_xfs(styles)
+        for i, xf in enumerate(xfs):
+            if re.search(rb'\bnumFmtId="14"', xf):
+                if part not in self.names:
+                    self.parts[part] = styles
+                return i
+        styles, index = ooxml.append_xfs(styles, [b'<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" '
+                                                  b'applyNumberFormat="1"/>'])
+        self.parts[part] = styles
+        return index
 
     def edits(self) -> WorkbookEdits:
         """Whole-part edits for the writer: every part kam changed or added, nothing else."""
@@ -194,14 +212,19 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
     with zipfile.ZipFile(path) as zf:
         pkg = Package(zf, listing)
         title = current or label.text(lang)
-        pkg.owned_sheet(sheet_parts.get(current) if current else None, title, rows, [], widths)
+        dated = any(isinstance(v, date) for r in rows for v in r)
+        pkg.owned_sheet(sheet_parts.get(current) if current else None, title, rows, [], widths,
+                        date_style=pkg.date_style() if dated else None)
         edits = pkg.edits()
     result = write_workbook(path, edits, expected=expected, backup=backup)
     return title, result.backup
 
 
-def _inline(row: int, col: int, value: object) -> bytes:
+def _inline(row: int, col: int, value: object, date_style: int | None = None) -> bytes:
     ref = cell_address(row, col)
+    if isinstance(value, date) and date_style is not None:  # a real Excel date: the serial, date-formatted
+        serial = (value - date(1899, 12, 30)).days
+        return f'<c r="{ref}" s="{date_style}"><v>{serial}</v></c>'.encode()
     if isinstance(value, int):
         return f'<c r="{ref}"><v>{value}</v></c>'.encode()
     text = escape_text(str(value))
