@@ -55,4 +55,6 @@ SPEC_SETTINGS = {
     "放弃价值线": ("abandon_value", 1.5), "放弃难度线": ("abandon_difficulty", 4.5),
     "跟进天数": ("follow_up_days", 7), "重叠天数": ("overlap_days", 7),
     "A级拜访间隔": ("a_visit_interval_days", 30), "生日提前天数": ("birthday_window_days", 30),
+    "评估有效天数": ("assessment_valid_days", 180), "月度审核": ("monthly_review", True),
+    "回访天数": ("callback_days", 7),
 }

@@ -98,3 +98,15 @@ def test_settings_defaults_and_keys_match_spec():
         assert getattr(defaults, spec_zh.attr) == value
         assert setting_for_key(S2T.convert(zh)) is spec_zh
     assert len(SETTING_SPECS) == len(SPEC_SETTINGS)
+
+
+def test_monthly_review_takes_yes_and_no_in_every_form():
+    from addin.core.model import build_table
+    from addin.core.schema import SETTINGS
+    from addin.core.settings import read_settings
+
+    for word, expected in (("否", False), ("no", False), ("0", False), ("是", True), ("TRUE", True), ("yes", True)):
+        settings, findings = read_settings(build_table(SETTINGS, "设置", [["参数", "值"], ["月度审核", word]]))
+        assert findings == [] and settings.monthly_review is expected
+    _, findings = read_settings(build_table(SETTINGS, "设置", [["参数", "值"], ["月度审核", "也许"]]))
+    assert [f.code for f in findings] == ["bad-setting"] and "是" in findings[0].message("zh")

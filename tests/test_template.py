@@ -10,7 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from addin.core.schema import SHEETS, FieldType
-from addin.core.settings import SETTING_SPECS
+from addin.core.settings import SETTING_SPECS, Settings, read_settings
 from addin.workbook.reader import read_workbook
 from tests.conftest import needs_calc
 from workbook_templates.builder import build_workbook, template_path
@@ -82,9 +82,14 @@ def test_settings_sheet_holds_every_default(lang):
     table = book.get("settings")
     values = {table.raw(v, "key"): table.raw(v, "value") for _, v in table.rows}
     assert len(values) == len(SETTING_SPECS)
+    settings, findings = read_settings(table)
+    assert findings == [] and settings == Settings()  # the sheet reads back as exactly the defaults
     for spec in SETTING_SPECS:
         key = spec.label.zh if lang == "zh" else spec.label.en
-        assert float(values[key]) == float(spec.default)
+        if spec.kind == "flag":
+            assert values[key] == ({"zh": "是", "en": "yes"}[lang] if spec.default else {"zh": "否", "en": "no"}[lang])
+        else:
+            assert float(values[key]) == float(spec.default)
 
 
 def test_instructions_sheet_explains_every_sheet_in_chinese():

@@ -11,6 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from addin.cli import cli
+from addin.core.settings import SETTING_SPECS
 from addin.workbook.writer import WorkbookEdits, write_workbook
 from tests.conftest import needs_calc
 
@@ -32,7 +33,7 @@ def test_fresh_template_validates_clean(runner, tmp_path):
     data = json.loads(result.output)
     assert data["issues"] == [] and data["summary"]["errors"] == 0 and data["today"] == "2026-11-22"
     assert data["summary"]["rows_checked"] == {"客户": 0, "价值评估": 0, "关键人": 0, "开发记录": 0, "拜访记录": 0,
-                                               "设置": 14}
+                                               "设置": len(SETTING_SPECS)}
     table = invoke(runner, "validate", book, "--today", "2026-11-22")
     assert "客户 0" in table.output and "错误 0 条" in table.output
 

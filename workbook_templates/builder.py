@@ -221,6 +221,8 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
     for row, spec in enumerate(SETTING_SPECS, start=1):
         ws.write_string(row, 0, spec.label.zh if lang == "zh" else spec.label.en)
         value = (overrides or {}).get(spec.attr, spec.default)
+        if isinstance(value, bool):  # a yes/no setting shows as the word a rep types
+            value = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
         ws.write(row, 1, value)
         ws.write_string(row, 2, spec.meaning[1] if lang == "en" else spec.meaning[0], fmt.wrap)
 

@@ -147,6 +147,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.calendar": ("历法", "Calendar"),
     "col.birthday": ("出生日期", "Born"),
     "birthdays.title": ("{today} 起 {days} 天内的生日", "Birthdays within {days} days from {today}"),
+    "finding.bad-setting.flag": ("设置“{key}”的值“{value}”应为“是”或“否”。", "Setting '{key}' holds '{value}': expected yes or no."),
     "birthdays.unreadable": ("生日无法识别：“{value}”", "birthday not readable: '{value}'"),
     "birthdays.unreadable_line": ("{count} 位关键人的生日无法识别（见表末，校验会标出）。", "{count} contacts have a birthday kam cannot read (listed at the end; validate marks them)."),
     "birthdays.written": ("已把 {count} 位关键人的生日写入 {file} 的“{sheet}”表。", "Wrote {count} birthdays to sheet '{sheet}' of {file}."),

@@ -8,7 +8,7 @@ from functools import cached_property
 from addin.core.findings import Finding
 from addin.core.i18n import Phrase
 from addin.core.model import SheetTable
-from addin.core.parse import parse_number
+from addin.core.parse import cell_text, parse_number
 from addin.core.schema import Label, _l
 from addin.core.text import is_blank, loose, norm
 
@@ -34,6 +34,9 @@ class Settings:
     overlap_days: int = 7
     a_visit_interval_days: int = 30
     birthday_window_days: int = 30
+    assessment_valid_days: int = 180
+    monthly_review: bool = True
+    callback_days: int = 7
 
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
         """The weights of `factors`, in order."""
@@ -59,12 +62,12 @@ class SettingSpec:
 
     attr: str
     label: Label
-    kind: str  # "weight", "threshold" or "days"
+    kind: str  # "weight", "threshold", "days" or "flag" (是/否)
     meaning: tuple[str, str]
 
     @property
-    def default(self) -> float | int:
-        value: float | int = getattr(Settings(), self.attr)
+    def default(self) -> float | int | bool:
+        value: float | int | bool = getattr(Settings(), self.attr)
         return value
 
 
@@ -97,7 +100,16 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 ("A 级客户最长多少天必须拜访一次。", "The longest an A account may go without a visit, in days.")),
     SettingSpec("birthday_window_days", _l("生日提前天数", "生日提前天數", "birthday_window_days"), "days",
                 ("提前多少天提醒关键人生日。", "How many days ahead to list birthdays.")),
+    SettingSpec("assessment_valid_days", _l("评估有效天数", "評估有效天數", "assessment_valid_days"), "days",
+                ("价值评估多少天后需要重新评估。", "How many days a value assessment stays valid.")),
+    SettingSpec("monthly_review", _l("月度审核", ("月度審核", "月度審覈"), "monthly_review"), "flag",
+                ("部门经理是否每月审核上月的拜访记录（是/否）。", "Whether the manager reviews last month's visits every month (yes/no).")),
+    SettingSpec("callback_days", _l("回访天数", "回訪天數", "callback_days"), "days",
+                ("面访后几天内要电话回访。", "Call back within this many days after an in-person visit.")),
 )
+
+_YES = {"是", "yes", "y", "true", "1", "对", "對", "on"}
+_NO = {"否", "no", "n", "false", "0", "不", "off"}
 
 assert {s.attr for s in SETTING_SPECS} == {f.name for f in fields(Settings)}, "every setting has a spec"
 
@@ -121,7 +133,7 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
     """
     if table is None:
         return Settings(), []
-    values: dict[str, float | int] = {}
+    values: dict[str, float | int | bool] = {}
     seen: dict[str, int] = {}
     findings: list[Finding] = []
 
@@ -145,6 +157,13 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
             continue
         seen[spec.attr] = number
         if is_blank(value_raw):
+            continue
+        if spec.kind == "flag":
+            flag = cell_text(value_raw).strip().casefold()
+            if flag in _YES or flag in _NO:
+                values[spec.attr] = flag in _YES
+            else:
+                bad("flag", number, key_text, value_raw)
             continue
         value = parse_number(value_raw)
         if not isinstance(value, float):
