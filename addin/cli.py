@@ -294,6 +294,62 @@ def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades
     ctx.exit(1 if failed else 0)
 
 
+@cli.command("agenda")
+@book_argument
+@click.option("--days", type=click.IntRange(min=0), default=None, help="未来多少天（默认 30） / the coming N days (30)")
+@click.option("--month", default=None, metavar="YYYY-MM", help="某个月（每月一号的清单） / one calendar month")
+@click.option("--week", is_flag=True, help="本周（周一到周日） / this week, Monday to Sunday")
+@click.option("--rep", "reps", multiple=True, metavar="NAME", help="只看这位销售的客户（可重复） / one rep's accounts")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True,
+              help="输出格式 / output format")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入文件（否则输出到屏幕） / write to this file (else to the screen)")
+@click.option("--write", is_flag=True, help="写入“日程”表 / write the 日程 sheet into the workbook")
+@click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@today_option
+@lang_option
+def agenda_cmd(book: Path, days: int | None, month: str | None, week: bool, reps: tuple[str, ...], fmt: str,
+               out: Path | None, write: bool, no_backup: bool, today: date, lang: str) -> None:
+    """销售日程：生日、节日、跟进、回访、A 级拜访、月度审核。 The rep's agenda of care and follow-ups."""
+    import re
+
+    from addin.core.agenda import build_agenda, window
+    from addin.core.schema import AGENDA
+    from addin.report import agenda_table, dump_json
+    from addin.workbook.files import write_bytes
+    from addin.workbook.marks import AGENDA_WIDTHS, write_owned_sheet
+    from addin.workbook.plans import workbook_language
+    from addin.workbook.reader import read_workbook
+    from addin.workbook.writer import fingerprint
+
+    if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise KamError("agenda.bad_month", value=month)
+    start, end = window(today, days, month, week)
+    seen = fingerprint(book) if write and book.is_file() else None
+    data = read_workbook(book)
+    agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
+    if write:
+        sheet, kept = write_owned_sheet(book, AGENDA, workbook_language(data), agenda.rows(lang), AGENDA_WIDTHS,
+                                        expected=seen, backup=not no_backup)
+        lines = [t("agenda.written_book", lang, count=len(agenda.items), file=book, sheet=sheet)]
+        if kept is not None:
+            lines.append(t("write.backup", lang, backup=kept))
+        _tell(lines, "json" if fmt != "table" else fmt)
+    if fmt == "ics":
+        from addin.docs.ics import agenda_ics
+
+        payload = agenda_ics(agenda, lang, name=f"kam · {book.stem}")
+        if out is None:
+            click.echo(payload.decode("utf-8"), nl=False)
+        else:
+            write_bytes(out, payload)
+            click.echo(t("agenda.written", lang, count=len(agenda.items), file=out), err=True)
+    elif fmt == "json":
+        dump_json(agenda.to_dict())
+    else:
+        agenda_table(agenda, lang, console())
+
+
 @cli.command("birthdays")
 @book_argument
 @click.option("--days", type=click.IntRange(min=0), default=None,

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from addin.core.agenda import Agenda
 from addin.core.birthdays import BirthdayReport
 from addin.core.findings import Finding, count
 from addin.core.grading import INSUFFICIENT, GradingReport
@@ -81,6 +82,19 @@ def birthdays_json(report: BirthdayReport, lang: str) -> dict[str, Any]:
         "unreadable": [{"customer_id": cid, "customer_name": cname, "name": name, "birthday": raw}
                        for cid, cname, name, raw in report.unreadable],
     }
+
+
+def agenda_table(agenda: Agenda, lang: str, out: Console) -> None:
+    """The agenda, a row per item, soonest first."""
+    table = Table(title=t("agenda.title", lang, start=agenda.start.isoformat(), end=agenda.end.isoformat()),
+                  title_justify="left")
+    header, *rows = agenda.rows(lang)
+    for head in header:
+        table.add_column(str(head), overflow="fold")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+    out.print(t("agenda.summary", lang, count=len(agenda.items)))
 
 
 def birthdays_table(report: BirthdayReport, lang: str, out: Console) -> None:

@@ -20,3 +20,7 @@ End Sub
 Sub KamBirthdays()
     RunPython "import addin.excel.macros as m; m.birthdays()"
 End Sub
+
+Sub KamAgenda()
+    RunPython "import addin.excel.macros as m; m.agenda()"
+End Sub

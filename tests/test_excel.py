@@ -179,6 +179,19 @@ def _with_control_sheet(book: FakeBook) -> FakeBook:
     return book
 
 
+def test_agenda_button_writes_the_sheet_the_cli_writes(demo, tmp_path):
+    book = FakeBook.from_workbook(str(demo))
+    message = macros.agenda(book, today=TODAY)
+    assert "日程" in message and book.app.alerts[-1][1] == message
+    cli_copy = tmp_path / "cli.xlsx"
+    shutil.copy(demo, cli_copy)
+    result = CliRunner().invoke(cli, ["agenda", str(cli_copy), "--write", "--today", "2026-11-22", "--no-backup"])
+    assert result.exit_code == 0, result.output
+    grid = _norm(book.sheets["日程"].grid())
+    assert grid == _norm(_values(cli_copy, "日程")) and len(grid) > 20
+    assert isinstance(grid[1][0], datetime)  # real dates, in the sheet and in the file
+
+
 def test_brief_button_uses_the_rows_selected_on_the_customer_sheet(demo, tmp_path):
     book = _with_control_sheet(FakeBook.from_workbook(str(demo)))
     customers = book.sheets["客户"]
@@ -243,7 +256,7 @@ def _run_python_targets() -> list[tuple[str, str]]:
 
 def test_every_run_python_target_imports_and_is_callable():
     targets = _run_python_targets()
-    assert {f for _, f in targets} == {"grade", "validate", "brief", "birthdays"}
+    assert {f for _, f in targets} == {"grade", "validate", "brief", "birthdays", "agenda"}
     for module, func in targets:
         assert callable(getattr(importlib.import_module(module), func))
         assert module == "addin.excel.macros"  # never the workbook's own name
@@ -252,7 +265,7 @@ def test_every_run_python_target_imports_and_is_callable():
 def test_every_button_runs_a_sub_of_kam_bas():
     subs = set(re.findall(r"^Sub (\w+)\(\)", BAS.read_text(encoding="utf-8"), re.M))
     assert {b.macro for b in BUTTONS} == subs
-    assert [b.caption for b in BUTTONS] == ["评级", "校验", "生成简报", "生日提醒"]
+    assert [b.caption for b in BUTTONS] == ["评级", "校验", "生成简报", "生日提醒", "日程"]
     assert MODULES == ("kam.bas",) and CONTROL_SHEET == "操作"
     boxes = [(b.left, b.top, b.left + b.width, b.top + b.height) for b in BUTTONS]
     for i, a in enumerate(boxes):

@@ -193,6 +193,14 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 "customer_view": rng.choice(VIEWS), "issues_found": issue, "next_steps": rng.choice(NEXT),
                 "follow_up_due": due, "follow_up_done": done, "manager_comment": None,
             })
+    # the method's callback: the first account was visited in person three days ago and nobody has called since
+    first = customers[0]
+    visits[:] = [v for v in visits if v["customer_id"] != first["customer_id"] or
+                 v["visit_date"] < today - timedelta(days=3)]
+    visits.append({"visit_date": today - timedelta(days=3), "customer_id": first["customer_id"],
+                   "visitor": first["owner"], "method": "面访", "location": str(first["customer_name"]),
+                   "purpose": PURPOSES[0], "key_points": POINTS[0], "customer_view": VIEWS[0], "issues_found": None,
+                   "next_steps": NEXT[0], "follow_up_due": None, "follow_up_done": None, "manager_comment": None})
     visits.sort(key=lambda v: (v["visit_date"], v["customer_id"]))
     # development records: two or three updates for the accounts being worked on
     for c in customers[::2]:

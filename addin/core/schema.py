@@ -341,6 +341,7 @@ SHEETS_BY_KEY: dict[str, SheetSpec] = {s.key: s for s in SHEETS}
 INSTRUCTIONS = _l("说明", "說明", "Instructions", "填写说明", "填寫說明")
 RESULTS = _l("校验结果", "校驗結果", "Validation results")
 BIRTHDAYS = _l("生日提醒", "生日提醒", "Birthdays")
+AGENDA = _l("日程", "日程", "Agenda")
 
 _SHEET_LOOKUP: dict[str, str] = {}
 for _sheet in SHEETS:

@@ -16,7 +16,7 @@ from addin.core.birthdays import birthday_report
 from addin.core.briefing import build_briefings
 from addin.core.grading import grade_workbook
 from addin.core.i18n import t
-from addin.core.schema import BIRTHDAYS, RESULTS
+from addin.core.schema import AGENDA, BIRTHDAYS, RESULTS
 from addin.core.validation import validate as run_rules
 from addin.errors import KamError
 from addin.excel.port import ExcelPort
@@ -113,6 +113,21 @@ def brief(book: Any = None, today: date | None = None, out: Path | None = None) 
         return message
 
     return _run(book, "excel.status.brief", job)
+
+
+def agenda(book: Any = None, today: date | None = None) -> str:
+    """日程: the rep's agenda for the coming 30 days (birthdays, festivals, follow-ups...) on a 日程 sheet."""
+
+    def job(port: ExcelPort, lang: str) -> str:
+        from addin.core.agenda import build_agenda, window
+
+        when = today or date.today()
+        data = port.read()
+        plan = build_agenda(data, when, *window(when), lang)
+        sheet = port.owned_sheet(AGENDA, lang, plan.rows(lang))
+        return t("agenda.written_sheet", lang, count=len(plan.items), sheet=sheet)
+
+    return _run(book, "excel.status.agenda", job)
 
 
 def birthdays(book: Any = None, today: date | None = None) -> str:

@@ -26,6 +26,7 @@ BUTTONS: tuple[Button, ...] = (
     Button("校验", "KamValidate", 170, 60),
     Button("生成简报", "KamBrief", 30, 110),
     Button("生日提醒", "KamBirthdays", 170, 110),
+    Button("日程", "KamAgenda", 30, 160),
 )
 HELP_LINES = (
     "kam 操作面板",
@@ -34,6 +35,7 @@ HELP_LINES = (
     "生成简报：先在“客户”表选中要做简报的行，再回到本页点按钮；没选就为全部客户生成 Word 拜访简报，"
     "放在工作簿旁边的文件夹。",
     "生日提醒：把未来 30 天内过生日的关键人（农历已换算）列在“生日提醒”表。",
+    "日程：把未来 30 天要做的事（生日、节日问候、跟进、回访、A 级拜访、月度审核）列在“日程”表。",
 )
 #: xlwings.conf: the UDF module the add-in imports for this workbook.
 XLWINGS_CONF = (("UDF Modules", "addin.excel.udfs"),)

@@ -32,7 +32,8 @@ from addin.workbook.writer import WorkbookEdits, write_workbook
 MARKS_SHEET = "_kam_marks"
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
-BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 12)
+BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 14)
+AGENDA_WIDTHS = (12, 10, 12, 26, 10, 30, 50)
 
 
 @dataclass

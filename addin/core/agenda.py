@@ -1,0 +1,216 @@
+"""The rep's agenda (SPEC §8): what the method asks a rep to do on time, as one dated list.
+
+Birthdays (公历 and 农历), the traditional festivals for customer care (lunar ones computed from the lunar
+calendar, never tabled by hand) with the A/B accounts to greet, follow-ups due and overdue, callbacks due
+after a 面访, A accounts whose visit interval runs out, and the manager's monthly review reminder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from addin.core.birthdays import lunar_to_solar, next_birthday, solar_to_lunar
+from addin.core.grading import grade_workbook
+from addin.core.i18n import join, t
+from addin.core.model import WorkbookData
+from addin.core.parse import customer_key
+
+KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review")
+
+#: (key, lunar month, lunar day) and (key, solar month, solar day, the industry it is for, or None for all)
+LUNAR_FESTIVALS = (("spring", 1, 1), ("lantern", 1, 15), ("dragon_boat", 5, 5), ("mid_autumn", 8, 15),
+                   ("double_ninth", 9, 9))
+SOLAR_FESTIVALS = (("new_year", 1, 1, None), ("labour", 5, 1, None), ("national", 10, 1, None),
+                   ("teachers", 9, 10, "教育"), ("doctors", 8, 19, "医疗"))
+WRITTEN = ("短信", "微信", "邮件", "信函")  # methods that count as contact, as every method does for a callback
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One thing to do on one day (the SPEC §8 JSON record)."""
+
+    date: date
+    kind: str
+    customer_id: str
+    customer_name: str
+    contact: str
+    title: str
+    detail: str
+
+    @property
+    def uid(self) -> str:
+        """Stable across runs, so a calendar that imports the file again updates instead of duplicating."""
+        key = "|".join((self.kind, self.customer_id, self.contact, self.date.isoformat(), self.title))
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] + "@kam"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"date": self.date.isoformat(), "kind": self.kind, "customer_id": self.customer_id,
+                "customer_name": self.customer_name, "contact": self.contact, "title": self.title,
+                "detail": self.detail}
+
+
+@dataclass
+class Agenda:
+    today: date
+    start: date
+    end: date
+    items: list[AgendaItem]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"today": self.today.isoformat(), "from": self.start.isoformat(), "to": self.end.isoformat(),
+                "items": [i.to_dict() for i in self.items]}
+
+    def rows(self, lang: str) -> list[list[object]]:
+        """A header and a row per item: the terminal table and the 日程 sheet alike (dates as dates)."""
+        heads = ("date", "kind", "customer", "name", "person", "title", "detail")
+        out: list[list[object]] = [[t(f"agenda.col.{h}", lang) for h in heads]]
+        for i in self.items:
+            out.append([i.date, t(f"agenda.kind.{i.kind}", lang), i.customer_id, i.customer_name, i.contact, i.title,
+                        i.detail])
+        return out
+
+
+def window(today: date, days: int | None = None, month: str | None = None, week: bool = False) -> tuple[date, date]:
+    """The agenda's days: the coming `days` (default 30), a calendar month (YYYY-MM), or this week (Mon-Sun)."""
+    if month:
+        year, number = (int(x) for x in month.split("-"))
+        first = date(year, number, 1)
+        nxt = date(year + (number == 12), number % 12 + 1, 1)
+        return first, nxt - timedelta(days=1)
+    if week:
+        monday = today - timedelta(days=today.weekday())
+        return monday, monday + timedelta(days=6)
+    return today, today + timedelta(days=30 if days is None else days)
+
+
+def _festival_dates(start: date, end: date) -> list[tuple[str, date, str | None]]:
+    out: list[tuple[str, date, str | None]] = []
+    for year in range(solar_to_lunar(start)[0], solar_to_lunar(end)[0] + 1):
+        for key, month, day in LUNAR_FESTIVALS:
+            when = lunar_to_solar(year, month, day)
+            if start <= when <= end:
+                out.append((key, when, None))
+    for year in range(start.year, end.year + 1):
+        for key, month, day, industry in SOLAR_FESTIVALS:
+            when = date(year, month, day)
+            if start <= when <= end:
+                out.append((key, when, industry))
+    return out
+
+
+def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: str,
+                 reps: list[str] | None = None) -> Agenda:
+    """Every agenda item between `start` and `end` (inclusive), for the accounts of `reps` (all when None)."""
+    from addin.core.settings import read_settings
+    from addin.core.validation import parse_sheet
+
+    settings, _ = read_settings(book.get("settings"))
+    date1904 = book.date1904
+    names: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    industries: dict[str, str] = {}
+    customers = book.get("customers")
+    if customers is not None:
+        parsed = parse_sheet(customers, date1904)
+        for i, cid in enumerate(parsed.ids):
+            if cid and cid not in names:
+                names[cid] = parsed.text("customer_name", i)
+                owners[cid] = parsed.text("owner", i)
+                industries[cid] = (parsed.typed.get("industry") or [None] * len(parsed))[i] or ""
+    wanted = {customer_key(r) for r in reps} if reps else None  # 负责销售 compared as IDs are (NFKC, trimmed)
+
+    def mine(cid: str) -> bool:
+        return wanted is None or customer_key(owners.get(cid, "")) in wanted
+
+    grades = {g.customer_id: g.grade.grade for g in grade_workbook(book).grades}
+    items: list[AgendaItem] = []
+
+    def add(when: date, kind: str, cid: str, contact: str, title: str, detail: str) -> None:
+        if start <= when <= end and (not cid or mine(cid)):
+            items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail))
+
+    # birthdays
+    contacts = book.get("contacts")
+    if contacts is not None:
+        parsed = parse_sheet(contacts, date1904)
+        births = parsed.typed.get("birthday") or [None] * len(parsed)
+        calendars = parsed.typed.get("calendar") or [None] * len(parsed)
+        for i, cid in enumerate(parsed.ids):
+            born = births[i]
+            if not cid or born is None:
+                continue
+            lunar = born.is_lunar(calendars[i])
+            when = next_birthday(born, calendars[i], start)
+            who = parsed.text("name", i)
+            add(when, "birthday", cid, who, t("agenda.title.birthday", lang, name=who),
+                t("agenda.detail.birthday", lang, birthday=born.show(lunar), days=(when - today).days))
+
+    # festivals: greet the A/B accounts (教师节 the 教育 ones, 医师节 the 医疗 ones)
+    for key, when, industry in _festival_dates(start, end):
+        accounts = [c for c in names if grades.get(c) in ("A", "B") and mine(c)
+                    and (industry is None or industries.get(c) == industry)]
+        if industry is not None and not accounts:
+            continue
+        shown = join([f"{names[c]}（{c}）" if lang == "zh" else f"{names[c]} ({c})" for c in accounts[:12]], lang)
+        more = len(accounts) - 12
+        detail = t("agenda.detail.festival", lang, accounts=shown or t("agenda.none", lang)) + \
+            (t("agenda.more", lang, count=more) if more > 0 else "")
+        add(when, "festival", "", "", t(f"agenda.festival.{key}", lang), detail)
+
+    # follow-ups, callbacks, the A accounts' visit interval, the monthly review
+    visits = book.get("visits")
+    if visits is not None:
+        parsed = parse_sheet(visits, date1904)
+        n = len(parsed)
+        dates = parsed.typed.get("visit_date") or [None] * n
+        due = parsed.typed.get("follow_up_due") or [None] * n
+        done = parsed.typed.get("follow_up_done") or [None] * n
+        methods = parsed.typed.get("method") or [None] * n
+        by_customer: dict[str, list[date]] = defaultdict(list)
+        for i, cid in enumerate(parsed.ids):
+            if cid and dates[i] is not None:
+                by_customer[cid].append(dates[i])
+        for i, cid in enumerate(parsed.ids):
+            if not cid:
+                continue
+            what = parsed.text("next_steps", i) or parsed.text("issues_found", i) or parsed.text("purpose", i)
+            if due[i] is not None and done[i] is None:
+                if due[i] < today:
+                    add(today, "overdue", cid, "", t("agenda.title.overdue", lang, what=what or "—"),
+                        t("agenda.detail.overdue", lang, due=due[i].isoformat(), days=(today - due[i]).days))
+                else:
+                    add(due[i], "follow-up", cid, "", t("agenda.title.follow_up", lang, what=what or "—"),
+                        t("agenda.detail.follow_up", lang, visit=dates[i].isoformat() if dates[i] else "?"))
+            visited = dates[i]
+            if methods[i] == "面访" and visited is not None and grades.get(cid) in ("A", "B"):
+                limit = visited + timedelta(days=settings.callback_days)
+                later = [d for d in by_customer[cid] if visited < d <= min(limit, today)]  # a future date is an error
+                if not later and limit >= today:
+                    add(limit, "callback", cid, parsed.text("visitee", i) if "visitee" in parsed.raw else "",
+                        t("agenda.title.callback", lang), t("agenda.detail.callback", lang,
+                                                            visit=visited.isoformat(), days=settings.callback_days))
+        for cid in names:
+            if grades.get(cid) != "A":
+                continue
+            past = [d for d in by_customer.get(cid, []) if d <= today]
+            last = max(past) if past else None
+            when = max(today, last + timedelta(days=settings.a_visit_interval_days)) if last else today
+            add(when, "visit-due", cid, "", t("agenda.title.visit_due", lang),
+                t("agenda.detail.visit_due", lang, last=last.isoformat() if last else "—",
+                  days=settings.a_visit_interval_days))
+        if settings.monthly_review:
+            first = date(start.year, start.month, 1)
+            while first <= end:
+                last_month_end = first - timedelta(days=1)
+                last_month = (last_month_end.year, last_month_end.month)
+                waiting = sum(1 for i, d in enumerate(dates) if d is not None and (d.year, d.month) == last_month
+                              and mine(parsed.ids[i] or "") and not parsed.text("manager_comment", i))
+                month = f"{last_month[0]}-{last_month[1]:02d}"
+                add(first, "review", "", "", t("agenda.title.review", lang, month=month),
+                    t("agenda.detail.review", lang, count=waiting))
+                first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    items.sort(key=lambda i: (i.date, KINDS.index(i.kind), i.customer_id, i.contact))
+    return Agenda(today, start, end, items)
