@@ -25,7 +25,7 @@ def agenda_ics(agenda: Agenda, lang: str, name: str = "kam") -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", item.date)  # a date, not a datetime: an all-day event
         event.add("dtend", item.date + timedelta(days=1))
-        who = " · ".join(x for x in (item.customer_name, item.contact) if x)
+        who = " · ".join(x for x in (item.customer_name, item.contact) if x and x not in item.title)
         event.add("summary", f"{item.title}（{who}）" if who and lang == "zh" else f"{item.title} ({who})" if who
                   else item.title)
         event.add("description", item.detail)
