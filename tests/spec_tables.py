@@ -10,7 +10,8 @@ SPEC_SHEETS = {
                  ("等级", "grade"), ("建议", "advice"), ("说明", "explanation")],
     "关键人": [("客户编号", "customer_id"), ("姓名", "name"), ("购买角色", "role"), ("职务", "title"),
                ("手机", "mobile"), ("生日", "birthday"), ("历法", "calendar"), ("性格类型", "personality"),
-               ("影响力", "influence"), ("支持度", "support"), ("接触度", "contact_level")],
+               ("影响力", "influence"), ("支持度", "support"), ("接触度", "contact_level"),
+               ("我方对接人", "our_contact"), ("上级", "reports_to")],
     "开发记录": [("记录日期", "recorded_on"), ("客户编号", "customer_id"), ("销售人员", "sales_rep"),
                  ("决策人", "decision_maker"), ("决策人职务", "dm_title"), ("决策人电话", "dm_phone"),
                  ("联系人", "contact"), ("联系人职务", "contact_title"), ("联系人电话", "contact_phone"),
@@ -19,9 +20,10 @@ SPEC_SHEETS = {
                  ("下周对策", "next_week_plan"), ("开发结果", "result"), ("累计接触次数", "contact_count"),
                  ("开发总时间(天)", "total_days"), ("原因总结", "reason_summary"), ("备注", "notes")],
     "拜访记录": [("拜访日期", "visit_date"), ("客户编号", "customer_id"), ("拜访人", "visitor"),
-                 ("拜访方式", "method"), ("地点", "location"), ("拜访目的", "purpose"), ("谈话要点", "key_points"),
+                 ("被访人", "visitee"), ("拜访方式", "method"), ("地点", "location"), ("拜访目的", "purpose"), ("谈话要点", "key_points"),
                  ("客户想法", "customer_view"), ("发现问题", "issues_found"), ("下一步", "next_steps"),
-                 ("跟进期限", "follow_up_due"), ("跟进完成", "follow_up_done"), ("负责人意见", "manager_comment")],
+                 ("跟进期限", "follow_up_due"), ("跟进完成", "follow_up_done"), ("处理结果", "resolution"),
+                 ("负责人意见", "manager_comment")],
     "设置": [("参数", "key"), ("值", "value")],
 }
 
@@ -44,7 +46,7 @@ SPEC_ENUMS = {
     "support": ["支持", "中立", "反对"],
     "contact_level": ["高", "中", "低"],
     "result": ["进行中", "成功", "失败"],
-    "method": ["面访", "电话", "视频", "邮件", "信函", "活动"],
+    "method": ["面访", "电话", "视频", "微信", "短信", "邮件", "信函", "活动"],
 }
 
 SPEC_SETTINGS = {

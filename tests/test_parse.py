@@ -72,8 +72,13 @@ def test_enum_aliases(raw):
     assert parse_enum(CHOICES["method"], raw) == "面访"
 
 
+def test_wechat_and_sms_are_methods():
+    assert parse_enum(CHOICES["method"], "微信") == "微信" and parse_enum(CHOICES["method"], "簡訊") == "短信"
+    assert parse_enum(CHOICES["method"], "SMS") == "短信"
+
+
 def test_enum_outside_list():
-    result = parse_enum(CHOICES["method"], "微信")
+    result = parse_enum(CHOICES["method"], "飞鸽传书")
     assert isinstance(result, Invalid) and result.code == "bad-enum"
 
 

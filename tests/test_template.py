@@ -67,7 +67,7 @@ def test_template_sheets_headers_and_validations(lang):
 def test_visits_method_dropdown_in_chinese():
     ws = openpyxl.load_workbook(template_path("zh"))["拜访记录"]
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
-    assert any("面访" in dv.formula1 and "D2" in str(dv.sqref) for dv in lists)
+    assert any("面访" in dv.formula1 and "微信" in dv.formula1 and "E2" in str(dv.sqref) for dv in lists)  # 被访人 is D
 
 
 def test_id_and_phone_columns_are_text_so_leading_zeros_survive():

@@ -48,9 +48,10 @@ def seeded_workbook(runner, path):
     wb["价值评估"].append(["C2", 3, 3, 2, 2, 7, 2])  # payment risk 7
     for name, role in (("王", "决策者"), ("李", "技术把关者"), ("张", "使用者"), ("刘", "教练")):
         wb["关键人"].append(["C1", name, role, None, "13812345678"])
-    wb["拜访记录"].append([date(2026, 11, 1), "C1", "周", "面访", None, None, "谈方案"])  # no location
-    wb["拜访记录"].append([date(2026, 11, 2), "C3", "周", "电话", None, None, "电话回访"])  # unknown customer
-    wb["拜访记录"].append([date(2026, 11, 3), "C1", "周", "电话", None, None, "问进度", None, "价格", None,
+    # columns: 拜访日期, 客户编号, 拜访人, 被访人, 拜访方式, 地点, 拜访目的, 谈话要点, 客户想法, 发现问题, 下一步, 跟进期限
+    wb["拜访记录"].append([date(2026, 11, 1), "C1", "周", None, "面访", None, None, "谈方案"])  # no location
+    wb["拜访记录"].append([date(2026, 11, 2), "C3", "周", None, "电话", None, None, "电话回访"])  # unknown customer
+    wb["拜访记录"].append([date(2026, 11, 3), "C1", "周", None, "电话", None, None, "问进度", None, "价格", None,
                            date(2026, 11, 15)])  # 12 days later
     wb.save(path)
     return path
@@ -91,8 +92,8 @@ def test_mark_round_trip_keeps_the_reps_own_fills_and_notes(runner, tmp_path):
     book = seeded_workbook(runner, tmp_path / "rep.xlsx")
     wb = openpyxl.load_workbook(book)
     ws = wb["拜访记录"]
-    ws["G2"].fill = PatternFill("solid", fgColor="FF00B0F0")  # the rep's own blue fill
-    ws["G2"].comment = Comment("my own note", "rep")
+    ws["H2"].fill = PatternFill("solid", fgColor="FF00B0F0")  # the rep's own blue fill
+    ws["H2"].comment = Comment("my own note", "rep")
     ws["B3"].comment = Comment("rep note on a wrong cell", "rep")  # kam must not overwrite this note
     wb.save(book)
 
@@ -100,32 +101,32 @@ def test_mark_round_trip_keeps_the_reps_own_fills_and_notes(runner, tmp_path):
     assert result.exit_code == 1, result.output
     wb = openpyxl.load_workbook(book)
     ws = wb["拜访记录"]
-    assert _fill(ws, "E2") == "FFF4B6B6"                     # location-required: error fill
-    assert "面访必须填写地点" in ws["E2"].comment.text and ws["E2"].comment.author == "kam"
-    assert _fill(ws, "K4") == "FFFCE4A8"                     # warnings: amber
-    assert _fill(ws, "G2") == "FF00B0F0" and ws["G2"].comment.text == "my own note"
+    assert _fill(ws, "F2") == "FFF4B6B6"                     # location-required: error fill
+    assert "面访必须填写地点" in ws["F2"].comment.text and ws["F2"].comment.author == "kam"
+    assert _fill(ws, "L4") == "FFFCE4A8"                     # warnings: amber
+    assert _fill(ws, "H2") == "FF00B0F0" and ws["H2"].comment.text == "my own note"
     assert ws["B3"].comment.text == "rep note on a wrong cell"  # kept, the finding is still listed
     assert _fill(ws, "B3") == "FFF4B6B6"
     results = wb["校验结果"]
     assert results.max_row == 1 + 7
     links = {results.cell(r, 4).hyperlink.location for r in range(2, results.max_row + 1)
              if results.cell(r, 4).hyperlink}
-    assert "'拜访记录'!E2" in links
+    assert "'拜访记录'!F2" in links
     assert "B3" in result.output  # the kept note is named
 
     # the rep fixes the location and the customer ID (here through kam's writer, keeping styles as Excel does)
     edits = WorkbookEdits()
-    edits.set("拜访记录", 2, 4, "甲医院门诊楼")
+    edits.set("拜访记录", 2, 5, "甲医院门诊楼")  # 地点 (F)
     edits.set("拜访记录", 3, 1, "C1")
     write_workbook(book, edits, backup=False)
     result = invoke(runner, "validate", book, "--mark", "--today", "2026-11-22", "--no-backup")
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(book)
     ws = wb["拜访记录"]
-    assert _fill(ws, "E2") is None and ws["E2"].comment is None     # kam's mark is gone
+    assert _fill(ws, "F2") is None and ws["F2"].comment is None     # kam's mark is gone
     assert _fill(ws, "B3") is None and ws["B3"].comment.text == "rep note on a wrong cell"
-    assert _fill(ws, "G2") == "FF00B0F0" and ws["G2"].comment.text == "my own note"
-    assert _fill(ws, "K4") == "FFFCE4A8"                             # still wrong, still marked
+    assert _fill(ws, "H2") == "FF00B0F0" and ws["H2"].comment.text == "my own note"
+    assert _fill(ws, "L4") == "FFFCE4A8"                             # still wrong, still marked
     assert wb.sheetnames.count("校验结果") == 1 and wb["校验结果"].max_row == 1 + 5
 
 

@@ -87,7 +87,7 @@ CASES = [
      ("拜访记录", 2, "visit_date")),
     ("bad-number", _set("assessment", 0, 份额="很高"), _set("assessment", 0, 份额=" 5 "), ("价值评估", 2, "share")),
     ("out-of-range", _set("assessment", 0, 投入=6), _set("assessment", 0, 投入=5), ("价值评估", 2, "effort")),
-    ("bad-enum", _set("visits", 0, 拜访方式="微信"), _set("visits", 0, 拜访方式="面訪"), ("拜访记录", 2, "method")),
+    ("bad-enum", _set("visits", 0, 拜访方式="飞鸽传书"), _set("visits", 0, 拜访方式="面訪"), ("拜访记录", 2, "method")),
     ("future-date", _set("visits", 1, 拜访日期=date(2026, 11, 23)), _set("visits", 1, 拜访日期=TODAY),
      ("拜访记录", 3, "visit_date")),
     ("future-date", _set("contacts", 3, 生日=date(2026, 11, 23)), _set("contacts", 3, 生日=date(2026, 1, 1)),
@@ -188,9 +188,9 @@ def test_datetime_and_serial_dates_are_accepted():
 
 
 def test_messages_name_the_value_and_the_expectation():
-    f = next(x for x in run(_set("visits", 0, 拜访方式="微信")).findings if x.code == "bad-enum")
-    assert "微信" in f.message("zh") and "面访" in f.message("zh")
-    assert "'微信'" in f.message("en") and "In-person" in f.message("en")
+    f = next(x for x in run(_set("visits", 0, 拜访方式="飞鸽传书")).findings if x.code == "bad-enum")
+    assert "飞鸽传书" in f.message("zh") and "面访" in f.message("zh") and "微信" in f.message("zh")
+    assert "'飞鸽传书'" in f.message("en") and "In-person" in f.message("en") and "WeChat" in f.message("en")
     f = next(x for x in run(_set("assessment", 0, 投入=6)).findings if x.code == "out-of-range")
     assert "6" in f.message("en") and "1 to 5" in f.message("en")
 
