@@ -44,7 +44,7 @@ def seeded_workbook(runner, path):
     wb = openpyxl.load_workbook(path)
     wb["客户"].append(["C1", "甲医院", None, "医疗", "三甲", "周", "关系建立", "战略级", "杭州", date(2025, 1, 1)])
     wb["客户"].append(["C2", "乙中学", "12345", "教育", None, None, None, None, None, None])  # credit code, owner
-    wb["价值评估"].append(["C1", 5, 5, 2, 2, 2, 2, date(2026, 1, 1)])
+    wb["价值评估"].append(["C1", 5, 5, 2, 2, 2, 2, date(2026, 9, 1)])
     wb["价值评估"].append(["C2", 3, 3, 2, 2, 7, 2])  # payment risk 7
     for name, role in (("王", "决策者"), ("李", "技术把关者"), ("张", "使用者"), ("刘", "教练")):
         wb["关键人"].append(["C1", name, role, None, "13812345678"])

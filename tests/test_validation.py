@@ -35,8 +35,10 @@ CLEAN = {
     ],
     "visits": [
         {"拜访日期": date(2026, 10, 30), "客户编号": "C1", "拜访人": "周", "拜访方式": "面访", "地点": "甲医院",
-         "谈话要点": "方案", "发现问题": "预算", "跟进期限": date(2026, 11, 5), "跟进完成": date(2026, 11, 4)},
+         "谈话要点": "方案", "发现问题": "预算", "跟进期限": date(2026, 11, 5), "跟进完成": date(2026, 11, 4),
+         "负责人意见": "已核实"},
         {"拜访日期": date(2026, 11, 10), "客户编号": "C2", "拜访人": "林", "拜访方式": "电话", "谈话要点": "回访"},
+        {"拜访日期": date(2026, 11, 3), "客户编号": "C1", "拜访人": "周", "拜访方式": "电话", "谈话要点": "面访后回访"},
     ],
 }
 
@@ -67,11 +69,18 @@ def codes(report, code):
 def test_clean_workbook_has_no_findings():
     report = run()
     assert report.findings == [], [f.to_dict() for f in report.findings]
-    assert report.rows_checked == {"客户": 2, "价值评估": 2, "关键人": 4, "开发记录": 1, "拜访记录": 2}
+    assert report.rows_checked == {"客户": 2, "价值评估": 2, "关键人": 4, "开发记录": 1, "拜访记录": 3}
 
 
 def test_every_spec_code_has_a_rule():
     assert set(RULES) == set(SEVERITY)
+
+
+def _both(*mutations):
+    def mutate(d):
+        for m in mutations:
+            m(d)
+    return mutate
 
 
 def _set(sheet, i, **values):
@@ -101,7 +110,7 @@ CASES = [
     ("unknown-customer", _set("visits", 1, 客户编号="C9"), _set("visits", 1, 客户编号="C2"),
      ("拜访记录", 3, "customer_id")),
     ("duplicate-row", lambda d: d["visits"].append(dict(d["visits"][1])),
-     lambda d: d["visits"].append(dict(d["visits"][1], 谈话要点="另一件事")), ("拜访记录", 4, "")),
+     lambda d: d["visits"].append(dict(d["visits"][1], 谈话要点="另一件事")), ("拜访记录", 5, "")),
     ("location-required", _set("visits", 0, 地点=None), _set("visits", 1, 地点=None), ("拜访记录", 2, "location")),
     ("follow-up-missing", _set("visits", 1, 发现问题="报价高"),
      _set("visits", 1, 发现问题="报价高", 跟进期限=date(2026, 11, 12), 跟进完成=date(2026, 11, 12)),
@@ -115,8 +124,8 @@ CASES = [
      _set("visits", 0, 跟进完成=None, 跟进期限=TODAY), ("拜访记录", 2, "follow_up_due")),
     ("visit-overlap",
      lambda d: d["visits"].append(dict(d["visits"][0], 拜访日期=date(2026, 11, 6), 拜访人="林", 谈话要点="另谈")),
-     lambda d: d["visits"].append(dict(d["visits"][0], 拜访日期=date(2026, 11, 7), 拜访人="林", 谈话要点="另谈")),
-     ("拜访记录", 4, "visitor")),
+     lambda d: d["visits"].append(dict(d["visits"][0], 拜访日期=date(2026, 11, 11), 拜访人="林", 谈话要点="另谈")),
+     ("拜访记录", 5, "visitor")),
     ("result-reason-missing", _set("development", 0, 开发结果="成功"),
      _set("development", 0, 开发结果="成功", 原因总结="决策者支持"), ("开发记录", 2, "reason_summary")),
     ("contact-count-low", _set("development", 0, 累计接触次数=0), _set("development", 0, 累计接触次数=1),
@@ -125,9 +134,40 @@ CASES = [
     ("role-missing", lambda d: d["contacts"].pop(3), _set("contacts", 3, 购买角色="教練"), ("客户", 2, "")),
     ("danger-zone", _set("contacts", 0, 接触度="低"), _set("contacts", 1, 接触度="低"), ("关键人", 2, "")),
     ("opposed-influencer", _set("contacts", 0, 支持度="反对"), _set("contacts", 1, 支持度="反对"), ("关键人", 2, "")),
-    ("stale-account", _set("visits", 0, 拜访日期=date(2026, 10, 22), 跟进期限=None, 跟进完成=None),
-     _set("visits", 0, 拜访日期=date(2026, 10, 23), 跟进期限=None, 跟进完成=None), ("客户", 2, "")),
+    ("stale-account", _both(_set("visits", 0, 拜访日期=date(2026, 10, 22), 跟进期限=None, 跟进完成=None),
+                            _set("visits", 2, 拜访日期=date(2026, 10, 22))),
+     _both(_set("visits", 0, 拜访日期=date(2026, 10, 23), 跟进期限=None, 跟进完成=None),
+           _set("visits", 2, 拜访日期=date(2026, 10, 23))), ("客户", 2, "")),
+    ("coach-not-supportive", _set("contacts", 3, 支持度="中立"), _set("contacts", 3, 支持度="支持"), ("关键人", 5, "")),
+    ("stage-ahead-of-grade", _set("assessment", 0, 份额=2, 经营价值=2, 投入=4, 成交风险=4, 付款风险=4, 供货难度=4),
+     _both(_set("assessment", 0, 份额=2, 经营价值=2, 投入=4, 成交风险=4, 付款风险=4, 供货难度=4),
+           _set("customers", 0, 开发阶段="信息收集")), ("客户", 2, "")),
+    ("stage-no-assessment", lambda d: d["assessment"].pop(0), lambda d: d["assessment"].pop(1), ("客户", 2, "")),
+    ("result-stage-mismatch", _set("development", 0, 开发结果="成功", 原因总结="决策者支持"),
+     _both(_set("development", 0, 开发结果="成功", 原因总结="决策者支持"), _set("customers", 0, 开发阶段="已成交")),
+     ("客户", 2, "")),
+    ("assessment-stale", _set("assessment", 0, 评估日期=date(2026, 5, 25)), _set("assessment", 0, 评估日期=date(2026, 5, 26)),
+     ("价值评估", 2, "assessed_on")),
+    ("duplicate-account", lambda d: d["customers"].append({"客户编号": "C3", "客户名称": " 甲 医院 ", "负责销售": "周"}),
+     lambda d: d["customers"].append({"客户编号": "C3", "客户名称": "甲医院分院", "负责销售": "周"}), ("客户", 4, "customer_name")),
+    ("callback-missing", lambda d: d["visits"].pop(2), _set("visits", 2, 拜访日期=date(2026, 11, 6)),
+     ("拜访记录", 2, "method")),
+    ("review-missing", _set("visits", 0, 负责人意见=None), _set("visits", 1, 负责人意见=None), ("拜访记录", 2, "manager_comment")),
+    ("new-face", _set("visits", 1, 被访人="陈新"), _set("visits", 0, 被访人="王伟、李娜"), ("拜访记录", 3, "visitee")),
 ]
+
+
+def test_role_missing_also_for_accounts_being_worked():
+    """The method: one unknown buyer is a danger, so role-missing fires at 关系建立/促成成交 whatever the grade."""
+    hit = run(_set("customers", 1, 开发阶段="促成成交"))  # C2: grade C, no contacts at all
+    assert len([f for f in hit.findings if f.code == "role-missing" and f.customer_id == "C2"]) == 4
+    assert "促成成交" in next(f for f in hit.findings if f.code == "role-missing").message("zh")
+    assert not [f for f in run(_set("customers", 1, 开发阶段="信息收集")).findings if f.code == "role-missing"]
+
+
+def test_danger_zone_advises_indirect_contact():
+    f = next(x for x in run(_set("contacts", 0, 接触度="低")).findings if x.code == "danger-zone")
+    assert "教练" in f.message("zh") and "间接" in f.message("zh") and "indirectly" in f.message("en")
 
 
 @pytest.mark.parametrize("code,trigger,near_miss,where", CASES, ids=[c[0] for c in CASES])
@@ -203,6 +243,7 @@ def test_findings_are_sorted_by_sheet_then_row():
 def test_overlap_on_each_later_visit_only():
     def three_visits(d):
         base = d["visits"][0]
+        d["visits"].pop(2)  # the callback of the clean book: not part of this story
         d["visits"] += [dict(base, 拜访日期=date(2026, 11, 2), 拜访人="林", 谈话要点="b"),
                         dict(base, 拜访日期=date(2026, 11, 3), 拜访人="吴", 谈话要点="c")]
     report = run(three_visits)

@@ -40,6 +40,15 @@ SEVERITY: dict[str, str] = {
     "danger-zone": "warning",
     "opposed-influencer": "warning",
     "stale-account": "warning",
+    "coach-not-supportive": "warning",
+    "stage-ahead-of-grade": "warning",
+    "stage-no-assessment": "warning",
+    "result-stage-mismatch": "warning",
+    "assessment-stale": "warning",
+    "duplicate-account": "warning",
+    "callback-missing": "warning",
+    "review-missing": "warning",
+    "new-face": "warning",
 }
 
 

@@ -7,15 +7,16 @@ can hold 100,000 rows), then runs each rule of `RULES` and returns every finding
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import zip_longest
 from typing import Any
 
 from addin.core.findings import Finding, at_cell, count
-from addin.core.grading import FACTORS, grade_factors
+from addin.core.grading import FACTORS, INSUFFICIENT, grade_factors
 from addin.core.i18n import Phrase, t
 from addin.core.model import SheetTable, WorkbookData, cell_address
 from addin.core.parse import (
@@ -27,9 +28,9 @@ from addin.core.parse import (
     is_valid_phone,
     parse_field,
 )
-from addin.core.schema import ASSESSMENT, ROLE, SHEETS, Field, FieldType, SheetSpec
+from addin.core.schema import ASSESSMENT, RESULT, ROLE, SHEETS, STAGE, SUPPORT, Field, FieldType, SheetSpec
 from addin.core.settings import Settings, read_settings
-from addin.core.text import is_blank
+from addin.core.text import is_blank, norm
 
 #: Optional text columns the rules read as text (required ones always are).
 TEXT_USED = frozenset({"customer_name"})
@@ -138,6 +139,7 @@ class Context:
     sheets: dict[str, Parsed]
     customer_rows: dict[str, int] = field(default_factory=dict)  # customer_id -> index in 客户
     grades: dict[str, str | None] = field(default_factory=dict)
+    abandon: set[str] = field(default_factory=set)  # accounts past an abandon line (考虑放弃或降低接触)
 
     def account(self, cid: str, code: str, **params: Any) -> Finding:
         """An account-level finding, pointing at the account's row in 客户."""
@@ -537,13 +539,20 @@ def role_missing(ctx: Context) -> Iterator[Finding]:
         for i, role in enumerate(contacts.typed["role"]):
             if role:
                 roles[contacts.cid(i)].add(role)
+    stages = _stages(ctx)
     for cid in ctx.customer_rows:
         grade = ctx.grades.get(cid)
-        if grade not in ("A", "B"):
-            continue
+        stage = stages.get(cid)
+        if grade not in ("A", "B") and stage not in WORKING_STAGES:
+            continue  # the method: one unknown buyer is a danger once we work the account
         for role in ROLE.values:
             if role.zh not in roles[cid]:
-                yield ctx.account(cid, "role-missing", grade=grade, role=role)
+                if grade in ("A", "B"):
+                    yield ctx.account(cid, "role-missing", grade=grade, role=role)
+                else:
+                    yield Finding(**_account_kwargs(ctx, cid, "role-missing", role=role,
+                                                    stage=_Shown(STAGE, stage or "")),
+                                  message_key="finding.role-missing.stage")
 
 
 def _contact_rule(ctx: Context, code: str, key: str, value: str) -> Iterator[Finding]:
@@ -583,6 +592,177 @@ def stale_account(ctx: Context) -> Iterator[Finding]:
                               limit=limit)
 
 
+# --- the method's rules (SPEC §4, second part) --------------------------------------------------------------
+
+WORKING_STAGES = ("关系建立", "促成成交")
+CLOSED_STAGES = ("已成交", "已终止")
+
+
+def _stages(ctx: Context) -> dict[str, str | None]:
+    customers = ctx.sheets.get("customers")
+    if customers is None or "stage" not in customers.typed:
+        return {}
+    return {cid: customers.typed["stage"][i] for cid, i in ctx.customer_rows.items()}
+
+
+def coach_not_supportive(ctx: Context) -> Iterator[Finding]:
+    """A 教练 who is neutral or opposed is no coach: a coach wants us to win."""
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or "role" not in contacts.typed or "support" not in contacts.typed:
+        return
+    names = contacts.raw.get("name")
+    for i, (role, support) in enumerate(zip(contacts.typed["role"], contacts.typed["support"], strict=True)):
+        if role == "教练" and support in ("反对", "中立"):
+            yield contacts.row_finding(i, "coach-not-supportive", name=cell_text(names[i]) if names else "",
+                                       support=_Shown(SUPPORT, support))
+
+
+def stage_ahead_of_grade(ctx: Context) -> Iterator[Finding]:
+    """Effort going where the model says to hold back: 关系建立/促成成交 on a D or abandon account."""
+    for cid, stage in _stages(ctx).items():
+        if stage in WORKING_STAGES and (ctx.grades.get(cid) == "D" or cid in ctx.abandon):
+            yield ctx.account(cid, "stage-ahead-of-grade", stage=_Shown(STAGE, stage),
+                              grade=ctx.grades.get(cid) or "")
+
+
+def stage_no_assessment(ctx: Context) -> Iterator[Finding]:
+    """The value assessment is the gate to relationship building: no grade at a working or won stage."""
+    if ctx.setting_findings or "assessment" not in ctx.sheets:
+        return
+    for cid, stage in _stages(ctx).items():
+        if stage in (*WORKING_STAGES, "已成交") and (cid not in ctx.grades or ctx.grades[cid] == INSUFFICIENT):
+            yield ctx.account(cid, "stage-no-assessment", stage=_Shown(STAGE, stage))
+
+
+def result_stage_mismatch(ctx: Context) -> Iterator[Finding]:
+    """The latest 开发记录 and 开发阶段 disagree (won but not 已成交, lost but not 已终止, or closed but 进行中)."""
+    dev = ctx.sheets.get("development")
+    stages = _stages(ctx)
+    if dev is None or "result" not in dev.typed or not stages:
+        return
+    dates = dev.typed.get("recorded_on") or [None] * len(dev)
+    latest: dict[str, int] = {}
+    for i, cid in enumerate(dev.ids):
+        if cid and dev.typed["result"][i] is not None:
+            j = latest.get(cid)
+            if j is None or (dates[i] or date.min, i) >= (dates[j] or date.min, j):
+                latest[cid] = i
+    for cid, i in latest.items():
+        result, stage = dev.typed["result"][i], stages.get(cid)
+        if cid not in ctx.customer_rows or stage is None:
+            continue
+        if (result == "成功" and stage != "已成交") or (result == "失败" and stage != "已终止") or \
+                (result == "进行中" and stage in CLOSED_STAGES):
+            yield ctx.account(cid, "result-stage-mismatch", result=_Shown(RESULT, result),
+                              stage=_Shown(STAGE, stage), date=dates[i].isoformat() if dates[i] else "")
+
+
+def assessment_stale(ctx: Context) -> Iterator[Finding]:
+    """An assessment older than 评估有效天数 on an account still being worked: re-grade it."""
+    assessment = ctx.sheets.get("assessment")
+    if assessment is None or "assessed_on" not in assessment.typed:
+        return
+    stages = _stages(ctx)
+    limit = ctx.settings.assessment_valid_days
+    seen: set[str] = set()
+    for i, cid in enumerate(assessment.ids):
+        when = assessment.typed["assessed_on"][i]
+        if not cid or cid in seen or when is None:
+            continue
+        seen.add(cid)
+        if stages.get(cid) not in CLOSED_STAGES and (ctx.today - when).days > limit:
+            yield assessment.at(i, "assessed_on", "assessment-stale", value=when.isoformat(),
+                                days=(ctx.today - when).days, limit=limit)
+
+
+_NAME_NOISE = re.compile(r"[\s()（）\[\]【】<>《》]")
+
+
+def duplicate_account(ctx: Context) -> Iterator[Finding]:
+    """Two 客户 rows with different IDs but the same credit code or the same name (spaces, brackets, case
+    and width ignored): one account entered twice."""
+    customers = ctx.sheets.get("customers")
+    if customers is None:
+        return
+    codes = customers.typed.get("credit_code") or [None] * len(customers)
+    names = customers.raw.get("customer_name") or [None] * len(customers)
+    by_code: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    for i, cid in enumerate(customers.ids):
+        if not cid:
+            continue
+        code = norm(codes[i]).upper() if codes[i] else ""
+        name = _NAME_NOISE.sub("", norm(cell_text(names[i]))) if names[i] else ""
+        first = by_code.get(code) if code else None
+        key = "credit_code"
+        if first is None and name:
+            first, key = by_name.get(name), "customer_name"
+        if first is not None and customers.ids[first] != cid:
+            yield customers.at(i, key, "duplicate-account", other=customers.ids[first], line=customers.rows[first])
+            continue
+        if code:
+            by_code.setdefault(code, i)
+        if name:
+            by_name.setdefault(name, i)
+
+
+def callback_missing(ctx: Context) -> Iterator[Finding]:
+    """The method's callback: after a 面访 of an A/B account, some contact within 回访天数."""
+    visits = _visits(ctx)
+    if visits is None or not {"visit_date", "method"} <= set(visits.typed):
+        return
+    days = ctx.settings.callback_days
+    dates = visits.typed["visit_date"]
+    by_customer: dict[str, list[date]] = defaultdict(list)
+    for cid, when in zip(visits.ids, dates, strict=True):
+        if cid and when is not None:
+            by_customer[cid].append(when)
+    for i, (cid, when, method) in enumerate(zip(visits.ids, dates, visits.typed["method"], strict=True)):
+        if not cid or when is None or method != "面访" or ctx.grades.get(cid) not in ("A", "B"):
+            continue
+        age = (ctx.today - when).days
+        if not days <= age <= 90:
+            continue
+        if not any(when < d <= when + timedelta(days=days) for d in by_customer[cid]):
+            yield visits.at(i, "method", "callback-missing", date=when.isoformat(), days=days)
+
+
+def review_missing(ctx: Context) -> Iterator[Finding]:
+    """The manager's monthly review: last month's visits without 负责人意见 (when 月度审核 is 是)."""
+    visits = _visits(ctx)
+    if not ctx.settings.monthly_review or visits is None or "manager_comment" not in visits.raw \
+            or "visit_date" not in visits.typed:
+        return
+    last = ctx.today.replace(day=1) - timedelta(days=1)
+    comments = visits.raw["manager_comment"]
+    for i, when in enumerate(visits.typed["visit_date"]):
+        if when is not None and (when.year, when.month) == (last.year, last.month) and is_blank(comments[i]):
+            yield visits.at(i, "manager_comment", "review-missing", month=f"{last.year}-{last.month:02d}")
+
+
+_NAME_SPLIT = re.compile(r"[、,，/;；\s]+")
+
+
+def new_face(ctx: Context) -> Iterator[Finding]:
+    """A 被访人 of a recent visit who is not in 关键人 for that account: a new player in the buying group."""
+    visits = _visits(ctx)
+    contacts = ctx.sheets.get("contacts")
+    if visits is None or contacts is None or "visitee" not in visits.raw or "visit_date" not in visits.typed:
+        return
+    known: dict[str, set[str]] = defaultdict(set)
+    names = contacts.raw.get("name") or []
+    for i, cid in enumerate(contacts.ids):
+        if cid and i < len(names) and not is_blank(names[i]):
+            known[cid].add(norm(cell_text(names[i])))
+    for i, (cid, when) in enumerate(zip(visits.ids, visits.typed["visit_date"], strict=True)):
+        met = visits.raw["visitee"][i]
+        if not cid or when is None or is_blank(met) or not 0 <= (ctx.today - when).days <= 90:
+            continue
+        new = [n for n in _NAME_SPLIT.split(cell_text(met)) if n and norm(n) not in known[cid]]
+        if new:
+            yield visits.at(i, "visitee", "new-face", names=new)
+
+
 #: SPEC §4, one rule per code, in the order of the spec's table.
 RULES: dict[str, Rule] = {
     "missing-sheet": missing_sheet,
@@ -613,6 +793,15 @@ RULES: dict[str, Rule] = {
     "danger-zone": danger_zone,
     "opposed-influencer": opposed_influencer,
     "stale-account": stale_account,
+    "coach-not-supportive": coach_not_supportive,
+    "stage-ahead-of-grade": stage_ahead_of_grade,
+    "stage-no-assessment": stage_no_assessment,
+    "result-stage-mismatch": result_stage_mismatch,
+    "assessment-stale": assessment_stale,
+    "duplicate-account": duplicate_account,
+    "callback-missing": callback_missing,
+    "review-missing": review_missing,
+    "new-face": new_face,
 }
 
 
@@ -654,7 +843,10 @@ def build_context(book: WorkbookData, today: date) -> Context:
             if any(v is not None and not 1 <= v <= 5 for v in factors.values()):
                 ctx.grades[cid] = None
                 continue
-            ctx.grades[cid] = grade_factors(factors, settings).grade
+            graded = grade_factors(factors, settings)
+            ctx.grades[cid] = graded.grade
+            if graded.abandon:
+                ctx.abandon.add(cid)
     return ctx
 
 
