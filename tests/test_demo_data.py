@@ -49,3 +49,16 @@ def test_every_planted_mistake_is_found_by_validation(tmp_path):
              "visits": "拜访记录"}
     for sheet, code, _zh, _en in SEEDED_MISTAKES:
         assert (names[sheet], code) in found, code
+
+
+def test_the_demo_shows_every_rule_of_the_method():
+    """Each of the method's codes fires on the demo for a reason a manager would recognise."""
+    from datetime import date
+
+    from addin.core.demo import demo_book
+    from addin.core.validation import validate
+
+    found = {f.code for f in validate(demo_book(date(2026, 11, 22)), date(2026, 11, 22)).findings}
+    method = {"coach-not-supportive", "stage-ahead-of-grade", "stage-no-assessment", "result-stage-mismatch",
+              "assessment-stale", "duplicate-account", "callback-missing", "review-missing", "new-face"}
+    assert method <= found, method - found

@@ -105,6 +105,42 @@ def _factors(rng: random.Random, profile: str) -> list[int]:
     return value + [rng.choice(spread) for _ in range(4)]
 
 
+def _seed_method_cases(today: date, customers: list[Row], assessment: list[Row], contacts: list[Row],
+                       development: list[Row], visits: list[Row]) -> None:
+    """What the method asks for, done as a team really does it, with a few slips a manager would recognise:
+    who was met on each visit (被访人; one new face lately), last month's visits reviewed (two not yet), one
+    assessment left to age, one deal marked won while the account still sits at 促成成交."""
+    coaches = [p for p in contacts if p["role"] == "教练" and p["support"] == "中立"]
+    for k, p in enumerate(coaches):  # a coach is someone who wants us to win: most are, a few only seem to be
+        if k % 6:
+            p["support"] = "支持"
+    people: dict[object, list[str]] = {}
+    for p in contacts:
+        people.setdefault(p["customer_id"], []).append(str(p["name"]))
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    unreviewed = 0
+    for n, v in enumerate(visits):
+        names = people.get(v["customer_id"], [])
+        if names:
+            v["visitee"] = names[n % len(names)]
+        when = v["visit_date"]
+        if isinstance(when, date) and (when.year, when.month) == (last_month_end.year, last_month_end.month):
+            unreviewed += 1
+            v["manager_comment"] = None if unreviewed <= 2 else "已核实，按计划推进"
+    recent = [v for v in visits if isinstance(v["visit_date"], date) and 0 < (today - v["visit_date"]).days <= 30
+              and v.get("visitee")]
+    if recent:
+        recent[len(recent) // 2]["visitee"] = f"{recent[len(recent) // 2]['visitee']}、新任采购处长"
+    working = [c["customer_id"] for c in customers if c["stage"] == "关系建立"]
+    stale = next((a for a in assessment if a["customer_id"] in working[1:]), None)
+    if stale is not None:
+        stale["assessed_on"] = today - timedelta(days=240)
+    closing = {c["customer_id"] for c in customers if c["stage"] == "促成成交"}
+    won = next((d for d in reversed(development) if d["customer_id"] in closing and d["result"] == "进行中"), None)
+    if won is not None:
+        won["result"], won["reason_summary"] = "成功", "决策者认可方案，价格谈妥"
+
+
 def make_demo(today: date, seed: int = 20261122) -> DemoData:
     """Build the sample team workbook rows for `today`."""
     rng = random.Random(seed)
@@ -146,8 +182,8 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                                      "delivery_difficulty"), f, strict=True))
                 if profile == "?":
                     row[rng.choice(list(row))] = None
-                assessment.append({"customer_id": cid, **row,
-                                   "assessed_on": start + timedelta(days=rng.randint(60, 200))})
+                assessment.append({"customer_id": cid, **row,  # assessed 15-155 days ago: still valid
+                                   "assessed_on": start + timedelta(days=rng.randint(60, 200) + 150)})
             roles = ["决策者", "技术把关者", "使用者", "教练"]
             if index % 5 == 0:
                 roles.remove(rng.choice(roles))
@@ -234,6 +270,7 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 "notes": None,
             })
     _seed_mistakes(rng, today, customers, assessment, contacts, development, visits)
+    _seed_method_cases(today, customers, assessment, contacts, development, visits)
     for c in customers:
         c.pop("_profile", None)
     return DemoData(today, {"customers": customers, "assessment": assessment, "contacts": contacts,
