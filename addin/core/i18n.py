@@ -67,7 +67,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.out-of-range": ("“{header}”的值 {value} 超出范围：应为{expected}。", "'{header}' is {value}, out of range: expected {expected}."),
     "finding.bad-enum": ("“{header}”的值“{value}”不在可选范围内：应为 {expected} 之一。", "'{header}' holds '{value}', which is not allowed: expected one of {expected}."),
     "finding.future-date": ("“{header}”是 {value}，晚于今天（{today}）：这里记录的是已经发生的事，请改正日期。", "'{header}' is {value}, after today ({today}): it records something that happened, so fix the date."),
-    "finding.bad-phone": ("“{header}”的号码“{value}”既不是大陆手机号也不是座机号：请核对。", "'{header}' number '{value}' is neither a mainland mobile nor a landline: check it."),
+    "finding.bad-phone": ("“{header}”的号码“{value}”不是有效的电话号码（大陆手机、座机、400/800，或带 +区号的港澳台及境外号码）：请核对。", "'{header}' number '{value}' is not a valid phone number (a mainland mobile or landline, a 400/800 number, or a number with its + country code): check it."),
     "finding.bad-credit-code": ("统一社会信用代码“{value}”无效：{reason}。请对照营业执照核对。", "Unified social credit code '{value}' is invalid: {reason}. Check it against the business licence."),
     "credit.length": ("应为 18 位，实际 {length} 位", "it must have 18 characters, not {length}"),
     "credit.chars": ("含有代码中不允许的字符（I、O、Z、S、V 不会出现）", "it holds a character codes never use (I, O, Z, S, V)"),

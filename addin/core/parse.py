@@ -174,13 +174,37 @@ def is_mobile(raw: object) -> bool:
 _EXTENSION = re.compile(r"\s*(?:-|转|轉|ext\.?|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 
 
-def is_valid_phone(raw: object) -> bool:
-    """True for a mainland mobile or a landline (area code optional, extension like -123 or 转123 allowed)."""
-    text = phone_digits(raw)
-    if _MOBILE.match(text) or _LANDLINE.match(text):
+_SEVERAL = re.compile(r"\s*(?:/|;|；|，|、|\n)\s*")
+_SERVICE = re.compile(r"^(?:400|800)\d{7}$")  # 400/800 service numbers (10 digits)
+
+
+def _one_phone(text: str) -> bool:
+    digits = phone_digits(text)
+    if _MOBILE.match(digits) or _LANDLINE.match(digits) or _SERVICE.match(digits):
         return True
-    base = _EXTENSION.sub("", unicodedata.normalize("NFKC", cell_text(raw)))
-    return bool(_LANDLINE.match(phone_digits(base)))
+    base = _EXTENSION.sub("", text)
+    if _LANDLINE.match(phone_digits(base)):  # a local landline with an extension, no area code
+        return True
+    import phonenumbers  # Google's number plans: mainland area codes, +852/+853/+886 and every country
+
+    number = base.strip()
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    try:
+        parsed = phonenumbers.parse(number, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed)
+
+
+def is_valid_phone(raw: object) -> bool:
+    """True when every number in the cell (several may stand, separated by / ; ， 、 or a new line) is a
+    mainland mobile or landline (area code optional, extension allowed), a 400/800 service number, or a valid
+    number of any country written with + or 00 (Hong Kong, Macau, Taiwan...), checked by number plan with
+    the `phonenumbers` library rather than a hand-written pattern."""
+    text = unicodedata.normalize("NFKC", cell_text(raw)).strip()
+    parts = [p for p in _SEVERAL.split(text) if p.strip()]
+    return bool(parts) and all(_one_phone(p) for p in parts)
 
 
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
