@@ -387,3 +387,31 @@ def test_the_demo_fills_every_list_the_template_check_relies_on():
         assert {"contacts", "roles", "red_flags", "visits", "open_follow_ups", "birthdays", "questions"} <= set(lists)
         empty = [k for k in lists if shape.keys[k].item is None or not shape.keys[k].item.keys]
         assert empty == [], empty
+
+
+def test_five_questions_follow_the_method(book):
+    """SPEC §5: only a supportive 教练 is a coach; not met = no 面访 naming them in 被访人; new faces from 被访人;
+    the final decision maker; the last written contact (短信/微信/邮件/信函)."""
+    from datetime import date
+
+    from addin.core.briefing import build_briefings
+    from addin.workbook.reader import read_workbook
+
+    path = book({
+        "客户": [["客户编号", "客户名称", "负责销售", "开发阶段"], ["C1", "甲医院", "周", "关系建立"]],
+        "关键人": [["客户编号", "姓名", "购买角色", "影响力", "支持度", "接触度"],
+                   ["C1", "田杰", "教练", "中", "反对", "高"], ["C1", "王伟", "决策者", "高", "支持", "中"],
+                   ["C1", "李娜", "技术把关者", "中", "支持", "高"], ["C1", "张敏", "使用者", "低", "中立", "低"]],
+        "拜访记录": [["拜访日期", "客户编号", "拜访人", "被访人", "拜访方式", "地点", "谈话要点", "客户想法"],
+                     ["2026-11-01", "C1", "周", "王伟、赵新", "面访", "甲医院", "方案", "预算要压缩"],
+                     ["2026-11-05", "C1", "周", "李娜", "微信", None, "发资料", None]],
+    })
+    context = build_briefings(read_workbook(path), date(2026, 11, 22), "zh")[0]
+    answers = [q["answer"] for q in context["questions"]]
+    assert "田杰" not in answers[0].split("。")[0] and "李娜" in answers[0]  # an opposed coach is no coach
+    assert "田杰" in answers[0] and "不算数" in answers[0]
+    assert "李娜" in answers[1] and "张敏" in answers[1] and "王伟" not in answers[1].split("还没当面见过")[1]
+    assert "赵新" in answers[2] and "预算要压缩" in answers[2] and "王伟" in answers[2]
+    assert "2026-11-05" in answers[4] and "微信" in answers[4]
+    codes = {f["code"] for f in context["red_flags"]}
+    assert {"coach-not-supportive", "new-face"} <= codes

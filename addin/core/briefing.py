@@ -6,6 +6,7 @@ written in Word needs no formatting logic. docs/templates.md lists every variabl
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,9 @@ from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPM
 from addin.core.settings import VALUE_FACTORS
 from addin.core.validation import Context, Parsed, build_context, validate
 
-RED_FLAG_CODES = ("role-missing", "danger-zone", "opposed-influencer")
+#: the findings a briefing lists as 风险提示 (risk notes) of the account
+RED_FLAG_CODES = ("role-missing", "danger-zone", "opposed-influencer", "coach-not-supportive", "stage-ahead-of-grade",
+                  "stage-no-assessment", "result-stage-mismatch", "new-face")
 RECENT_VISITS = 5
 
 #: How to talk to each personality type, in our own words (zh, en).
@@ -59,7 +62,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "score": ("分数", "Score"),
     "axis": ("维度", "Axis"),
     "no_assessment": ("尚无价值评估。", "No assessment yet."),
-    "roles_section": ("购买角色图", "Buying-role map"),
+    "roles_section": ("购买角色一览", "Buying roles"),
     "role": ("角色", "Role"),
     "people": ("关键人", "People"),
     "name": ("姓名", "Name"),
@@ -70,8 +73,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "support": ("支持度", "Support"),
     "contact_level": ("接触度", "Contact"),
     "missing": ("尚未找到", "not found yet"),
-    "red_flags": ("红旗", "Red flags"),
-    "no_red_flags": ("暂无红旗。", "No red flags."),
+    "red_flags": ("风险提示", "Risks"),
+    "no_red_flags": ("暂无风险提示。", "No risks noted."),
     "development_section": ("最新开发进展", "Latest development"),
     "no_development": ("尚无开发记录。", "No development record yet."),
     "recorded_on": ("记录日期", "Recorded on"),
@@ -105,25 +108,41 @@ _STATE = {
 }
 
 _QUESTIONS: dict[str, tuple[str, str]] = {
-    "coach": ("我们在这家客户有内线（教练）吗？", "Do we have an insider (coach) at this account?"),
-    "roles": ("所有买者的身份都清楚了吗？", "Do we know who every buyer is?"),
-    "unmet": ("还有哪位关键人没有见过面？", "Which key people have we not met yet?"),
-    "changes": ("有没有新面孔或组织变化？", "Any new faces or changes in the buying group?"),
-    "prepared": ("上次答应的事办了吗？这次的问话提纲准备好了吗？", "Did we keep last time's promises, and is the question list ready?"),
+    "coach": ("教练：谁是（或可能成为）我们的教练？一位够不够？", "Coach: who is, or could become, our coach? Is one enough?"),
+    "sale": ("正在进行的销售：所有买者都找到了吗？哪些人还没当面见过？需要教练帮我们多了解吗？",
+             "The sale in progress: are all buyers identified? Whom have we not met face to face? Do we need the coach to learn more?"),
+    "regroup": ("演员重组：预算或采购权有变化吗？有新面孔吗？有组织调整吗？确定谁最终拍板吗？",
+                "Changes in the buying group: has the budget or buying power changed? New faces? A reorganisation? Do we know who makes the final decision?"),
+    "questions": ("问话提纲：这次要问的问题准备好了吗？", "Question list: is the list for this visit ready?"),
+    "written": ("文字沟通：最近有没有用短信、微信、邮件或信函联系？", "Written contact: have we used SMS, WeChat, email or letters lately?"),
 }
 _ANSWERS: dict[str, tuple[str, str]] = {
-    "coach.yes": ("有：{names}。", "Yes: {names}."),
-    "coach.no": ("还没有：从支持我们的使用者或技术把关者中培养一位。", "Not yet: develop one among the supportive users or technical buyers."),
-    "roles.yes": ("四种角色都已找到。", "All four roles are covered."),
-    "roles.no": ("还缺：{roles}。", "Still missing: {roles}."),
-    "unmet.none": ("登记的关键人都已有接触记录。", "Every listed person appears in our records."),
-    "unmet.some": ("还没有接触记录：{names}。", "No contact logged yet with: {names}."),
-    "unmet.empty": ("还没有登记任何关键人。", "No key people listed yet."),
-    "changes.none": ("开发记录中没有看到新面孔或决策人变化。", "The development record shows no new faces or change of decision maker."),
-    "changes.new": ("开发记录中出现了未登记的人：{names}，请补进关键人表。", "The development record names people not listed: {names}; add them to Contacts."),
-    "changes.dm": ("决策人由 {old} 变为 {new}，请确认其影响。", "The decision maker changed from {old} to {new}: check what it means."),
-    "prepared.ok": ("没有未完成的跟进；上次约定的下一步：{next}。", "No open follow-ups; the next step agreed last time: {next}."),
-    "prepared.open": ("还有 {open} 项跟进未完成（其中 {overdue} 项已逾期），先落实再拜访。", "{open} follow-ups still open ({overdue} overdue): settle them before the visit."),
+    "coach.yes": ("教练：{names}。", "Coach: {names}."),
+    "coach.one": ("只有一位，最好再培养一位。", "Only one; better develop a second."),
+    "coach.maybe": ("还没有教练；可以培养：{names}（支持我们且接触多）。", "No coach yet; candidates: {names} (supportive, in close contact)."),
+    "coach.no": ("还没有教练，也没有明显人选：从支持我们的使用者或技术把关者中物色。", "No coach and no obvious candidate yet: look among the supportive users or technical buyers."),
+    "coach.false": ("另有 {names} 标为教练但不支持我们，不算数。", "{names} marked as coach but not supportive do not count."),
+    "sale.roles_ok": ("四种买者都已找到。", "All four buyers are identified."),
+    "sale.roles_missing": ("还缺：{roles}。", "Still missing: {roles}."),
+    "sale.unmet": ("还没当面见过：{names}。", "Not yet met face to face: {names}."),
+    "sale.all_met": ("登记的关键人都当面见过。", "Every listed person has been met face to face."),
+    "sale.no_contacts": ("还没有登记任何关键人。", "No key people listed yet."),
+    "sale.ask_coach": ("请教练帮忙了解他们的想法。", "Ask the coach to find out where they stand."),
+    "regroup.budget": ("项目现状 / 客户想法：{text}。", "Project status / customer view: {text}."),
+    "regroup.budget_none": ("记录里没有预算或采购权的信息，需要问。", "Nothing recorded on budget or buying power: ask."),
+    "regroup.new": ("新面孔：{names}，请补进关键人表。", "New faces: {names}; add them to Contacts."),
+    "regroup.no_new": ("拜访和开发记录中没有新面孔。", "No new faces in the visits or development records."),
+    "regroup.no_records": ("还没有拜访或开发记录，无从判断人员变化。", "No visits or development records yet: changes cannot be told."),
+    "regroup.dm_changed": ("决策人由 {old} 变为 {new}：组织可能有调整。", "The decision maker changed from {old} to {new}: a reorganisation may be under way."),
+    "regroup.decider": ("拍板的人：{names}（决策者，影响力高）。", "Final decision: {names} (economic buyer, high influence)."),
+    "regroup.no_decider": ("还不确定谁最终拍板（没有影响力高的决策者）。", "Not sure who makes the final decision (no economic buyer with high influence)."),
+    "questions.open": ("未完成的跟进 {open} 项（其中 {overdue} 项已逾期）", "{open} open follow-ups ({overdue} overdue)"),
+    "questions.issues": ("未解决的问题：{items}", "unresolved issues: {items}"),
+    "questions.view": ("客户上次的想法：{view}", "the customer's last view: {view}"),
+    "questions.ready": ("可以据此列问题：{items}。", "Build the questions on: {items}."),
+    "questions.empty": ("记录里没有未决事项；请事先写好问话提纲。", "Nothing open on record; write the question list beforehand."),
+    "written.last": ("最近一次书面联系：{date}（{method}）。", "Last written contact: {date} ({method})."),
+    "written.none": ("还没有书面联系记录：重要的事会后用短信、微信或邮件确认。", "No written contact on record: confirm what matters by SMS, WeChat or email after a meeting."),
 }
 
 
@@ -228,7 +247,8 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
     birthday_people = [(cid, account["customer_name"], c["name"], c["role_key"] or None, c["_born"], c["_calendar"])
                        for c in contacts]
     birthdays = [{"name": b.name, "role": _show(b.role, lang, ROLE), "calendar": _show(b.calendar, lang, CHOICES["calendar"]),
-                  "birthday": b.shown, "next_date": b.next_date.isoformat(), "days_until": b.days_until}
+                  "birthday": b.shown, "next_date": b.next_date.isoformat(), "days_until": b.days_until,
+                  "in_days": t("brief.in_days", lang, days=b.days_until)}
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:
         del c["_born"], c["_calendar"]
@@ -312,6 +332,8 @@ def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str
         name = row.get("name", "")
         row.update({
             "role_key": typed["role"] or "",
+            "support_key": typed["support"] or "", "contact_key": typed["contact_level"] or "",
+            "influence_key": typed["influence"] or "",
             "hint": _pick(HINTS[typed["personality"]], lang) if typed["personality"] in HINTS else "",
             "flags": flags,
             "met": bool(name) and (name in text or typed["contact_level"] in ("高", "中")),
@@ -378,38 +400,105 @@ def _development(ctx: Context, index: _Index, cid: str, lang: str) -> dict[str, 
 
 def _questions(contacts: list[dict], roles: list[dict], development: dict[str, Any], follow_ups: list[dict],
                ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str, Any]]:
+    """The method's five self-questions before a visit, answered from the sheets where they can be; the
+    others stay as prompts."""
     def q(key: str, answer: str, attention: bool) -> dict[str, Any]:
         return {"question": _pick(_QUESTIONS[key], lang), "answer": answer, "attention": attention}
 
     def a(key: str, **params: Any) -> str:
         return _pick(_ANSWERS[key], lang).format(**params)
 
-    coaches = [c["name"] for c in contacts if c["role_key"] == "教练"]
+    space = "" if lang == "zh" else " "
+    # 1. coach: supportive 教练 only; otherwise supportive people in close contact could become one
+    coaches = [c["name"] for c in contacts if c["role_key"] == "教练" and c["support_key"] == "支持"]
+    false_coaches = [c["name"] for c in contacts if c["role_key"] == "教练" and c["support_key"] != "支持"]
+    candidates = [c["name"] for c in contacts if c["role_key"] != "教练" and c["support_key"] == "支持"
+                  and c["contact_key"] == "高"]
+    if coaches:
+        coach = a("coach.yes", names=join(coaches, lang)) + (space + a("coach.one") if len(coaches) == 1 else "")
+    else:
+        coach = a("coach.maybe", names=join(candidates, lang)) if candidates else a("coach.no")
+    if false_coaches:
+        coach += space + a("coach.false", names=join(false_coaches, lang))
+    # 2. the sale in progress: roles, whom we have not met face to face, whether the coach should help
     missing = [r["role"] for r in roles if r["missing"]]
-    unmet = [c["name"] for c in contacts if not c["met"]]
+    visits = ctx.sheets.get("visits")
+    rows = index.of("visits", cid)
+    if visits is not None and "visitee" in visits.raw:
+        met_text = " ".join(visits.text("visitee", i) for i in rows
+                            if (visits.typed.get("method") or [None] * len(visits))[i] == "面访")
+        unmet = [c["name"] for c in contacts if c["name"] and c["name"] not in met_text]
+    else:
+        unmet = [c["name"] for c in contacts if c["contact_key"] == "低"]
+    sale = a("sale.roles_missing", roles=join(missing, lang)) if missing else a("sale.roles_ok")
+    if not contacts:
+        sale += space + a("sale.no_contacts")
+    elif unmet:
+        sale += space + a("sale.unmet", names=join(unmet, lang)) + space + a("sale.ask_coach")
+    else:
+        sale += space + a("sale.all_met")
+    # 3. changes in the buying group
+    parts = []
+    budget = [t for t in (development.get("project_status", ""), _last_text(visits, rows, "customer_view"))
+              if t]
+    parts.append(a("regroup.budget", text="；".join(budget) if lang == "zh" else "; ".join(budget)) if budget
+                 else a("regroup.budget_none"))
     listed = {c["name"] for c in contacts}
     strangers = [p for p in development.pop("_people", []) if p not in listed]
-    old_dm, new_dm = development.get("previous_decision_maker", ""), development.get("decision_maker", "")
+    if visits is not None and "visitee" in visits.raw:
+        for i in rows:
+            strangers += [n for n in re.split(r"[、,，/;；\s]+", visits.text("visitee", i)) if n and n not in listed]
+    strangers = list(dict.fromkeys(strangers))
     if strangers:
-        changes = a("changes.new", names=join(strangers, lang))
-    elif old_dm and new_dm and old_dm != new_dm:
-        changes = a("changes.dm", old=old_dm, new=new_dm)
+        parts.append(a("regroup.new", names=join(strangers, lang)))
+    elif rows or development.get("present"):
+        parts.append(a("regroup.no_new"))
     else:
-        changes = a("changes.none")
+        parts.append(a("regroup.no_records"))
+    old_dm, new_dm = development.get("previous_decision_maker", ""), development.get("decision_maker", "")
+    if old_dm and new_dm and old_dm != new_dm:
+        parts.append(a("regroup.dm_changed", old=old_dm, new=new_dm))
+    deciders = [c["name"] for c in contacts if c["role_key"] == "决策者" and c["influence_key"] == "高"]
+    parts.append(a("regroup.decider", names=join(deciders, lang)) if deciders else a("regroup.no_decider"))
+    regroup = space.join(parts)
+    # 4. the question list: open follow-ups, unresolved issues, the customer's last view
+    items = []
     overdue = sum(1 for f in follow_ups if f["overdue"])
-    visits = ctx.sheets.get("visits")
-    last_next = ""
-    if visits is not None and index.of("visits", cid):
+    if follow_ups:
+        items.append(a("questions.open", open=len(follow_ups), overdue=overdue))
+    issues = [f["item"] for f in follow_ups if f.get("item")][:3]
+    if issues:
+        items.append(a("questions.issues", items=join(issues, lang)))
+    view = _last_text(visits, rows, "customer_view")
+    if view:
+        items.append(a("questions.view", view=view))
+    questions = a("questions.ready", items="；".join(items) if lang == "zh" else "; ".join(items)) if items \
+        else a("questions.empty")
+    # 5. written contact
+    written = None
+    if visits is not None and "method" in visits.typed:
         dates = visits.typed.get("visit_date") or [None] * len(visits)
-        last = max(index.of("visits", cid), key=lambda i: (dates[i] or date.min, i))
-        last_next = visits.text("next_steps", last)
-    prepared = (a("prepared.open", open=len(follow_ups), overdue=overdue) if follow_ups
-                else a("prepared.ok", next=last_next or "—"))
+        done = [(dates[i], visits.typed["method"][i]) for i in rows
+                if visits.typed["method"][i] in ("短信", "微信", "邮件", "信函") and dates[i] is not None]
+        written = max(done, key=lambda d: d[0]) if done else None
+    written_text = a("written.last", date=written[0].isoformat(), method=_show(written[1], lang, CHOICES["method"])) \
+        if written else a("written.none")
     return [
-        q("coach", a("coach.yes", names=join(coaches, lang)) if coaches else a("coach.no"), not coaches),
-        q("roles", a("roles.no", roles=join(missing, lang)) if missing else a("roles.yes"), bool(missing)),
-        q("unmet", a("unmet.empty") if not contacts else (a("unmet.some", names=join(unmet, lang)) if unmet
-                                                          else a("unmet.none")), bool(unmet) or not contacts),
-        q("changes", changes, changes != a("changes.none")),
-        q("prepared", prepared, bool(follow_ups)),
+        q("coach", coach, not coaches or len(coaches) == 1),
+        q("sale", sale, bool(missing) or bool(unmet) or not contacts),
+        q("regroup", regroup, bool(strangers) or not deciders),
+        q("questions", questions, bool(follow_ups)),
+        q("written", written_text, written is None),
     ]
+
+
+def _last_text(visits: Parsed | None, rows: list[int], key: str) -> str:
+    """The latest non-empty `key` among the account's visits (e.g. what the customer last said)."""
+    if visits is None or key not in visits.raw or not rows:
+        return ""
+    dates = visits.typed.get("visit_date") or [None] * len(visits)
+    for i in sorted(rows, key=lambda i: (dates[i] or date.min, i), reverse=True):
+        text = visits.text(key, i)
+        if text:
+            return text
+    return ""

@@ -158,6 +158,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.birthday": ("出生日期", "Born"),
     "birthdays.title": ("{today} 起 {days} 天内的生日", "Birthdays within {days} days from {today}"),
     "finding.bad-setting.flag": ("设置“{key}”的值“{value}”应为“是”或“否”。", "Setting '{key}' holds '{value}': expected yes or no."),
+    "brief.in_days": ("还有 {days} 天", "in {days} days"),
     "agenda.title": ("{start} 至 {end} 的日程", "Agenda from {start} to {end}"),
     "agenda.summary": ("共 {count} 项。", "{count} items."),
     "agenda.col.date": ("日期", "Date"),

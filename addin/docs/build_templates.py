@@ -189,7 +189,7 @@ def build(lang: str) -> bytes:
 
     doc.add_heading(L["birthdays_section"], level=1)
     _bullets(doc, "b in birthdays",
-             "{{ b.next_date }}（{{ b.days_until }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
+             "{{ b.next_date }}（{{ b.in_days }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
              "birthdays", L["no_birthdays"])
 
     doc.add_heading(L["questions_section"], level=1)
