@@ -415,3 +415,25 @@ def test_five_questions_follow_the_method(book):
     assert "2026-11-05" in answers[4] and "微信" in answers[4]
     codes = {f["code"] for f in context["red_flags"]}
     assert {"coach-not-supportive", "new-face"} <= codes
+
+
+def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces():
+    """#12 wording: "Advice：", full-width brackets and ideographic spaces in English; spaces between Chinese
+    characters in messages. Every message table and the shipped text templates are checked."""
+    import re
+
+    from addin.core import briefing
+    from addin.core.i18n import MESSAGES
+
+    cjk_punct = re.compile(r"[：，（）。、“”；　]")
+    tables = [MESSAGES, briefing.LABELS, briefing._QUESTIONS, briefing._ANSWERS, briefing._STATE]
+    for table in tables:
+        for key, pair in table.items():
+            zh, en = pair
+            if key not in ("colon", "open", "close", "gap"):  # the punctuation labels themselves
+                assert not cjk_punct.search(en), (key, en)
+            assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", zh), (key, zh)
+    for name in ("briefing.md", "briefing.html"):
+        source = (Path(__file__).parents[1] / "addin" / "docs" / "templates" / name).read_text(encoding="utf-8")
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]+>", "", source, flags=re.S)
+        assert not cjk_punct.search(literal), (name, cjk_punct.findall(literal))

@@ -74,6 +74,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "contact_level": ("接触度", "Contact"),
     "missing": ("尚未找到", "not found yet"),
     "red_flags": ("风险提示", "Risks"),
+    "colon": ("：", ": "),  # punctuation of the language: no full-width colon or bracket in English
+    "open": ("（", " ("),
+    "close": ("）", ")"),
+    "gap": ("　", "   "),
     "no_red_flags": ("暂无风险提示。", "No risks noted."),
     "development_section": ("最新开发进展", "Latest development"),
     "no_development": ("尚无开发记录。", "No development record yet."),

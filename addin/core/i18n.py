@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.bad-setting.axis_zero": ("{axis}的各项权重之和为 0：至少要有一项权重大于 0。", "The {axis} weights add up to 0: at least one must be above 0."),
     "finding.bad-setting.threshold": ("设置“{key}”的值 {value} 不在 1–5 之间：门槛应在 1 到 5 之间。", "Setting '{key}' is {value}, outside 1-5: thresholds must lie between 1 and 5."),
     "finding.bad-setting.days": ("设置“{key}”的值 {value} 不是不小于 0 的整数天数。", "Setting '{key}' is {value}: it must be a whole number of days, 0 or more."),
-    "finding.bad-setting.unknown": ("设置中的参数“{key}”无法识别：请使用模板里的参数名（如 权重.份额）。", "Setting '{key}' is not known: use a name from the template (such as weight.share)."),
+    "finding.bad-setting.unknown": ("设置中的参数“{key}”无法识别：请使用模板里的参数名（如“权重.份额”）。", "Setting '{key}' is not known: use a name from the template (such as weight.share)."),
     "finding.bad-setting.duplicate": ("设置“{key}”出现了两次（另见第 {other} 行）：请只保留一行。", "Setting '{key}' appears twice (see also row {other}): keep one row."),
     "finding.duplicate-key": ("客户编号“{value}”在本表重复（第 {first} 行已有）：每个客户只能有一行。", "Customer ID '{value}' is repeated in this sheet (already in row {first}): one row per account."),
     "finding.unknown-customer": ("客户编号“{value}”在客户表中不存在：请先在客户表登记，或改正编号。", "Customer ID '{value}' is not in the Customers sheet: add the account there first, or fix the ID."),

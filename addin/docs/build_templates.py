@@ -149,10 +149,11 @@ def build(lang: str) -> bytes:
 
     doc.add_heading(L["grade_section"], level=1)
     with _unless_empty(doc, "assessment.present", L["no_assessment"]):
-        doc.add_paragraph(f"{L['grade']}：{{{{ assessment.grade }}}}　{L['advice']}：{{{{ assessment.advice }}}}")
+        doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ assessment.grade }}}}{L['gap']}{L['advice']}{L['colon']}"
+                          f"{{{{ assessment.advice }}}}")
         doc.add_paragraph(f"{L['value_score']} {{{{ assessment.value_score or '—' }}}} · "
                           f"{L['difficulty_score']} {{{{ assessment.difficulty_score or '—' }}}}")
-        doc.add_paragraph(f"{L['why']}：{{{{ assessment.explanation }}}}")
+        doc.add_paragraph(f"{L['why']}{L['colon']}{{{{ assessment.explanation }}}}")
         _table(doc, [L["factor"], L["axis"], L["score"]], "f in assessment.factors",
                ["{{ f.label }}", "{{ f.axis }}", "{{ f.value or '—' }}"], [6, 4, 4])
 
@@ -174,7 +175,7 @@ def build(lang: str) -> bytes:
     with _unless_empty(doc, "latest_development.present", L["no_development"]):
         for key in ("recorded_on", "decision_maker", "project_status", "our_progress", "competitors",
                     "next_week_plan", "result"):
-            doc.add_paragraph(f"{L[key]}：{{{{ latest_development.{key} }}}}")
+            doc.add_paragraph(f"{L[key]}{L['colon']}{{{{ latest_development.{key} }}}}")
 
     doc.add_heading(L["visits_section"], level=1)
     with _unless_empty(doc, "visits", L["no_visits"]):
@@ -189,7 +190,8 @@ def build(lang: str) -> bytes:
 
     doc.add_heading(L["birthdays_section"], level=1)
     _bullets(doc, "b in birthdays",
-             "{{ b.next_date }}（{{ b.in_days }}）{{ b.name }} · {{ b.role }} · {{ b.calendar }} {{ b.birthday }}",
+             "{{ b.next_date }}{{ L.open }}{{ b.in_days }}{{ L.close }}{{ b.name }} · {{ b.role }} · "
+             "{{ b.calendar }} {{ b.birthday }}",
              "birthdays", L["no_birthdays"])
 
     doc.add_heading(L["questions_section"], level=1)
