@@ -70,10 +70,10 @@ def test_empty_factor_gives_insufficient_with_the_complete_axis_scored():
 def test_explanation_names_the_smallest_lift():
     g = grade_factors(f(3, 3, 2, 2, 2, 2), S)  # C, V = 3.0: business value 3 -> 4 gives V 3.5 -> A
     assert g.grade == "C"
-    assert "3→4 即可升为 A" in g.explanation()
+    assert "由 3 改为 4 可升为 A" in g.explanation()
     assert "would lift it to A" in g.explanation("en")
     g = grade_factors(f(4, 4, 4, 3, 3, 3), S)  # B with D 3.25: effort 4 -> 3 gives 3.0 -> A
-    assert "投入 4→3 即可升为 A" in g.explanation()
+    assert "“投入”由 4 改为 3 可升为 A" in g.explanation()
 
 
 def test_explanation_when_no_single_change_lifts():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 LANGS = ("zh", "en")
@@ -91,7 +92,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.result-reason-missing": ("开发结果为“{value}”，但没有填写原因总结。", "The result is '{value}' but no reason summary is given."),
     "finding.contact-count-low": ("累计接触次数为 {value}，少于截至 {date} 拜访记录中的 {visits} 次。", "Contact count is {value}, below the {visits} visits logged up to {date}."),
     "finding.insufficient-info.no_row": ("客户“{name}”还没有价值评估：无法评级。", "Account '{name}' has no assessment row: it cannot be graded."),
-    "finding.insufficient-info.empty": ("客户“{name}”的评估缺少 {factors}：无法评级。", "Account '{name}' lacks {factors} in its assessment: it cannot be graded."),
+    "finding.insufficient-info.empty": ("客户“{name}”的评估缺少“{factors}”：无法评级。", "Account '{name}' lacks {factors} in its assessment: it cannot be graded."),
     "finding.role-missing": ("{grade} 级客户“{name}”还没有找到{role}。", "Grade {grade} account '{name}' has no {role} yet."),
     "finding.danger-zone": ("关键人 {name} 影响力高但接触度低，处于危险区：不要硬约见面，宜通过教练、高层对高层或书面材料间接影响此人。", "{name} has high influence but low contact, a danger zone: rather than pushing for meetings, reach this person indirectly, through the coach, senior-level contact or written material."),
     "finding.role-missing.stage": ("客户“{name}”已到{stage}阶段，还没有找到{role}：有一个不了解的购买者就有危险。", "Account '{name}' is at {stage} and has no {role} yet: one unknown buyer is a danger."),
@@ -108,13 +109,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.stale-account": ("A 级客户“{name}”已 {days} 天没有拜访（最近一次 {last}），超过 {limit} 天。", "A account '{name}' has not been visited for {days} days (last on {last}), more than {limit}."),
     "finding.stale-account.never": ("A 级客户“{name}”还没有任何拜访记录。", "A account '{name}' has no visit logged at all."),
     # grading explanations
-    "grade.expl.insufficient": ("缺少 {factors}，补齐后才能评级", "{factors} missing: fill in to grade"),
+    "grade.expl.insufficient": ("缺少“{factors}”，补齐后才能评级", "{factors} missing: fill in to grade"),
     "grade.expl.driver_low": ("{factor}（{value}）拖累最大", "{factor} ({value}) holds it back most"),
     "grade.expl.driver_high": ("{factor}（{value}）支撑最大", "{factor} ({value}) carries it most"),
-    "grade.expl.lift": ("{factor} {old}→{new} 即可升为 {grade}", "{factor} {old}→{new} would lift it to {grade}"),
+    "grade.expl.lift": ("“{factor}”由 {old} 改为 {new} 可升为 {grade}", "{factor} {old}→{new} would lift it to {grade}"),
     "grade.expl.no_lift": ("单项调整无法升级：价值分要达到 {vt} 且难度分不超过 {dt}", "no single change lifts it: the value score must reach {vt} and difficulty stay at or below {dt}"),
     "grade.expl.top": ("已是最高等级", "already the top grade"),
-    "grade.expl.drop": ("{factor} 若 {old}→{new} 将降为 {grade}", "{factor} {old}→{new} would drop it to {grade}"),
+    "grade.expl.drop": ("“{factor}”若由 {old} 变为 {new} 将降为 {grade}", "{factor} {old}→{new} would drop it to {grade}"),
     "grade.expl.abandon": ("价值分 ≤ {av} 或难度分 ≥ {ad}：考虑放弃或降低接触", "value ≤ {av} or difficulty ≥ {ad}: consider dropping or reducing contact"),
     "grade.expl.bad_settings": ("设置有误，未评级：请先修正设置表", "settings are broken, not graded: fix the Settings sheet first"),
     "grade.expl.bad_factor": ("{factors} 填写有误，未评级", "{factors} invalid, not graded"),
@@ -287,7 +288,14 @@ def join(items: Iterable[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(items)
 
 
+_ONE = re.compile(r"\b1 (error|warning|visit|item|row|cell|note|contact|birthday|account|briefing|file|customer|"
+                  r"day|follow-up|marked cell)s\b")
+
+
 def t(key: str, lang: str = "zh", /, **params: object) -> str:
-    """The message `key` in `lang` with `params` filled in (params may themselves be called `key`)."""
+    """The message `key` in `lang` with `params` filled in (params may themselves be called `key`); English
+    counts of one read as one ("1 error", not "1 errors")."""
     zh, en = MESSAGES[key]
-    return (en if lang == "en" else zh).format(**params)
+    if lang == "en":
+        return _ONE.sub(r"1 \1", en.format(**params))
+    return zh.format(**params)
