@@ -437,3 +437,16 @@ def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces
         source = (Path(__file__).parents[1] / "addin" / "docs" / "templates" / name).read_text(encoding="utf-8")
         literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]+>", "", source, flags=re.S)
         assert not cjk_punct.search(literal), (name, cjk_punct.findall(literal))
+
+
+def test_org_tree_follows_reports_to_and_survives_a_loop():
+    from addin.core.briefing import _org_tree
+
+    def person(name, boss="", ours=""):
+        return {"name": name, "role": "r", "influence": "高", "support": "支持", "reports_to": boss,
+                "our_contact": ours}
+
+    tree = _org_tree([person("乙", "甲"), person("甲", "", "周"), person("丙", "乙"), person("丁", "戊"),
+                      person("戊", "丁")], "zh")
+    assert [(n["name"], n["depth"]) for n in tree] == [("甲", 0), ("乙", 1), ("丙", 2), ("丁", 0), ("戊", 1)]
+    assert tree[0]["our_contact"] == "周" and tree[2]["indent"].endswith("└ ")

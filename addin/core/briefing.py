@@ -74,6 +74,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "contact_level": ("接触度", "Contact"),
     "missing": ("尚未找到", "not found yet"),
     "red_flags": ("风险提示", "Risks"),
+    "org_section": ("组织关系与我方对接人", "Who reports to whom, and our counterparts"),
+    "no_org": ("还没有登记任何关键人。", "No key people listed yet."),
+    "our_contact": ("我方对接人", "our contact"),
+    "resolution": ("处理结果", "resolution"),
     "colon": ("：", ": "),  # punctuation of the language: no full-width colon or bracket in English
     "open": ("（", " ("),
     "close": ("）", ")"),
@@ -264,6 +268,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "assessment": _assessment(ctx, index, cid, graded, lang),
         "contacts": contacts,
         "roles": roles,
+        "org_tree": _org_tree(contacts, lang),
         "red_flags": [{"code": f.code, "text": f.message(lang)} for f in flags],
         "latest_development": development,
         "visits": visits,
@@ -272,6 +277,38 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "questions": _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang),
         "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
     }
+
+
+def _org_tree(contacts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The account's people in reporting order (上级 first, each person's reports under them), with role,
+    influence, support and our counterpart (我方对接人); `depth` and `indent` show the level."""
+    names = {c["name"] for c in contacts if c["name"]}
+    under: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    roots = []
+    for c in contacts:
+        boss = c.get("reports_to", "")
+        if boss and boss in names and boss != c["name"]:
+            under[boss].append(c)
+        else:
+            roots.append(c)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def walk(c: dict[str, Any], depth: int) -> None:
+        if c["name"] in seen:  # a loop in 上级: show each person once
+            return
+        seen.add(c["name"])
+        out.append({"name": c["name"], "role": c["role"], "influence": c["influence"], "support": c["support"],
+                    "our_contact": c.get("our_contact", ""), "reports_to": c.get("reports_to", ""),
+                    "depth": depth, "indent": ("　" if lang == "zh" else "  ") * 2 * depth + ("└ " if depth else "")})
+        for child in under.get(c["name"], []):
+            walk(child, depth + 1)
+
+    for c in roots:
+        walk(c, 0)
+    for c in contacts:  # people only reachable through a loop
+        walk(c, 0)
+    return out
 
 
 def _assessment(ctx: Context, index: _Index, cid: str, graded: GradedRow | None, lang: str) -> dict[str, Any]:

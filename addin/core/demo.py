@@ -114,6 +114,16 @@ def _seed_method_cases(today: date, customers: list[Row], assessment: list[Row],
     for k, p in enumerate(coaches):  # a coach is someone who wants us to win: most are, a few only seem to be
         if k % 6:
             p["support"] = "支持"
+    owners = {c["customer_id"]: c["owner"] for c in customers}
+    by_account: dict[object, dict[str, str]] = {}
+    for p in contacts:
+        by_account.setdefault(p["customer_id"], {}).setdefault(str(p["role"]), str(p["name"]))
+    for p in contacts:  # the org tree (上级) and who on our side works with each person (我方对接人)
+        heads = by_account.get(p["customer_id"], {})
+        boss = heads.get("决策者") if p["role"] in ("技术把关者", "教练") else heads.get("技术把关者") \
+            if p["role"] == "使用者" else None
+        p["reports_to"] = boss if boss and boss != p["name"] else None
+        p["our_contact"] = owners.get(p["customer_id"]) if p["role"] in ("决策者", "教练") else "售前工程师"
     people: dict[object, list[str]] = {}
     for p in contacts:
         people.setdefault(p["customer_id"], []).append(str(p["name"]))

@@ -168,6 +168,10 @@ def build(lang: str) -> bytes:
            ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.personality }}", "{{ c.hint }}",
             "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}"],
            [2.2, 2.3, 2.3, 1.8, 6.4, 2.6])
+    doc.add_heading(L["org_section"], level=2)
+    _bullets(doc, "n in org_tree", "{{ n.indent }}{{ n.name }} · {{ n.role }} · {{ n.influence }}/{{ n.support }}"
+             "{% if n.our_contact %} · " + L["our_contact"] + L["colon"] + "{{ n.our_contact }}{% endif %}",
+             "org_tree", L["no_org"])
     doc.add_heading(L["red_flags"], level=2)
     _bullets(doc, "f in red_flags", "{{ f.text }}", "red_flags", L["no_red_flags"])
 
@@ -181,7 +185,8 @@ def build(lang: str) -> bytes:
     with _unless_empty(doc, "visits", L["no_visits"]):
         _table(doc, [L["visit_date"], L["visitor"], L["method"], L["key_points"], L["follow_up"]], "v in visits",
                ["{{ v.visit_date }}", "{{ v.visitor }}", "{{ v.method }}", "{{ v.key_points }}",
-                "{{ v.follow_up_state }}"], [2.4, 2, 1.6, 7.6, 3.8])
+                "{{ v.follow_up_state }}{% if v.resolution %} · " + L["resolution"] + L["colon"]
+                + "{{ v.resolution }}{% endif %}"], [2.4, 2, 1.6, 7.6, 3.8])
 
     doc.add_heading(L["follow_ups_section"], level=1)
     with _unless_empty(doc, "open_follow_ups", L["no_follow_ups"]):
