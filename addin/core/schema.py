@@ -256,7 +256,7 @@ ASSESSMENT = SheetSpec("assessment", _l("价值评估", "價值評估", "Assessm
     _factor("effort", _l("投入", "投入", "Effort"), ("1-5 分：需要的时间、人力、费用越多分越高。", "1-5: the more time, people and money it takes, the higher.")),
     _factor("deal_risk", _l("成交风险", "成交風險", "Deal risk"), ("1-5 分：拿不下单的风险越大分越高。", "1-5: the greater the risk of losing the deal, the higher.")),
     _factor("payment_risk", _l("付款风险", "付款風險", "Payment risk"), ("1-5 分：回款越没把握分越高。", "1-5: the less certain the payment, the higher.")),
-    _factor("delivery_difficulty", _l("供货难度", "供貨難度", "Delivery difficulty"), ("1-5 分：我方供货能力或技术难度越吃紧分越高。", "1-5: the harder supply or technology is for us, the higher.")),
+    _factor("delivery_difficulty", _l("供货难度", "供貨難度", "Delivery difficulty"), ("1-5 分：我方供货越吃力、技术难度越大，分越高。", "1-5: the harder supply or technology is for us, the higher.")),
     _f("assessed_on", _l("评估日期", "評估日期", "Assessed on"), D, not_future=True, width=12, hint=("做这次评估的日期。", "When this assessment was made.")),
     _f("value_score", _l("价值分", "價值分", "Value score"), N, computed=True, width=9, hint=("由 kam 计算，请勿手填。", "Computed by kam; do not type here.")),
     _f("difficulty_score", _l("难度分", "難度分", "Difficulty score"), N, computed=True, width=9, hint=("由 kam 计算。", "Computed by kam.")),
