@@ -450,3 +450,32 @@ def test_org_tree_follows_reports_to_and_survives_a_loop():
                       person("戊", "丁")], "zh")
     assert [(n["name"], n["depth"]) for n in tree] == [("甲", 0), ("乙", 1), ("丙", 2), ("丁", 0), ("戊", 1)]
     assert tree[0]["our_contact"] == "周" and tree[2]["indent"].endswith("└ ")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_briefing_layout_fits_the_page(demo_book, lang):
+    """#15: every table within the text width, header rows repeated, rows kept whole, page numbers and a
+    confidentiality footer, zh-CN as East Asian language, no library boilerplate, created at render time."""
+    import re
+    from datetime import UTC, datetime
+
+    from addin.docs.build_templates import TEXT_WIDTH_CM
+
+    context = build_briefings(read_workbook(demo_book), TODAY, lang, customers=["C0002"])[0]
+    data = renderer_for("docx", template_path("docx", lang)).render(context)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        document = z.read("word/document.xml")
+        footer = z.read("word/footer1.xml")
+        styles = z.read("word/styles.xml")
+        core = z.read("docProps/core.xml").decode()
+        names = z.namelist()
+    width_twips = TEXT_WIDTH_CM / 2.54 * 1440
+    grids = [sum(int(x) for x in re.findall(rb'w:w="(\d+)"', g))
+             for g in re.findall(rb"<w:tblGrid>.*?</w:tblGrid>", document, re.S)]
+    assert len(grids) >= 5 and max(grids) <= width_twips + 1, grids
+    assert document.count(b"<w:tblHeader/>") >= 4 and b"<w:cantSplit/>" in document
+    assert b"PAGE" in footer and ("注意保密" in footer.decode() or "confidential" in footer.decode())
+    assert b'w:eastAsia="zh-CN"' in styles
+    assert "python-docx" not in core and "<dc:creator>kam</dc:creator>" in core
+    assert str(datetime.now(UTC).year) in re.search(r"<dcterms:created[^>]*>([^<]*)<", core).group(1)
+    assert "docProps/thumbnail.jpeg" not in names

@@ -78,6 +78,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_org": ("还没有登记任何关键人。", "No key people listed yet."),
     "our_contact": ("我方对接人", "our contact"),
     "resolution": ("处理结果", "resolution"),
+    "confidential": ("内部资料，注意保密", "Internal: confidential"),
     "colon": ("：", ": "),  # punctuation of the language: no full-width colon or bracket in English
     "open": ("（", " ("),
     "close": ("）", ")"),

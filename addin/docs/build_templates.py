@@ -22,6 +22,8 @@ from docx.shared import Cm, Pt, RGBColor
 from addin.core.briefing import LABELS
 
 HERE = Path(__file__).resolve().parent / "templates"
+PAGE_WIDTH_CM, SIDE_MARGIN_CM = 21.0, 2.0
+TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * SIDE_MARGIN_CM  # every table fits in it (a test checks the grids)
 CJK_FONT = "微软雅黑"
 LATIN_FONT = "Calibri"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
@@ -80,8 +82,17 @@ def _table(doc: Any, headers: list[str], loop: str, cells: list[str], widths: li
 
 
 def _widths(table: Any, widths: list[float]) -> None:
-    """Fixed column widths that Word, WPS and LibreOffice all honour (grid and cells)."""
+    """Fixed column widths that Word, WPS and LibreOffice all honour (grid and cells), scaled down to the
+    text width when they add up to more; header rows repeat on every page and no row splits across pages."""
+    total = sum(widths)
+    if total > TEXT_WIDTH_CM:
+        widths = [w * TEXT_WIDTH_CM / total for w in widths]
     table.autofit = False
+    for n, row in enumerate(table.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if n == 0 and len(table.rows) > 2:  # a looping table's first row is its header
+            trpr.append(OxmlElement("w:tblHeader"))
     for i, w in enumerate(widths):
         table.columns[i].width = Cm(w)
         for cell in table.columns[i].cells:
@@ -116,10 +127,14 @@ def build(lang: str) -> bytes:
     L = {k: (v[1] if lang == "en" else v[0]) for k, v in LABELS.items()}
     doc = Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(29.7)
     for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2))
-    section.top_margin = section.bottom_margin = Cm(1.8)
+        setattr(section, side, Cm(SIDE_MARGIN_CM))
+    section.top_margin = Cm(2.6)  # room for a logo a user puts in the header
+    section.bottom_margin = Cm(2.0)
+    section.header_distance, section.footer_distance = Cm(1.0), Cm(1.0)
+    _footer(section, L)
+    _east_asian_language(doc)
     _fonts(doc.styles["Normal"], 10.5)
     _fonts(doc.styles["Title"], 20, True, ACCENT)
     _fonts(doc.styles["Heading 1"], 13, True, ACCENT)
@@ -206,14 +221,67 @@ def build(lang: str) -> bytes:
     _p(doc, "{%p endfor %}")
 
     props = doc.core_properties
-    props.author, props.title = "kam", L["title"]
+    props.author, props.title, props.comments = "kam", L["title"], ""
     from datetime import datetime
 
-    props.created = props.modified = datetime(2026, 1, 1)
+    props.created = props.modified = datetime(2026, 1, 1)  # the template's; each briefing gets its own time
     props.revision = 1
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return _without_thumbnail(buf.getvalue())
+
+
+def _footer(section: Any, L: dict[str, str]) -> None:
+    """A confidentiality note and the page number (a PAGE field) at the foot of every page."""
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = para.add_run(L["confidential"] + " · ")
+    run.font.size = Pt(8)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        r = para.add_run()
+        r.font.size = Pt(8)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {text} "
+            r._r.append(instr)
+
+
+def _east_asian_language(doc: Any) -> None:
+    """Declare Chinese (zh-CN) as the East Asian language, so LibreOffice and WPS pick Simplified Chinese
+    glyphs (not the Japanese variants they choose for en-US)."""
+    rpr = doc.styles["Normal"].element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        for node in defaults.iter(qn("w:lang")):
+            node.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _without_thumbnail(data: bytes) -> bytes:
+    """python-docx's default template carries a blank thumbnail picture: drop it and its references."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename == "docProps/thumbnail.jpeg":
+                continue
+            part = src.read(info)
+            if info.filename == "_rels/.rels":
+                part = re.sub(rb"<Relationship [^>]*thumbnail[^>]*/>", b"", part)
+            dst.writestr(info, part)
+    return out.getvalue()
 
 
 def main() -> None:

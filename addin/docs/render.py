@@ -119,9 +119,10 @@ class DocxRenderer(Renderer):
         out = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(self.data)) as src, zipfile.ZipFile(out, "w") as dst:
             for info in src.infolist():
-                if info.filename == "word/document.xml":
+                if info.filename in ("word/document.xml", "docProps/core.xml"):
+                    data = document if info.filename == "word/document.xml" else _stamped(src.read(info))
                     member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                    dst.writestr(member, document, compress_type=zipfile.ZIP_DEFLATED)
+                    dst.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
                 else:
                     copy_raw(src, dst, info)
         return out.getvalue()
@@ -132,6 +133,14 @@ class DocxRenderer(Renderer):
         out = io.BytesIO()
         tpl.save(out)
         return out.getvalue()
+
+
+def _stamped(core: bytes) -> bytes:
+    """The document's core properties with created/modified set to now (the template's are fixed)."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + now + rb"\g<2>", core)
 
 
 _SYNTAX = (
