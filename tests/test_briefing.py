@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -140,9 +140,29 @@ def test_markdown_escapes_and_html_never_runs(hostile_book, tmp_path):
     CliRunner().invoke(cli, ["brief", str(hostile_book), "--format", "md", "--out", str(out), "--customer", "C1",
                              "--today", "2026-11-22"])
     raw = next(out.iterdir()).read_text(encoding="utf-8")
-    assert r"A \& B \<有限\>" in raw
+    assert r"A & B \<有限\>" in raw  # escaped only where Markdown needs it
     rendered = MarkdownIt("commonmark").enable("table").render(raw)
     assert "<script>" not in rendered  # the visit text stays text
+    assert "A &amp; B &lt;有限&gt;" in rendered  # and prints literally
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60))
+@example("---")
+@example("    indented code")
+@example("\t\tcode")
+@example("# heading")
+@example("1. one")
+@example("[x](http://e.com) *em* `c` <b>")
+def test_markdown_values_never_become_markup(value):
+    """Whatever a cell holds, the Markdown briefing shows it as text in its list item: the only elements
+    CommonMark makes are the list itself, its paragraph and the <br> of a line break."""
+    import re as _re
+
+    from addin.docs.render import md_escape
+
+    html = MarkdownIt("commonmark").render("- " + md_escape(value) + "\n")
+    tags = {t.strip("/ ").split()[0] for t in _re.findall(r"<([^>]+)>", html)}
+    assert tags <= {"ul", "li", "p", "br"}, (value, html)
 
 
 @given(st.text(min_size=0, max_size=40), st.text(min_size=0, max_size=120), st.sampled_from(["docx", "html", "md"]))
@@ -479,3 +499,17 @@ def test_the_briefing_layout_fits_the_page(demo_book, lang):
     assert "python-docx" not in core and "<dc:creator>kam</dc:creator>" in core
     assert str(datetime.now(UTC).year) in re.search(r"<dcterms:created[^>]*>([^<]*)<", core).group(1)
     assert "docProps/thumbnail.jpeg" not in names
+
+
+def test_html_prints_well_and_drops_control_characters(demo_book):
+    """#15: @page A4, header rows that repeat (thead), rows kept whole, notes keep their line breaks, and no
+    control character (\\v, \\x01) reaches the page."""
+    context = build_briefings(read_workbook(demo_book), TODAY, "zh", customers=["C0002"])[0]
+    context["account"]["customer_name"] = "甲\x0b公司\x01"
+    context["visits"][0]["key_points"] = "第一行\n第二行"
+    page = renderer_for("html", template_path("html", "zh")).render(context).decode("utf-8")
+    assert "@page { size: A4" in page and "thead { display: table-header-group; }" in page
+    assert "break-inside: avoid" in page and "white-space: pre-wrap" in page
+    assert page.count("<thead>") >= 3 and "甲公司" in page
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", page)
+    assert "第一行\n第二行" in page

@@ -27,7 +27,12 @@ from addin.core.i18n import join, t
 from addin.errors import KamError
 from addin.ziputil import copy_raw
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|&~])")
+# only what Markdown would read as markup inside a line: emphasis, code, links/images, HTML, table pipes
+# (brackets and parentheses alone are plain text, so "(danger zone)" stays readable)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+_MD_LEAD = re.compile(r"^(\s*|\s*\d{1,9})((?<=\d)[.)]|(?<!\d)[#+\-](?=\s|$)|(?<!\d)-(?=[\s-]*$))", re.M)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(rb"\{[{%#]")
 _BODY = re.compile(rb"<w:body\b.*</w:body>", re.S)
 
@@ -36,8 +41,16 @@ def md_escape(value: Any) -> Any:
     """Backslash-escape Markdown punctuation so data prints literally (CommonMark escapes any ASCII mark);
     line breaks become <br> so a multi-line value cannot break a table row."""
     if isinstance(value, str):
-        return _MD_SPECIAL.sub(r"\\\1", value).replace("\r\n", "\n").replace("\n", "<br>")
+        value = _MD_ENTITY.sub("&amp;", _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub("", value)))
+        value = "\n".join(line.lstrip() for line in value.split("\n"))  # an indent would open a code block
+        value = _MD_LEAD.sub(r"\1\\\2", value)  # "# x", "- x", "1. x", "---" would open a block
+        return value.replace("\r\n", "\n").replace("\n", "<br>")
     return value
+
+
+def html_clean(value: Any) -> Any:
+    """Control characters (\\v, \\x01...) never reach an HTML page; autoescape does the rest."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
 def environment(fmt: str) -> SandboxedEnvironment:
@@ -45,7 +58,8 @@ def environment(fmt: str) -> SandboxedEnvironment:
     if fmt == "md":
         return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=md_escape,
                                     keep_trailing_newline=True)
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True,
+                                finalize=html_clean if fmt == "html" else None)
 
 
 class Renderer:
