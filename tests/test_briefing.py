@@ -513,3 +513,21 @@ def test_html_prints_well_and_drops_control_characters(demo_book):
     assert page.count("<thead>") >= 3 and "甲公司" in page
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", page)
     assert "第一行\n第二行" in page
+
+
+def test_the_summary_page_lists_the_top_risks_with_what_to_do():
+    """#15: a one-page summary first: grade and why, the stage, five answers, overdue items, what lies ahead,
+    and at most three risks, each with a suggested action; the detail starts on the next page."""
+    from addin.core.demo import demo_book
+
+    contexts = build_briefings(demo_book(TODAY), TODAY, "zh")
+    busy = max(contexts, key=lambda c: len(c["red_flags"]))
+    summary = busy["summary"]
+    assert len(summary["answers"]) == 5 and summary["grade"]
+    assert 1 <= len(summary["risks"]) <= 3 and all(r["action"] and r["text"] for r in summary["risks"])
+    overdue = next(c for c in contexts if c["summary"]["overdue"])
+    assert all(o.split()[0] <= TODAY.isoformat() for o in overdue["summary"]["overdue"])
+    data = renderer_for("docx", template_path("docx", "zh")).render(busy)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        document = z.read("word/document.xml").decode("utf-8")
+    assert document.index("一页摘要") < document.index('w:type="page"') < document.index("评级与原因")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from addin.core.birthdays import upcoming
@@ -54,6 +54,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "date": ("日期", "Date"),
     "grade": ("等级", "Grade"),
     "grade_section": ("评级与原因", "Grade and why"),
+    "summary_section": ("一页摘要", "At a glance"),
+    "summary_answers": ("五问速览", "The five questions"),
+    "summary_overdue": ("逾期事项", "Overdue"),
+    "summary_ahead": ("近期生日与节日", "Birthdays and festivals ahead"),
+    "summary_risks": ("三大风险与对策", "Top risks and what to do"),
+    "nothing": ("无", "none"),
+    "detail_section": ("详细资料", "In detail"),
     "advice": ("建议", "Advice"),
     "why": ("原因", "Why"),
     "value_score": ("价值分", "Value score"),
@@ -261,6 +268,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:
         del c["_born"], c["_calendar"]
+    questions = _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang)
     return {
         "lang": lang,
         "L": {k: _pick(v, lang) for k, v in LABELS.items()},
@@ -275,8 +283,56 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "visits": visits,
         "open_follow_ups": follow_ups,
         "birthdays": birthdays,
-        "questions": _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang),
+        "questions": questions,
+        "summary": _summary(account, graded, questions, follow_ups, birthdays, flags, today, lang),
         "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
+    }
+
+
+#: what to do about each kind of risk note (the method's advice, in a sentence a rep can act on)
+_ACTIONS: dict[str, tuple[str, str]] = {
+    "role-missing": ("请教练或已认识的人引见，把缺的购买角色找出来。", "Ask the coach or a known contact to introduce the missing buyer."),
+    "danger-zone": ("通过教练、高层对高层或书面材料间接影响此人。", "Reach this person indirectly: through the coach, senior-level contact or written material."),
+    "opposed-influencer": ("先弄清反对的原因，再请支持者或高层出面化解。", "Find out why first, then let a supporter or a senior contact address it."),
+    "coach-not-supportive": ("核实此人的真实态度，另外培养一位真正支持我们的教练。", "Check where this person really stands and develop a coach who wants us to win."),
+    "stage-ahead-of-grade": ("复核价值评估；评估不变就收缩投入。", "Review the assessment; if it stands, scale back the effort."),
+    "stage-no-assessment": ("先做价值评估，再继续推进关系。", "Assess the account before building the relationship further."),
+    "result-stage-mismatch": ("更新开发阶段或开发结果，让两处一致。", "Update the stage or the result so that they agree."),
+    "new-face": ("了解新面孔的角色和态度，并补进关键人表。", "Find out the new person's role and stance, and add them to Contacts."),
+}
+
+
+def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[dict[str, Any]],
+             follow_ups: list[dict[str, Any]], birthdays: list[dict[str, Any]], flags: list[Finding],
+             today: date, lang: str) -> dict[str, Any]:
+    """The one-page summary: grade and why, the stage, the five answers in a line each, what is overdue,
+    birthdays and festivals ahead, and the top three risks each with what to do."""
+    from addin.core.agenda import _festival_dates
+
+    record = graded.to_dict(lang) if graded is not None else {}
+    grade = record.get("grade") or t("grade.none", lang)
+    why = record.get("explanation") or ""
+    ahead = [f"{b['next_date']} {b['name']}{_pick(LABELS['open'], lang)}{b['in_days']}{_pick(LABELS['close'], lang)}"
+             for b in birthdays]
+    if grade in ("A", "B"):
+        names = {"spring": ("春节", "Spring Festival"), "lantern": ("元宵节", "Lantern Festival"),
+                 "dragon_boat": ("端午节", "Dragon Boat Festival"), "mid_autumn": ("中秋节", "Mid-Autumn Festival"),
+                 "double_ninth": ("重阳节", "Double Ninth Festival"), "new_year": ("元旦", "New Year's Day"),
+                 "labour": ("劳动节", "Labour Day"), "national": ("国庆节", "National Day"),
+                 "teachers": ("教师节", "Teachers' Day"), "doctors": ("医师节", "Physicians' Day")}
+        for key, when, only in _festival_dates(today, today + timedelta(days=30)):
+            if only is None or account.get("industry") in (only, CHOICES["industry"].display(only, lang)):
+                ahead.append(f"{when.isoformat()} {_pick(names[key], lang)}")
+    order = {code: i for i, code in enumerate(_ACTIONS)}
+    risks = sorted(flags, key=lambda f: order.get(f.code, 99))[:3]
+    return {
+        "grade": grade,
+        "why": why,
+        "stage": account.get("stage", ""),
+        "answers": [q["answer"] for q in questions],
+        "overdue": [f"{f['due']} {f['item']}" for f in follow_ups if f["overdue"]],
+        "ahead": sorted(ahead),
+        "risks": [{"text": f.message(lang), "action": _pick(_ACTIONS.get(f.code, ("", "")), lang)} for f in risks],
     }
 
 

@@ -162,6 +162,24 @@ def build(lang: str) -> bytes:
             cell.text = value
     _widths(block, [2.4, 3.4, 2.4, 3.4, 2.4, 3.4])
 
+    doc.add_heading(L["summary_section"], level=1)
+    doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ summary.grade }}}}{L['gap']}{L['stage']}{L['colon']}"
+                      f"{{{{ summary.stage or '—' }}}}")
+    doc.add_paragraph(f"{L['why']}{L['colon']}{{{{ summary.why or '—' }}}}")
+    doc.add_heading(L["summary_answers"], level=2)
+    _p(doc, "{%p for a in summary.answers %}")
+    _p(doc, "{{ loop.index }}. {{ a }}")
+    _p(doc, "{%p endfor %}")
+    doc.add_paragraph(f"{L['summary_overdue']}{L['colon']}{{% for o in summary.overdue %}}{{{{ o }}}}"
+                      f"{{% if not loop.last %}}; {{% endif %}}{{% endfor %}}"
+                      f"{{% if not summary.overdue %}}{L['nothing']}{{% endif %}}")
+    doc.add_paragraph(f"{L['summary_ahead']}{L['colon']}{{% for o in summary.ahead %}}{{{{ o }}}}"
+                      f"{{% if not loop.last %}}; {{% endif %}}{{% endfor %}}"
+                      f"{{% if not summary.ahead %}}{L['nothing']}{{% endif %}}")
+    doc.add_heading(L["summary_risks"], level=2)
+    _bullets(doc, "r in summary.risks", "{{ r.text }} → {{ r.action }}", "summary.risks", L["nothing"])
+    doc.add_page_break()  # the detail starts on page 2
+
     doc.add_heading(L["grade_section"], level=1)
     with _unless_empty(doc, "assessment.present", L["no_assessment"]):
         doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ assessment.grade }}}}{L['gap']}{L['advice']}{L['colon']}"
