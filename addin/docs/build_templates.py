@@ -196,11 +196,12 @@ def build(lang: str) -> bytes:
            [5, 12])
     doc.add_paragraph()
     _table(doc, [L["name"], L["role"], L["job_title"], L["personality"], L["hint"],
-                 f"{L['influence']}/{L['support']}/{L['contact_level']}"],
+                 f"{L['influence']}/{L['support']}/{L['contact_level']}", L["our_contact"]],
            "c in contacts",
            ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.personality }}", "{{ c.hint }}",
-            "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}"],
-           [2.2, 2.3, 2.3, 1.8, 6.4, 2.6])
+            "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}",
+            "{{ c.our_contact }}"],
+           [2.0, 2.0, 2.1, 1.6, 5.3, 2.2, 1.8])
     doc.add_heading(L["org_section"], level=2)
     _bullets(doc, "n in org_tree", "{{ n.indent }}{{ n.name }} · {{ n.role }} · {{ n.influence }}/{{ n.support }}"
              "{% if n.our_contact %} · " + L["our_contact"] + L["colon"] + "{{ n.our_contact }}{% endif %}",
