@@ -86,7 +86,8 @@ def window(today: date, days: int | None = None, month: str | None = None, week:
     return today, today + timedelta(days=30 if days is None else days)
 
 
-def _festival_dates(start: date, end: date) -> list[tuple[str, date, str | None]]:
+def festival_dates(start: date, end: date) -> list[tuple[str, date, str | None]]:
+    """(festival key, its 公历 date, the industry it is for or None) for every festival between the dates."""
     out: list[tuple[str, date, str | None]] = []
     for year in range(solar_to_lunar(start)[0], solar_to_lunar(end)[0] + 1):
         for key, month, day in LUNAR_FESTIVALS:
@@ -149,7 +150,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 t("agenda.detail.birthday", lang, birthday=born.show(lunar), days=(when - today).days))
 
     # festivals: greet the A/B accounts (教师节 the 教育 ones, 医师节 the 医疗 ones)
-    for key, when, industry in _festival_dates(start, end):
+    for key, when, industry in festival_dates(start, end):
         accounts = [c for c in names if grades.get(c) in ("A", "B") and mine(c)
                     and (industry is None or industries.get(c) == industry)]
         if industry is not None and not accounts:

@@ -307,7 +307,7 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
              today: date, lang: str) -> dict[str, Any]:
     """The one-page summary: grade and why, the stage, the five answers in a line each, what is overdue,
     birthdays and festivals ahead, and the top three risks each with what to do."""
-    from addin.core.agenda import _festival_dates
+    from addin.core.agenda import festival_dates
 
     record = graded.to_dict(lang) if graded is not None else {}
     grade = record.get("grade") or t("grade.none", lang)
@@ -315,14 +315,9 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
     ahead = [f"{b['next_date']} {b['name']}{_pick(LABELS['open'], lang)}{b['in_days']}{_pick(LABELS['close'], lang)}"
              for b in birthdays]
     if grade in ("A", "B"):
-        names = {"spring": ("春节", "Spring Festival"), "lantern": ("元宵节", "Lantern Festival"),
-                 "dragon_boat": ("端午节", "Dragon Boat Festival"), "mid_autumn": ("中秋节", "Mid-Autumn Festival"),
-                 "double_ninth": ("重阳节", "Double Ninth Festival"), "new_year": ("元旦", "New Year's Day"),
-                 "labour": ("劳动节", "Labour Day"), "national": ("国庆节", "National Day"),
-                 "teachers": ("教师节", "Teachers' Day"), "doctors": ("医师节", "Physicians' Day")}
-        for key, when, only in _festival_dates(today, today + timedelta(days=30)):
+        for key, when, only in festival_dates(today, today + timedelta(days=30)):
             if only is None or account.get("industry") in (only, CHOICES["industry"].display(only, lang)):
-                ahead.append(f"{when.isoformat()} {_pick(names[key], lang)}")
+                ahead.append(f"{when.isoformat()} {t(f'agenda.festival.{key}', lang)}")
     order = {code: i for i, code in enumerate(_ACTIONS)}
     risks = sorted(flags, key=lambda f: order.get(f.code, 99))[:3]
     return {
