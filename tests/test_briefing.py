@@ -531,3 +531,14 @@ def test_the_summary_page_lists_the_top_risks_with_what_to_do():
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         document = z.read("word/document.xml").decode("utf-8")
     assert document.index("一页摘要") < document.index('w:type="page"') < document.index("评级与原因")
+
+
+def test_the_visit_plan_is_filled_from_the_workbook_with_blanks_for_the_rep(demo_book):
+    """#15.3: purpose (下一步 / 下周对策), what changed, strengths, competitors; labelled blanks for the rest."""
+    contexts = build_briefings(read_workbook(demo_book), TODAY, "en")
+    with_dev = next(c for c in contexts if c["latest_development"]["present"] and c["visits"])
+    plan = with_dev["plan"]
+    assert plan["purpose"] and plan["competitors"] == with_dev["latest_development"]["competitors"]
+    assert plan["changed"] and plan["changed"][0].startswith("The customer's last view: ")
+    text = renderer_for("md", template_path("md", "en")).render(with_dev).decode("utf-8")
+    assert "Goal of this visit" in text and "______" in text and plan["purpose"].split()[0] in text

@@ -61,6 +61,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "summary_risks": ("三大风险与对策", "Top risks and what to do"),
     "nothing": ("无", "none"),
     "detail_section": ("详细资料", "In detail"),
+    "plan_section": ("拜访计划", "Visit plan"),
+    "plan_purpose": ("这次拜访要推进的事", "What this visit should move forward"),
+    "plan_changed": ("上次拜访以来的变化", "What changed since the last visit"),
+    "plan_strengths": ("我们的优势", "Our strengths"),
+    "plan_competitor": ("竞争对手", "Competitors"),
+    "plan_blanks": ("由销售填写", "For the rep to fill in"),
+    "plan_goal": ("本次目标（希望客户做出的承诺）", "Goal of this visit (the commitment we want)"),
+    "plan_objections": ("可能的异议与应对", "Likely objections and our answers"),
+    "plan_materials": ("要带的资料", "Materials to bring"),
     "advice": ("建议", "Advice"),
     "why": ("原因", "Why"),
     "value_score": ("价值分", "Value score"),
@@ -285,6 +294,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "birthdays": birthdays,
         "questions": questions,
         "summary": _summary(account, graded, questions, follow_ups, birthdays, flags, today, lang),
+        "plan": _plan(ctx, index, cid, contacts, development, follow_ups, lang),
         "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
     }
 
@@ -328,6 +338,33 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
         "overdue": [f"{f['due']} {f['item']}" for f in follow_ups if f["overdue"]],
         "ahead": sorted(ahead),
         "risks": [{"text": f.message(lang), "action": _pick(_ACTIONS.get(f.code, ("", "")), lang)} for f in risks],
+    }
+
+
+def _plan(ctx: Context, index: _Index, cid: str, contacts: list[dict[str, Any]], development: dict[str, Any],
+          follow_ups: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+    """What a pre-visit plan holds that the workbook can fill: the purpose (下一步 of the last visit, else
+    下周对策), what changed since the last visit, strengths beside the risks, the competitor as recorded."""
+    visits = ctx.sheets.get("visits")
+    rows = index.of("visits", cid)
+    purpose = _last_text(visits, rows, "next_steps") or development.get("next_week_plan", "")
+    changed = []
+    view = _last_text(visits, rows, "customer_view")
+    if view:
+        changed.append(_pick(("客户上次的想法：", "The customer's last view: "), lang) + view)
+    open_issues = [f["item"] for f in follow_ups]
+    if open_issues:
+        changed.append(_pick(("尚未解决：", "Still open: "), lang) + join(open_issues[:3], lang))
+    if development.get("project_status"):
+        changed.append(_pick(("项目现状：", "Project status: "), lang) + development["project_status"])
+    strengths = [c["name"] + _pick(LABELS["open"], lang) + c["role"] + _pick(LABELS["close"], lang)
+                 for c in contacts if c["support_key"] == "支持" and c["influence_key"] in ("高", "中")]
+    return {
+        "purpose": purpose,
+        "changed": changed,
+        "strengths": _pick(("支持我们的关键人：", "Supportive key people: "), lang) + join(strengths, lang)
+        if strengths else "",
+        "competitors": development.get("competitors", ""),
     }
 
 

@@ -178,6 +178,16 @@ def build(lang: str) -> bytes:
                       f"{{% if not summary.ahead %}}{L['nothing']}{{% endif %}}")
     doc.add_heading(L["summary_risks"], level=2)
     _bullets(doc, "r in summary.risks", "{{ r.text }} → {{ r.action }}", "summary.risks", L["nothing"])
+    doc.add_heading(L["plan_section"], level=2)
+    for key, expr in (("plan_purpose", "{{ plan.purpose or '—' }}"),
+                      ("plan_changed", "{% for c in plan.changed %}{{ c }}{% if not loop.last %}; {% endif %}"
+                                       "{% endfor %}{% if not plan.changed %}—{% endif %}"),
+                      ("plan_strengths", "{{ plan.strengths or '—' }}"),
+                      ("plan_competitor", "{{ plan.competitors or '—' }}")):
+        _p(doc, L[key] + L["colon"] + expr, "List Bullet")
+    doc.add_paragraph(L["plan_blanks"]).runs[0].bold = True
+    for key in ("plan_goal", "plan_objections", "plan_materials"):
+        _p(doc, L[key] + L["colon"] + "_" * 30, "List Bullet")
     doc.add_page_break()  # the detail starts on page 2
 
     doc.add_heading(L["grade_section"], level=1)
