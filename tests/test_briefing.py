@@ -530,7 +530,7 @@ def test_the_summary_page_lists_the_top_risks_with_what_to_do():
     data = renderer_for("docx", template_path("docx", "zh")).render(busy)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         document = z.read("word/document.xml").decode("utf-8")
-    assert document.index("一页摘要") < document.index('w:type="page"') < document.index("评级与原因")
+    assert document.index("一页摘要") < document.index("<w:pageBreakBefore/>") < document.index("评级与原因")
 
 
 def test_the_visit_plan_is_filled_from_the_workbook_with_blanks_for_the_rep(demo_book):

@@ -130,17 +130,23 @@ def build(lang: str) -> bytes:
     section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(29.7)
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(SIDE_MARGIN_CM))
-    section.top_margin = Cm(2.6)  # room for a logo a user puts in the header
-    section.bottom_margin = Cm(2.0)
+    section.top_margin = Cm(2.2)  # room for a logo a user puts in the header (1 cm from the edge)
+    section.bottom_margin = Cm(1.8)
     section.header_distance, section.footer_distance = Cm(1.0), Cm(1.0)
     _footer(section, L)
     _east_asian_language(doc)
     _fonts(doc.styles["Normal"], 10.5)
-    _fonts(doc.styles["Title"], 20, True, ACCENT)
+    _fonts(doc.styles["Title"], 18, True, ACCENT)
     _fonts(doc.styles["Heading 1"], 13, True, ACCENT)
     _fonts(doc.styles["Heading 2"], 11, True, ACCENT)
     _fonts(doc.styles["List Bullet"], 10.5)
     _fonts(doc.styles["List Number"], 10.5)
+    for name in ("Normal", "List Bullet", "List Number"):  # tight spacing: the summary must fit one page
+        fmt = doc.styles[name].paragraph_format
+        fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(3), 1.15
+    for name in ("Heading 1", "Heading 2"):
+        fmt = doc.styles[name].paragraph_format
+        fmt.space_before, fmt.space_after = Pt(10), Pt(3)
 
     title = doc.add_paragraph("{{ account.customer_name }}", style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.LEFT
@@ -185,12 +191,11 @@ def build(lang: str) -> bytes:
                       ("plan_strengths", "{{ plan.strengths or '—' }}"),
                       ("plan_competitor", "{{ plan.competitors or '—' }}")):
         _p(doc, L[key] + L["colon"] + expr, "List Bullet")
-    doc.add_paragraph(L["plan_blanks"]).runs[0].bold = True
-    for key in ("plan_goal", "plan_objections", "plan_materials"):
+    for key in ("plan_goal", "plan_objections", "plan_materials"):  # blanks for what only the rep can write
         _p(doc, L[key] + L["colon"] + "_" * 30, "List Bullet")
-    doc.add_page_break()  # the detail starts on page 2
 
-    doc.add_heading(L["grade_section"], level=1)
+    detail = doc.add_heading(L["grade_section"], level=1)
+    detail.paragraph_format.page_break_before = True  # the detail starts on page 2
     with _unless_empty(doc, "assessment.present", L["no_assessment"]):
         doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ assessment.grade }}}}{L['gap']}{L['advice']}{L['colon']}"
                           f"{{{{ assessment.advice }}}}")
