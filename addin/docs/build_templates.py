@@ -166,7 +166,7 @@ def build(lang: str) -> bytes:
             head.paragraphs[0].runs[0].bold = True
             _shade(head, "F2F2F2")
             cell.text = value
-    _widths(block, [2.4, 3.4, 2.4, 3.4, 2.4, 3.4])
+    _widths(block, [2.7, 3.1, 2.3, 3.4, 1.9, 3.6])  # "Customer ID" and "Relationship building" fit
 
     doc.add_heading(L["summary_section"], level=1)
     doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ summary.grade }}}}{L['gap']}{L['stage']}{L['colon']}"
@@ -293,7 +293,7 @@ def _east_asian_language(doc: Any) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")  # Latin text breaks at word boundaries; Chinese text is zh-CN
     lang.set(qn("w:eastAsia"), "zh-CN")
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     if defaults is not None:
