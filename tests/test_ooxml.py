@@ -1,4 +1,4 @@
-"""Part-level edits: fills, styles, defined names, relationships, comments and VML notes."""
+"""Part-level edits: fills, styles, relationships, comments and VML notes."""
 
 from defusedxml import ElementTree as ET
 
@@ -12,8 +12,8 @@ STYLES = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2
 
 
 def test_fill_is_added_once_and_xfs_keep_their_other_attributes():
-    styles, red = ooxml.ensure_fill(STYLES, "FFF4B6B6")
-    again, red2 = ooxml.ensure_fill(styles, "FFF4B6B6")
+    styles, red = ooxml.ensure_fill_xml(STYLES, ooxml.fill_xml("FFF4B6B6"))
+    again, red2 = ooxml.ensure_fill_xml(styles, ooxml.fill_xml("FFF4B6B6"))
     assert red == red2 == 2 and again == styles and b'<fills count="3">' in styles
     xfs = ooxml.cell_xfs(styles)
     new = [ooxml.with_fill(xf, red) for xf in xfs]
@@ -23,15 +23,6 @@ def test_fill_is_added_once_and_xfs_keep_their_other_attributes():
     added = ooxml.cell_xfs(styles)[3]
     assert b'numFmtId="14"' in added and b'fillId="2" applyFill="1"' in added and b"<alignment" in added
     assert ooxml.xf_fill(added) == 2
-
-
-def test_defined_name_added_then_replaced():
-    wb = b'<workbook><sheets><sheet name="a" sheetId="1"/></sheets><calcPr calcId="1"/></workbook>'
-    wb = ooxml.set_defined_name(wb, "_kam_marks", '"5>1"')
-    assert wb.index(b"<definedNames>") < wb.index(b"<calcPr")
-    assert ooxml.defined_name(wb, "_kam_marks") == '"5>1"'
-    wb = ooxml.set_defined_name(wb, "_kam_marks", '"6>2"')
-    assert ooxml.defined_name(wb, "_kam_marks") == '"6>2"' and wb.count(b"_kam_marks") == 1
 
 
 def test_comments_by_kam_are_removed_by_their_text_and_others_kept():

@@ -166,7 +166,7 @@ class Package:
         part = self.new_part("xl/worksheets/sheet{}.xml")
         rel_id = self.link(self.workbook_part, part, "worksheet")
         self.workbook = ooxml.add_sheet_entry(self.workbook, title, rel_id, self.dialect.rel, hidden)
-        self.add_part(part, xml, CT_SHEET)
+        self.add_part(part, xml, ooxml.CT_SHEET)
 
     def owned_sheet(self, current_part: str | None, title: str, rows: list[list[object]],
                     links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False,
@@ -196,11 +196,6 @@ class Package:
             if now != before:
                 parts[name] = now
         return WorkbookEdits(parts={name: _replace_with(data) for name, data in parts.items()})
-
-
-CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
-CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
@@ -400,12 +395,12 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                     if comments_part is None:
                         comments_part = pkg.new_part("xl/comments{}.xml")
                         pkg.link(part, comments_part, "comments")
-                        pkg.types = opc.ensure_content_type(pkg.types, comments_part, CT_COMMENTS)
+                        pkg.types = opc.ensure_content_type(pkg.types, comments_part, ooxml.CT_COMMENTS)
                         new_comments = ooxml.empty_comments(pkg.dialect.main)
                     if vml_part is None:
                         vml_part = pkg.new_part("xl/drawings/vmlDrawing{}.vml")
                         rel_id = pkg.link(part, vml_part, "vmlDrawing")
-                        pkg.types = opc.ensure_content_type(pkg.types, vml_part, CT_VML)
+                        pkg.types = opc.ensure_content_type(pkg.types, vml_part, ooxml.CT_VML)
                         patched = ooxml.insert_legacy_drawing(patched, rel_id, pkg.dialect.rel)
                     new_comments = ooxml.add_comments(new_comments, add)
                     if not new_vml:

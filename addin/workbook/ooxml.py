@@ -10,16 +10,7 @@ import html
 import re
 
 from addin.core.model import parse_address
-from addin.workbook.opc import (  # noqa: F401  (the relationship helpers live in the package layer)
-    TRANSITIONAL_MAIN,
-    TRANSITIONAL_REL,
-    Rel,
-    add_rel,
-    next_rel_id,
-    read_rels,
-    relative,
-    rels_part,
-)
+from addin.workbook.opc import TRANSITIONAL_MAIN, TRANSITIONAL_REL
 from addin.workbook.sheetxml import escape_text
 
 NS_REL = TRANSITIONAL_REL
@@ -108,11 +99,6 @@ def fill_rgb(fill: bytes) -> str | None:
     return m.group(1).decode().upper().rjust(8, "F") if m else None
 
 
-def ensure_fill(styles: bytes, argb: str) -> tuple[bytes, int]:
-    """The index of a solid fill of colour `argb`, appending it to <fills> when absent."""
-    return ensure_fill_xml(styles, fill_xml(argb))
-
-
 def ensure_fill_xml(styles: bytes, wanted: bytes) -> tuple[bytes, int]:
     """The index of the fill `wanted` (an exact <fill> element), appending it to <fills> when absent."""
     m = _FILLS.search(styles)
@@ -168,35 +154,6 @@ def add_sheet_entry(workbook: bytes, name: str, rel_id: str, rel_ns: str = NS_RE
     if b"</sheets>" not in workbook:
         raise ValueError("workbook.xml has no <sheets>")
     return workbook.replace(b"</sheets>", entry + b"</sheets>", 1)
-
-
-_NAME_FOLLOWERS = (b"<calcPr", b"<oleSize", b"<customWorkbookViews", b"<pivotCaches", b"<smartTagPr",
-                   b"<smartTagTypes", b"<webPublishing", b"<fileRecoveryPr", b"<webPublishObjects", b"<extLst",
-                   b"</workbook>")
-
-
-def defined_name(workbook: bytes, name: str) -> str | None:
-    m = re.search(rb'<definedName\b[^>]*\bname="' + re.escape(name.encode()) + rb'"[^>]*>(.*?)</definedName>',
-                  workbook, re.S)
-    return html.unescape(m.group(1).decode("utf-8")) if m else None
-
-
-def set_defined_name(workbook: bytes, name: str, formula: str) -> bytes:
-    """Set (or add) a hidden workbook-level defined name holding `formula`."""
-    element = f'<definedName name="{name}" hidden="1">{escape_text(formula)}</definedName>'.encode()
-    pattern = re.compile(rb'<definedName\b[^>]*\bname="' + re.escape(name.encode()) + rb'"[^>]*>.*?</definedName>',
-                         re.S)
-    if pattern.search(workbook):
-        return pattern.sub(lambda _m: element, workbook, count=1)
-    if b"</definedNames>" in workbook:
-        return workbook.replace(b"</definedNames>", element + b"</definedNames>", 1)
-    if re.search(rb"<definedNames\s*/>", workbook):
-        return re.sub(rb"<definedNames\s*/>", b"<definedNames>" + element + b"</definedNames>", workbook, count=1)
-    for tag in _NAME_FOLLOWERS:
-        pos = workbook.find(tag)
-        if pos >= 0:
-            return workbook[:pos] + b"<definedNames>" + element + b"</definedNames>" + workbook[pos:]
-    raise ValueError("workbook.xml has no place for definedNames")
 
 
 # --- legacy notes (comments part + VML shapes) ------------------------------------------------------------

@@ -99,15 +99,6 @@ def _restyle(cell: bytes, style: int) -> bytes:
     return head + cell[head_end - 1 if self_closing else head_end:]
 
 
-def restore_styles(xml: bytes, mapping: Mapping[int, int]) -> bytes:
-    """Give every cell whose style is a key of `mapping` the mapped style (undo earlier marks)."""
-    if not mapping:
-        return xml
-    ids = b"|".join(str(k).encode() for k in sorted(mapping, reverse=True))
-    pattern = re.compile(rb'(<c\b[^>]*?\ss=")(' + ids + rb')(")')
-    return pattern.sub(lambda m: m.group(1) + str(mapping[int(m.group(2))]).encode() + m.group(3), xml)
-
-
 def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes],
                kept: list[str]) -> bytes:
     """Rewrite one <row> element's cells for `edits` (0-based col -> value), keeping the others."""
