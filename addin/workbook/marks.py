@@ -242,14 +242,14 @@ class StyleBook:
         self.stored = len(self.xfs)
         self._made: dict[tuple[int, bytes], int] = {}
         self._canon: dict[bytes, int] = {}
+        self._fills = ooxml.fills(styles)  # parsed once; refreshed only when a fill is added
 
     def xf(self, i: int) -> bytes:
         return self.xfs[i] if 0 <= i < len(self.xfs) else (self.xfs[0] if self.xfs else b'<xf numFmtId="0"/>')
 
     def fill_of(self, i: int) -> bytes:
-        all_fills = ooxml.fills(self.styles)
         fid = ooxml.xf_fill(self.xf(i))
-        return all_fills[fid] if 0 <= fid < len(all_fills) else ooxml.DEFAULT_FILLS[0]
+        return self._fills[fid] if 0 <= fid < len(self._fills) else ooxml.DEFAULT_FILLS[0]
 
     def is_kam(self, i: int) -> bool:
         return ooxml.fill_rgb(self.fill_of(i)) in KAM_ARGB
@@ -259,6 +259,8 @@ class StyleBook:
         key = (i, fill)
         if key not in self._made:
             self.styles, fid = ooxml.ensure_fill_xml(self.styles, fill)
+            if fid >= len(self._fills):
+                self._fills = ooxml.fills(self.styles)
             if ooxml.xf_fill(self.xf(i)) == fid and 0 <= i < len(self.xfs):
                 self._made[key] = i
             else:
