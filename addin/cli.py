@@ -317,8 +317,7 @@ def agenda_cmd(book: Path, days: int | None, month: str | None, week: bool, reps
     from addin.core.schema import AGENDA
     from addin.report import agenda_table, dump_json
     from addin.workbook.files import write_bytes
-    from addin.workbook.marks import AGENDA_WIDTHS, write_owned_sheet
-    from addin.workbook.plans import workbook_language
+    from addin.workbook.marks import AGENDA_WIDTHS
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
@@ -329,12 +328,8 @@ def agenda_cmd(book: Path, days: int | None, month: str | None, week: bool, reps
     data = read_workbook(book)
     agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
     if write:
-        sheet, kept = write_owned_sheet(book, AGENDA, workbook_language(data), agenda.rows(lang), AGENDA_WIDTHS,
-                                        expected=seen, backup=not no_backup)
-        lines = [t("agenda.written_book", lang, count=len(agenda.items), file=book, sheet=sheet)]
-        if kept is not None:
-            lines.append(t("write.backup", lang, backup=kept))
-        _tell(lines, "json" if fmt != "table" else fmt)
+        _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang,
+                     "json" if fmt != "table" else fmt, "agenda.written_book", len(agenda.items))
     if fmt == "ics":
         from addin.docs.ics import agenda_ics
 
@@ -366,8 +361,7 @@ def birthdays_cmd(ctx: click.Context, book: Path, days: int | None, fmt: str, wr
     from addin.core.birthdays import birthday_report
     from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table, dump_json
-    from addin.workbook.marks import BIRTHDAY_WIDTHS, write_owned_sheet
-    from addin.workbook.plans import workbook_language
+    from addin.workbook.marks import BIRTHDAY_WIDTHS
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
@@ -381,12 +375,8 @@ def birthdays_cmd(ctx: click.Context, book: Path, days: int | None, fmt: str, wr
     else:
         birthdays_table(report, lang, console())
     if write:
-        sheet, kept = write_owned_sheet(book, BIRTHDAYS, workbook_language(data), report.rows(lang), BIRTHDAY_WIDTHS,
-                                        expected=seen, backup=not no_backup)
-        lines = [t("birthdays.written", lang, file=book, sheet=sheet, count=len(report.birthdays))]
-        if kept is not None:
-            lines.append(t("write.backup", lang, backup=kept))
-        _tell(lines, fmt)
+        _write_owned(book, data, BIRTHDAYS, report.rows(lang), BIRTHDAY_WIDTHS, seen, no_backup, lang, fmt,
+                     "birthdays.written", len(report.birthdays))
 
 
 @cli.group("excel")
@@ -430,6 +420,20 @@ def _working(text: str) -> Iterator[None]:
         return
     with out.status(text):
         yield
+
+
+def _write_owned(book: Path, data: Any, label: Any, rows: list[list[object]], widths: tuple[int, ...],
+                 seen: str | None, no_backup: bool, lang: str, fmt: str, done_key: str, count: int) -> None:
+    """Write a sheet kam owns (生日提醒, 日程), named in the workbook's language, and say what was written."""
+    from addin.workbook.marks import write_owned_sheet
+    from addin.workbook.plans import workbook_language
+
+    sheet, kept = write_owned_sheet(book, label, workbook_language(data), rows, widths, expected=seen,
+                                    backup=not no_backup)
+    lines = [t(done_key, lang, file=book, sheet=sheet, count=count)]
+    if kept is not None:
+        lines.append(t("write.backup", lang, backup=kept))
+    _tell(lines, fmt)
 
 
 def _missing(data: Any, keys: list[str], lang: str) -> bool:
