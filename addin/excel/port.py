@@ -33,10 +33,9 @@ from addin.core.model import SheetTable, WorkbookData, build_table, column_lette
 from addin.core.parse import cell_text, customer_key
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
-from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, MarkPlan
+from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, MarkPlan
 from addin.workbook.writer import WorkbookEdits
 
-MARKS_SHEET = "_kam_marks"
 _NO_FILL = "none"
 
 
@@ -245,7 +244,7 @@ class ExcelPort:
         """Undo kam's previous fills and notes, then fill, note and list `plan`; returns (results sheet,
         cells marked, cells whose own note was kept)."""
         self._unmark(data)
-        saved: list[list[str]] = [["sheet", "cell", "own fill"]]
+        saved: list[list[str]] = [MARKS_HEAD[:3]]  # the fill's XML is the file writer's alone
         kept_notes: list[str] = []
         groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
         for (sheet_name, row, col), severity in plan.severity.items():

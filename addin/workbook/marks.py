@@ -25,11 +25,10 @@ from addin.core.validation import ValidationReport
 from addin.errors import KamError
 from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
-from addin.workbook.plans import MARK_RGB, NOTE_PREFIX, mark_plan, workbook_language
+from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
 from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
 from addin.workbook.writer import WorkbookEdits, write_workbook
 
-MARKS_SHEET = "_kam_marks"
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
 BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 14)
@@ -228,7 +227,6 @@ def _inline(row: int, col: int, value: object, date_style: int | None = None) ->
 
 
 KAM_ARGB = set(FILL.values())
-MARKS_HEAD = ["sheet", "cell", "own fill", "own fill xml"]
 MARKS_WIDTHS = (16, 8, 10, 60)
 
 

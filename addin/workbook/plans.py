@@ -60,6 +60,10 @@ def grade_edits(table: SheetTable, report: GradingReport, lang: str) -> Workbook
 MARK_RANK = {"error": 2, "warning": 1}
 MARK_RGB = {"error": (244, 182, 182), "warning": (252, 228, 168)}
 NOTE_PREFIX = "kam:"
+#: the hidden sheet both the file writer and the Excel buttons keep: the cells kam filled and each one's own
+#: fill (RGB hex or "none"; the file writer adds the fill's XML), so marks come off after any re-save
+MARKS_SHEET = "_kam_marks"
+MARKS_HEAD = ["sheet", "cell", "own fill", "own fill xml"]
 
 
 @dataclass
