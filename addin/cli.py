@@ -465,7 +465,6 @@ def _tell(lines: list[str], fmt: str) -> None:
         click.echo(line, err=fmt == "json")
 
 
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
