@@ -98,3 +98,18 @@ def test_ics_imports_into_a_second_calendar_library(demo_path, tmp_path):
     CliRunner().invoke(cli, ["agenda", str(demo_path), "--today", "2026-11-22", "--days", "60", "--format", "ics",
                              "--out", str(again)])
     assert [e.uid.value for e in vobject.readOne(again.read_text(encoding="utf-8")).contents["vevent"]] == uids
+
+
+def test_a_day_that_does_not_exist_is_left_off_the_agenda_as_in_the_birthday_list(tmp_path):
+    """'2-30' read as 公历 names no day: `kam birthdays` lists it as unreadable, and the agenda (which picks
+    its birthdays with the birthday list's own code) leaves it off instead of failing on it."""
+    demo = make_demo(TODAY)
+    first = dict(demo.rows["contacts"][0], birthday="2-30", calendar="公历", name="错日期")
+    demo.rows["contacts"].insert(0, first)
+    path = tmp_path / "bad-day.xlsx"
+    build_workbook(path, "zh", demo.rows)
+    result = CliRunner().invoke(cli, ["agenda", str(path), "--days", "400", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)["items"]
+    names = {i["contact"] for i in items if i["kind"] == "birthday"}
+    assert "错日期" not in names and "曾雪梅" in names

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from addin.core.birthdays import lunar_to_solar, next_birthday, solar_to_lunar
+from addin.core.birthdays import lunar_to_solar, solar_to_lunar, upcoming
 from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
@@ -139,15 +139,12 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
         parsed = parse_sheet(contacts, date1904)
         births = parsed.typed.get("birthday") or [None] * len(parsed)
         calendars = parsed.typed.get("calendar") or [None] * len(parsed)
-        for i, cid in enumerate(parsed.ids):
-            born = births[i]
-            if not cid or born is None:
-                continue
-            lunar = born.is_lunar(calendars[i])
-            when = next_birthday(born, calendars[i], start)
-            who = parsed.text("name", i)
-            add(when, "birthday", cid, who, t("agenda.title.birthday", lang, name=who),
-                t("agenda.detail.birthday", lang, birthday=born.show(lunar), days=(when - today).days))
+        people = [(cid, "", parsed.text("name", i), None, births[i], calendars[i])
+                  for i, cid in enumerate(parsed.ids) if cid]
+        for b in upcoming(people, start, (end - start).days):  # the birthday list's own selection
+            add(b.next_date, "birthday", b.customer_id, b.name, t("agenda.title.birthday", lang, name=b.name),
+                t("agenda.detail.birthday", lang, birthday=b.birthday.show(b.calendar == "农历"),
+                  days=(b.next_date - today).days))
 
     # festivals: greet the A/B accounts (教师节 the 教育 ones, 医师节 the 医疗 ones)
     for key, when, industry in festival_dates(start, end):

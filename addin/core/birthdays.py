@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -234,7 +235,7 @@ class Birthday:
                 "customer_name": self.customer_name}
 
 
-def upcoming(people: list[tuple[str, str, str, str | None, BirthDate | None, str | None]], today: date,
+def upcoming(people: Sequence[tuple[str, str, str, str | None, BirthDate | None, str | None]], today: date,
              window: int) -> list[Birthday]:
     """Birthdays within `window` days from `today` (inclusive), sorted by date then name.
 
