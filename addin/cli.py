@@ -9,6 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -116,6 +117,13 @@ def usage_sentence(exc: click.UsageError, lang: str) -> str:
     return t("arg.other", lang, detail=exc.format_message())
 
 
+def dump_json(data: Any, compact: bool = False) -> None:
+    """JSON on stdout (addin.report's, imported when first needed to keep `kam --help` quick)."""
+    from addin.report import dump_json as dump
+
+    dump(data, compact)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(message, err=True)
     raise click.exceptions.Exit(code)
@@ -193,85 +201,154 @@ def format_option(func: F) -> F:
                         help="输出格式 / output format")(func)
 
 
-def book_argument(func: F) -> F:
-    return click.argument("book", type=click.Path(dir_okay=False, path_type=Path))(func)
+def books_argument(func: F) -> F:
+    """One or more workbooks or folders (searched recursively, SPEC §6)."""
+    return click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))(func)
+
+
+def rep_option(func: F) -> F:
+    return click.option("--rep", "reps", multiple=True, metavar="NAME",
+                        help="只看这位销售负责的客户（可重复） / only this rep's accounts (repeatable)")(func)
+
+
+@dataclass
+class Done:
+    """What one workbook's run came to: its exit status and the counts the total line adds up."""
+
+    code: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _each(books: tuple[Path, ...], fmt: str, lang: str, total_key: str, one: Callable[[Path, bool], Done]) -> int:
+    """Run `one` on every workbook of `books` (files and folders): with several, a section per workbook, an
+    unreadable one said in one sentence while the rest still run, then a total line; returns the worst exit
+    status. With one workbook the output is exactly the single-workbook one."""
+    from collections import Counter
+
+    from addin.workbook.paths import expand
+
+    paths = expand(books)
+    many = len(paths) > 1
+    out = console()
+    worst, failed = 0, 0
+    sums: Counter[str] = Counter()
+    for path in paths:
+        if many and fmt == "table":
+            out.rule(f"[bold]{path}[/]", align="left")
+        try:
+            done = one(path, many)
+        except KamError as exc:
+            if not many:
+                raise
+            click.echo(exc.message(lang), err=True)
+            if fmt == "json":  # every workbook has its line, so a nightly job sees which one failed
+                dump_json({"workbook": str(path), "error": exc.message(lang)}, compact=True)
+            failed += 1
+            worst = max(worst, exc.exit_code)
+            continue
+        sums.update(done.counts)
+        worst = max(worst, done.code)
+    if many:
+        _tell([t(total_key, lang, books=len(paths), failed=failed, **{k: sums.get(k, 0) for k in TOTAL_KEYS})],
+              fmt)
+    return worst
+
+
+#: the counts a total line may name (missing ones are 0)
+TOTAL_KEYS = ("errors", "warnings", "rows", "items", "written", "skipped", "brief_failed")
+
+
+def _narrow(data: Any, reps: tuple[str, ...]) -> Any:
+    """The workbook narrowed to the reps' accounts (`--rep`), or as read."""
+    if not reps:
+        return data
+    from addin.core.scope import for_reps
+
+    return for_reps(data, reps)
 
 
 @cli.command("grade")
-@book_argument
+@books_argument
 @format_option
 @click.option("--write", is_flag=True, help="把结果写回价值评估表 / write the results into the Assessment sheet")
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
 @click.option("--all", "show_all", is_flag=True, help="表格显示全部行（默认 200 行） / show every row")
+@rep_option
 @today_option
 @lang_option
 @click.pass_context
-def grade_cmd(ctx: click.Context, book: Path, fmt: str, write: bool, no_backup: bool, show_all: bool, today: date,
-              lang: str) -> None:
+def grade_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, write: bool, no_backup: bool, show_all: bool,
+              reps: tuple[str, ...], today: date, lang: str) -> None:
     """按价值×难度模型给每个客户评级。 Grade every account A/B/C/D from the value x difficulty model."""
     from addin.core.briefing import customer_names
     from addin.core.findings import count
     from addin.core.grading import grade_workbook
-    from addin.report import dump_json, grading_json, grading_table
+    from addin.report import grading_json, grading_table
     from addin.workbook.plans import grade_edits
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint, write_workbook
 
-    seen = fingerprint(book) if write and book.is_file() else None
-    data = read_workbook(book, sheets=["assessment", "settings", "customers"])
-    report = grade_workbook(data)
-    out = console()
-    if fmt == "json":
-        dump_json(grading_json(report, str(book), lang))
-    else:
-        grading_table(report, customer_names(data), lang, out, None if show_all else 200)
-    table = data.get("assessment")
-    if write and table is not None and report.grades:
-        edits = grade_edits(table, report, lang)
-        with _working(t("progress.write", lang, file=book.name)):
-            result = write_workbook(book, edits, expected=seen, backup=not no_backup)
-        _report_write(book, edits, result, lang, fmt)
-    errors, _ = count(report.issues)
-    ctx.exit(1 if errors else 0)
+    def one(book: Path, many: bool) -> Done:
+        seen = fingerprint(book) if write and book.is_file() else None
+        data = _narrow(read_workbook(book, sheets=["assessment", "settings", "customers"]), reps)
+        report = grade_workbook(data)
+        if fmt == "json":
+            dump_json(grading_json(report, str(book), lang), compact=many)
+        else:
+            grading_table(report, customer_names(data), lang, console(), None if show_all else 200)
+        table = data.get("assessment")
+        if write and table is not None and report.grades:
+            edits = grade_edits(table, report, lang)
+            with _working(t("progress.write", lang, file=book.name)):
+                result = write_workbook(book, edits, expected=seen, backup=not no_backup)
+            _report_write(book, edits, result, lang, fmt)
+        errors, warnings = count(report.issues)
+        return Done(1 if errors else 0, {"rows": len(report.grades), "errors": errors, "warnings": warnings})
+
+    ctx.exit(_each(books, fmt, lang, "total.grade", one))
 
 
 @cli.command("validate")
-@book_argument
+@books_argument
 @format_option
 @click.option("--mark", is_flag=True, help="在工作簿中标出问题并生成校验结果表 / mark findings in the workbook")
 @click.option("--all", "show_all", is_flag=True, help="表格显示全部问题（默认每表 200 条） / show every finding")
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@rep_option
 @today_option
 @lang_option
 @click.pass_context
-def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all: bool, no_backup: bool,
-                 today: date, lang: str) -> None:
+def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bool, show_all: bool, no_backup: bool,
+                 reps: tuple[str, ...], today: date, lang: str) -> None:
     """逐格校验各表（开发记录、拜访记录等）。 Check every sheet down to the cell."""
     from addin.core.validation import validate
-    from addin.report import dump_json, validation_json, validation_table
+    from addin.report import validation_json, validation_table
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
-    seen = fingerprint(book) if mark and book.is_file() else None
-    data = read_workbook(book)
-    report = validate(data, today)
-    out = console()
-    if fmt == "json":
-        dump_json(validation_json(report, str(book), lang))
-    else:
-        validation_table(report, str(book), lang, out, None if show_all else 200)
-    if mark:
-        from addin.workbook.marks import mark_workbook
+    def one(book: Path, many: bool) -> Done:
+        seen = fingerprint(book) if mark and book.is_file() else None
+        data = read_workbook(book)
+        report = validate(_narrow(data, reps), today)
+        if fmt == "json":
+            dump_json(validation_json(report, str(book), lang), compact=many)
+        else:
+            validation_table(report, str(book), lang, console(), None if show_all else 200)
+        if mark:
+            from addin.workbook.marks import mark_workbook
 
-        with _working(t("progress.mark", lang, file=book.name)):
-            result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
-        _tell(result.lines(lang), fmt)
-    errors, _ = report.counts()
-    ctx.exit(1 if errors else 0)
+            with _working(t("progress.mark", lang, file=book.name)):
+                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
+            _tell(result.lines(lang), fmt)
+        errors, warnings = report.counts()
+        return Done(1 if errors else 0, {"errors": errors, "warnings": warnings,
+                                         "rows": sum(report.rows_checked.values())})
+
+    ctx.exit(_each(books, fmt, lang, "total.validate", one))
 
 
 @cli.command("brief")
-@book_argument
+@books_argument
 @click.option("--customer", "customers", multiple=True, metavar="ID",
               help="只生成这些客户（可重复） / only these customers")
 @click.option("--grade", "grades", multiple=True, type=click.Choice(["A", "B", "C", "D"]),
@@ -281,25 +358,31 @@ def validate_cmd(ctx: click.Context, book: Path, fmt: str, mark: bool, show_all:
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="自己的模板 / your own template")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹 / output folder")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认 CPU 数） / parallel processes")
+@rep_option
 @today_option
 @lang_option
 @click.pass_context
-def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades: tuple[str, ...], fmt: str,
-              template: Path | None, out: Path | None, jobs: int | None, today: date, lang: str) -> None:
+def brief_cmd(ctx: click.Context, books: tuple[Path, ...], customers: tuple[str, ...], grades: tuple[str, ...],
+              fmt: str, template: Path | None, out: Path | None, jobs: int | None, reps: tuple[str, ...],
+              today: date, lang: str) -> None:
     """为每个客户生成拜访简报（docx/html/md/pdf）。 Write a briefing per customer (docx, html, md, pdf)."""
     from addin.docs.briefs import run_briefs
 
-    failed = run_briefs(book, list(customers), list(grades), fmt, template, out, jobs or os.cpu_count() or 1,
-                        today, lang, console())
-    ctx.exit(1 if failed else 0)
+    def one(book: Path, many: bool) -> Done:
+        folder = out / book.stem if out is not None and many else out  # two books may share customer IDs
+        failed = run_briefs(book, list(customers), list(grades), fmt, template, folder, jobs or os.cpu_count() or 1,
+                            today, lang, console(), list(reps))
+        return Done(1 if failed else 0, {"brief_failed": failed})
+
+    ctx.exit(_each(books, "table", lang, "total.brief", one))
 
 
 @cli.command("agenda")
-@book_argument
+@books_argument
 @click.option("--days", type=click.IntRange(min=0), default=None, help="未来多少天（默认 30） / the coming N days (30)")
 @click.option("--month", default=None, metavar="YYYY-MM", help="某个月（每月一号的清单） / one calendar month")
 @click.option("--week", is_flag=True, help="本周（周一到周日） / this week, Monday to Sunday")
-@click.option("--rep", "reps", multiple=True, metavar="NAME", help="只看这位销售的客户（可重复） / one rep's accounts")
+@rep_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table", show_default=True,
               help="输出格式 / output format")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
@@ -308,15 +391,17 @@ def brief_cmd(ctx: click.Context, book: Path, customers: tuple[str, ...], grades
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
 @today_option
 @lang_option
-def agenda_cmd(book: Path, days: int | None, month: str | None, week: bool, reps: tuple[str, ...], fmt: str,
-               out: Path | None, write: bool, no_backup: bool, today: date, lang: str) -> None:
-    """销售日程：生日、节日、跟进、回访、A 级拜访、月度审核。 The rep's agenda of care and follow-ups."""
+@click.pass_context
+def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, month: str | None, week: bool,
+               reps: tuple[str, ...], fmt: str, out: Path | None, write: bool, no_backup: bool, today: date,
+               lang: str) -> None:
+    """销售日程：生日、节日、跟进、回访、A 级拜访、月度审核。 The rep's agenda of care and follow-ups.
+    With several workbooks and --format ics, one calendar holds them all."""
     import re
 
-    from addin.core.agenda import build_agenda, window
+    from addin.core.agenda import Agenda, build_agenda, window
     from addin.core.schema import AGENDA
-    from addin.report import agenda_table, dump_json
-    from addin.workbook.files import write_bytes
+    from addin.report import agenda_table
     from addin.workbook.marks import AGENDA_WIDTHS
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
@@ -324,59 +409,141 @@ def agenda_cmd(book: Path, days: int | None, month: str | None, week: bool, reps
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise KamError("agenda.bad_month", value=month)
     start, end = window(today, days, month, week)
-    seen = fingerprint(book) if write and book.is_file() else None
-    data = read_workbook(book)
-    agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
-    if write:
-        _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang,
-                     "json" if fmt != "table" else fmt, "agenda.written_book", len(agenda.items))
-    if fmt == "ics":
-        from addin.docs.ics import agenda_ics
+    calendar = Agenda(today, start, end, [])
 
-        payload = agenda_ics(agenda, lang, name=f"kam · {book.stem}")
-        if out is None:
-            click.echo(payload.decode("utf-8"), nl=False)
+    def one(book: Path, many: bool) -> Done:
+        seen = fingerprint(book) if write and book.is_file() else None
+        data = read_workbook(book)
+        agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
+        if write:
+            _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang,
+                         "json" if fmt != "table" else fmt, "agenda.written_book", len(agenda.items))
+        if fmt == "ics":
+            calendar.items.extend(agenda.items)
+        elif fmt == "json":
+            dump_json({"workbook": str(book), **agenda.to_dict()} if many else agenda.to_dict(), compact=many)
         else:
-            write_bytes(out, payload)
-            click.echo(t("agenda.written", lang, count=len(agenda.items), file=out), err=True)
-    elif fmt == "json":
-        dump_json(agenda.to_dict())
+            agenda_table(agenda, lang, console())
+        return Done(0, {"items": len(agenda.items)})
+
+    code = _each(books, "json" if fmt == "ics" else fmt, lang, "total.agenda", one)
+    if fmt == "ics":
+        _write_ics(calendar, books, out, lang)
+    ctx.exit(code)
+
+
+def _write_ics(calendar: Any, books: tuple[Path, ...], out: Path | None, lang: str) -> None:
+    """The agenda items of every workbook as one calendar (an item two workbooks share, e.g. a festival
+    greeting, once), to `out` or stdout."""
+    from addin.docs.ics import agenda_ics
+    from addin.workbook.files import write_bytes
+
+    unique = {item.uid: item for item in calendar.items}
+    calendar.items[:] = sorted(unique.values(), key=lambda i: (i.date, i.kind, i.customer_id))
+    name = f"kam · {books[0].stem}" if len(books) == 1 else "kam"
+    payload = agenda_ics(calendar, lang, name=name)
+    if out is None:
+        click.echo(payload.decode("utf-8"), nl=False)
     else:
-        agenda_table(agenda, lang, console())
+        write_bytes(out, payload)
+        click.echo(t("agenda.written", lang, count=len(calendar.items), file=out), err=True)
 
 
 @cli.command("birthdays")
-@book_argument
+@books_argument
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="未来多少天内（默认按设置表，30 天） / window in days (default: the 设置 value, 30)")
 @format_option
 @click.option("--write", is_flag=True, help="写入“生日提醒”表 / write the 生日提醒 sheet into the workbook")
 @click.option("--no-backup", is_flag=True, help="写回时不保留 .bak 备份 / keep no .bak copy when writing")
+@rep_option
 @today_option
 @lang_option
 @click.pass_context
-def birthdays_cmd(ctx: click.Context, book: Path, days: int | None, fmt: str, write: bool, no_backup: bool,
-                  today: date, lang: str) -> None:
+def birthdays_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, fmt: str, write: bool,
+                  no_backup: bool, reps: tuple[str, ...], today: date, lang: str) -> None:
     """列出近期过生日的关键人（农历已换算）。 Contacts whose birthday is coming up (lunar converted)."""
     from addin.core.birthdays import birthday_report
     from addin.core.schema import BIRTHDAYS
-    from addin.report import birthdays_json, birthdays_table, dump_json
+    from addin.report import birthdays_json, birthdays_table
     from addin.workbook.marks import BIRTHDAY_WIDTHS
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint
 
-    seen = fingerprint(book) if write and book.is_file() else None
-    data = read_workbook(book, sheets=["contacts", "customers", "settings"])
-    if _missing(data, ["contacts"], lang):
-        ctx.exit(1)
-    report = birthday_report(data, today, days)
+    def one(book: Path, many: bool) -> Done:
+        seen = fingerprint(book) if write and book.is_file() else None
+        data = read_workbook(book, sheets=["contacts", "customers", "settings"])
+        if _missing(data, ["contacts"], lang):
+            return Done(1)
+        report = birthday_report(_narrow(data, reps), today, days)
+        if fmt == "json":
+            body = birthdays_json(report, lang)
+            dump_json({"workbook": str(book), **body} if many else body, compact=many)
+        else:
+            birthdays_table(report, lang, console())
+        if write:
+            _write_owned(book, data, BIRTHDAYS, report.rows(lang), BIRTHDAY_WIDTHS, seen, no_backup, lang, fmt,
+                         "birthdays.written", len(report.birthdays))
+        return Done(0, {"items": len(report.birthdays)})
+
+    ctx.exit(_each(books, fmt, lang, "total.birthdays", one))
+
+
+def db_option(func: F) -> F:
+    return click.option("--db", default=None, metavar="STORE",
+                        help="团队库：SQLite 文件（默认 ./kam-team.sqlite）或 postgresql://… / the team store")(func)
+
+
+@contextlib.contextmanager
+def _store(db: str | None) -> Iterator[Any]:
+    """The store's engine; any database failure (no server, wrong password, locked file) is one sentence."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from addin.store.db import DEFAULT_STORE, engine_for
+
+    engine = engine_for(db or DEFAULT_STORE)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        yield engine
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise KamError("store.error", db=shown, detail=detail) from exc
+    finally:
+        engine.dispose()
+
+
+@cli.command("consolidate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option("--settings", "settings_book", type=click.Path(dir_okay=False, path_type=Path),
+              help="用这个工作簿的设置表给全队评级 / grade the whole team with this workbook's 设置")
+@format_option
+@today_option
+@lang_option
+@click.pass_context
+def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None, settings_book: Path | None,
+                    fmt: str, today: date, lang: str) -> None:
+    """把多位销售的工作簿汇总进团队库。 Load many reps' workbooks into the team store."""
+    from addin.report import consolidation_json, consolidation_table
+    from addin.store.load import consolidate, team_model
+    from addin.workbook.paths import expand
+
+    books = expand(paths)
+    model = team_model(settings_book)
+    out = console(stderr=True)
+    with _store(db) as engine:
+        if out.is_terminal:
+            with out.status(t("consolidate.progress", lang, file="…")) as status:
+                result = consolidate(books, engine, today, model, lang,
+                                     lambda p: status.update(t("consolidate.progress", lang, file=p.name)))
+        else:
+            result = consolidate(books, engine, today, model, lang)
     if fmt == "json":
-        dump_json(birthdays_json(report, lang))
+        dump_json(consolidation_json(result, today, lang))
     else:
-        birthdays_table(report, lang, console())
-    if write:
-        _write_owned(book, data, BIRTHDAYS, report.rows(lang), BIRTHDAY_WIDTHS, seen, no_backup, lang, fmt,
-                     "birthdays.written", len(report.birthdays))
+        consolidation_table(result, lang, console())
+    worst = max((2 if x.status == "failed" else 1 if x.errors else 0 for x in result.loaded), default=0)
+    ctx.exit(worst)
 
 
 @cli.group("excel")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -19,13 +21,17 @@ from addin.core.i18n import t
 from addin.core.schema import CHOICES, ROLE
 from addin.core.validation import ValidationReport
 
+if TYPE_CHECKING:
+    from addin.store.load import Consolidation
+
 GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
 
 
-def dump_json(data: Any) -> None:
+def dump_json(data: Any, compact: bool = False) -> None:
     """Print `data` as JSON (UTF-8, not ASCII-escaped) straight to stdout: indented on a terminal, compact
-    into a pipe or file (the compact form uses the C encoder, several times faster on big reports)."""
-    indent = 2 if sys.stdout.isatty() else None
+    into a pipe or file (the compact form uses the C encoder, several times faster on big reports) and
+    always compact for JSON Lines (`compact`: one object per workbook, one per line)."""
+    indent = 2 if sys.stdout.isatty() and not compact else None
     click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
@@ -145,3 +151,42 @@ def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: 
     errors, warnings = count(report.issues)
     out.print(t("grade.summary", lang, rows=len(report.grades), spread=report.spread(lang), errors=errors,
                 warnings=warnings))
+
+
+def consolidation_json(result: Consolidation, today: date, lang: str) -> dict[str, Any]:
+    """`kam consolidate --format json`: each workbook's line, the team findings and the totals."""
+    loaded = [x.to_dict() for x in result.loaded]
+    return {
+        "store": result.store, "today": today.isoformat(), "workbooks": loaded,
+        "summary": {status: sum(1 for x in result.loaded if x.status == status)
+                    for status in ("loaded", "unchanged", "failed")},
+        "team_issues": [f.to_dict(lang) for f in result.team],
+    }
+
+
+def consolidation_table(result: Consolidation, lang: str, out: Console) -> None:
+    """A line per workbook (rows, findings, grades, what happened), then the team findings."""
+    table = Table(title=t("consolidate.title", lang, store=result.store), title_justify="left")
+    for head in ("workbook", "status", "rows", "errors", "warnings", "A", "B", "C", "D", "insufficient"):
+        table.add_column(t(f"col.{head}", lang) if head not in "ABCD" else head,
+                         justify="right" if head not in ("workbook", "status") else "left")
+    style = {"loaded": "green", "unchanged": "dim", "failed": "bold red"}
+    for x in result.loaded:
+        if x.status == "failed":
+            table.add_row(x.path.name, f"[{style[x.status]}]{t('status.failed', lang)}[/]", x.message, "", "", "",
+                          "", "", "", "")
+            continue
+        table.add_row(x.path.name, f"[{style[x.status]}]{t('status.' + x.status, lang)}[/]", str(x.rows),
+                      str(x.errors), str(x.warnings), *(str(x.grades.get(g, 0)) for g in ("A", "B", "C", "D")),
+                      str(x.grades.get(INSUFFICIENT, 0)))
+    out.print(table)
+    if result.team:
+        team = Table(title=t("consolidate.team", lang), title_justify="left")
+        for head in ("workbook", "cell", "code", "customer", "message"):
+            team.add_column(t(f"col.{head}", lang), overflow="fold")
+        for f in result.team:
+            where = f"{f.finding.sheet}!{f.finding.row}" if f.finding.row else ""
+            team.add_row(Path(f.workbook).name, where, f.finding.code, f.finding.customer_id, f.finding.message(lang))
+        out.print(team)
+    counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
+    out.print(t("consolidate.summary", lang, team=len(result.team), **counts))

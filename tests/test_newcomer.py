@@ -122,7 +122,8 @@ def test_file_system_failures_are_one_sentence_naming_the_path(runner, book, tmp
 
 
 @pytest.mark.parametrize(("args", "zh", "en"), [
-    (["grade", "{dir}"], "应为一个文件", "expected a file"),
+    (["grade", "{dir}/empty"], "没有 .xlsx 或 .xlsm 工作簿", "holds no .xlsx or .xlsm workbook"),
+    (["grade", "{dir}/nowhere.xlsx"], "找不到文件", "does not exist"),
     (["brief", "{book}", "--grade", "Z"], "应为 A / B / C / D 之一", "expected one of A / B / C / D"),
     (["brief", "{book}", "--jobs", "0"], "不小于 1 的整数", "at least 1"),
     (["grade", "{book}", "--nope"], "没有选项 --nope", "There is no option --nope"),
@@ -130,6 +131,8 @@ def test_file_system_failures_are_one_sentence_naming_the_path(runner, book, tmp
 def test_argument_errors_are_one_sentence_in_the_chosen_language(runner, book, tmp_path, args, zh, en):
     """#16: argument errors were English with a usage block even in Chinese."""
     path = _small(book)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "~$locked.xlsx").write_bytes(b"lock")  # a lock file is not a workbook
     filled = [a.format(dir=tmp_path, book=path) for a in args]
     for lang, expected in (("zh", zh), ("en", en)):
         result = runner.invoke(cli, [*filled, "--lang", lang])

@@ -7,6 +7,7 @@ and people are invented.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -345,3 +346,51 @@ def demo_book(today: date, lang: str = "zh") -> WorkbookData:
         grid = [[f.label.text(lang) for f in spec.fields]] + [[r.get(k) for k in keys] for r in rows[spec.key]]
         tables[spec.key] = build_table(spec, spec.label.text(lang), grid)
     return WorkbookData("demo", tables)
+
+
+#: what the demo team plants for the manager's view (SPEC §9 team findings)
+TEAM_PLANTED = ("account-claimed-twice", "team-visit-overlap", "stale-workbook")
+
+
+def make_team(today: date, seed: int = 20261122) -> dict[str, DemoData]:
+    """The demo split into one workbook per rep (by 负责销售), with the team's own problems planted: the last
+    rep also claims the first rep's A account under another ID and visited it two days after the owner did
+    (撞单 and team-visit-overlap), and the third rep stopped filling in 45 days ago (stale-workbook)."""
+    from addin.core.parse import name_key
+
+    demo = make_demo(today, seed)
+    owner = {str(c["customer_id"]): str(c["owner"]) for c in demo.rows["customers"]}
+    # one organisation entered twice in the rep's workbook (a planted duplicate-account) stays in one workbook
+    first_owner: dict[str, str] = {}
+    for c in demo.rows["customers"]:
+        for key in (f"code:{c['credit_code']}" if c["credit_code"] else "", f"name:{name_key(c['customer_name'])}"):
+            if key:
+                owner[str(c["customer_id"])] = first_owner.setdefault(key, owner[str(c["customer_id"])])
+        c["owner"] = owner[str(c["customer_id"])]
+    books = {rep: DemoData(today, {key: [] for key in demo.rows}) for rep in REPS}
+    for key, rows in demo.rows.items():
+        for row in rows:
+            books[owner.get(str(row.get("customer_id")), REPS[0])].rows[key].append(row)
+    first, stale, poacher = REPS[0], REPS[2], REPS[3]
+    names = Counter(name_key(c["customer_name"]) for c in demo.rows["customers"])
+    claimed = next(c for c in books[first].rows["customers"] if c["credit_code"]
+                   and names[name_key(c["customer_name"])] == 1 and any(
+        v["customer_id"] == c["customer_id"] and v["visit_date"] <= today - timedelta(days=5)
+        for v in books[first].rows["visits"]))
+    last = max(v["visit_date"] for v in books[first].rows["visits"] if v["customer_id"] == claimed["customer_id"])
+    assert isinstance(last, date)
+    twin = {**claimed, "customer_id": "C0901", "owner": poacher, "stage": "关系建立"}
+    books[poacher].rows["customers"].append(twin)
+    books[poacher].rows["assessment"].append({"customer_id": "C0901", "share": 4, "business_value": 4, "effort": 3,
+                                              "deal_risk": 3, "payment_risk": 2, "delivery_difficulty": 3,
+                                              "assessed_on": last})
+    books[poacher].rows["visits"].append({
+        "visit_date": last + timedelta(days=2), "customer_id": "C0901", "visitor": poacher, "method": "面访",
+        "location": str(claimed["customer_name"]), "purpose": PURPOSES[0], "key_points": POINTS[1],
+        "customer_view": VIEWS[1], "issues_found": None, "next_steps": NEXT[1], "follow_up_due": None,
+        "follow_up_done": None, "manager_comment": None})
+    cutoff = today - timedelta(days=45)
+    for key, column in (("visits", "visit_date"), ("development", "recorded_on")):
+        rows = books[stale].rows[key]
+        rows[:] = [r for r in rows if not isinstance(r[column], date) or r[column] <= cutoff]
+    return books

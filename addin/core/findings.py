@@ -49,6 +49,10 @@ SEVERITY: dict[str, str] = {
     "callback-missing": "warning",
     "review-missing": "warning",
     "new-face": "warning",
+    # team findings (SPEC §9), over many workbooks
+    "account-claimed-twice": "warning",
+    "team-visit-overlap": "warning",
+    "stale-workbook": "warning",
 }
 
 

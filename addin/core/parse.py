@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from addin.core.schema import Choices, Field, FieldType
-from addin.core.text import is_blank
+from addin.core.text import is_blank, norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,15 @@ def customer_key(raw: object) -> str:
     Ｃ００３ is C003) and trimmed."""
     text = cell_text(raw)
     return text if text.isascii() else unicodedata.normalize("NFKC", text).strip()
+
+
+_NAME_NOISE = re.compile(r"[\s()（）\[\]【】<>《》]")
+
+
+def name_key(raw: object) -> str:
+    """A 客户名称 as compared for "the same account" (SPEC §4 duplicate-account, §9 撞单): NFKC, trimmed,
+    case folded, without spaces and brackets; empty for a blank name."""
+    return _NAME_NOISE.sub("", norm(cell_text(raw))) if not is_blank(raw) else ""
 
 
 def cell_text(raw: object) -> str:

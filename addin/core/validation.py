@@ -26,6 +26,7 @@ from addin.core.parse import (
     customer_key,
     is_valid_credit_code,
     is_valid_phone,
+    name_key,
     parse_field,
 )
 from addin.core.schema import ASSESSMENT, RESULT, ROLE, SHEETS, STAGE, SUPPORT, Field, FieldType, SheetSpec
@@ -675,9 +676,6 @@ def assessment_stale(ctx: Context) -> Iterator[Finding]:
                                 days=(ctx.today - when).days, limit=limit)
 
 
-_NAME_NOISE = re.compile(r"[\s()（）\[\]【】<>《》]")
-
-
 def duplicate_account(ctx: Context) -> Iterator[Finding]:
     """Two 客户 rows with different IDs but the same credit code or the same name (spaces, brackets, case
     and width ignored): one account entered twice."""
@@ -692,7 +690,7 @@ def duplicate_account(ctx: Context) -> Iterator[Finding]:
         if not cid:
             continue
         code = norm(codes[i]).upper() if codes[i] else ""
-        name = _NAME_NOISE.sub("", norm(cell_text(names[i]))) if names[i] else ""
+        name = name_key(names[i])
         first = by_code.get(code) if code else None
         key = "credit_code"
         if first is None and name:

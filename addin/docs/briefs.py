@@ -11,6 +11,7 @@ from rich.progress import Progress
 from addin.core.briefing import build_briefings
 from addin.core.i18n import t
 from addin.core.parse import customer_key
+from addin.core.scope import for_reps
 from addin.core.validation import missing_sheets
 from addin.docs.batch import Outcome, has_component, render_all, soffice, to_pdf
 from addin.docs.build_templates import template_path
@@ -28,7 +29,8 @@ def default_out(book: Path, lang: str) -> Path:
 
 
 def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | None, template: Path | None,
-               out: Path | None, jobs: int, today: date, lang: str, console: Console) -> int:
+               out: Path | None, jobs: int, today: date, lang: str, console: Console,
+               reps: list[str] | None = None) -> int:
     """Write the briefings and print one line per file and a summary; returns how many failed (or, when
     nothing was written, how many customers asked for were skipped)."""
     suffix = template.suffix.lower() if template is not None else ""
@@ -42,6 +44,8 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | N
         raise KamError("brief.template_ext", file=template, ext=TEMPLATE_EXT[fmt][0], fmt=fmt)
     source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
     data = read_workbook(book)
+    if reps:
+        data = for_reps(data, reps)
     for f in missing_sheets(data, ["customers", "contacts", "visits", "development", "assessment"]):
         console.print(f"{book}: {f.message(lang)}", highlight=False)  # each absent sheet said once
     if data.get("customers") is None:

@@ -1,0 +1,109 @@
+"""One workbook as the team store keeps it (SPEC §9): every row of the five sheets with typed values, its
+grades and its findings, and the few numbers the consolidation table shows. Pure: rows in, rows out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from addin.core.findings import Finding, count
+from addin.core.grading import FACTORS, INSUFFICIENT, grade_factors
+from addin.core.model import SheetTable, WorkbookData
+from addin.core.parse import cell_text
+from addin.core.schema import SHEETS, Field, FieldType
+from addin.core.validation import Parsed, build_context, validate
+
+#: sheet key -> store table name (plain English plurals a BI tool shows well)
+STORE_TABLES = {"customers": "customers", "assessment": "assessments", "contacts": "contacts",
+                "development": "development", "visits": "visits"}
+
+
+def stored_fields(sheet_key: str) -> list[Field]:
+    """The fields of a sheet kept in the store: every field a rep types (kam's computed columns are kept
+    once, in the grades table, from kam's own model rather than whatever the cells held)."""
+    spec = next(s for s in SHEETS if s.key == sheet_key)
+    return [f for f in spec.fields if not f.computed]
+
+
+@dataclass
+class Snapshot:
+    """A workbook's content for the store."""
+
+    rows: dict[str, list[dict[str, Any]]]  # store table -> row dicts (row_number + field keys)
+    grades: list[dict[str, Any]]
+    findings: list[Finding]
+    rep: str  # the 负责销售 named most often in 客户 ("" when none)
+    newest_entry: date | None  # newest 拜访日期 or 记录日期 (stale-workbook)
+    grade_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+    def counts(self) -> tuple[int, int]:
+        return count(self.findings)
+
+
+def with_settings(book: WorkbookData, settings: SheetTable | None) -> WorkbookData:
+    """`book` graded with another workbook's 设置 (`--settings BOOK`: one model for the whole team)."""
+    if settings is None:
+        return book
+    sheets = {k: v for k, v in book.sheets.items() if k != "settings"}
+    sheets["settings"] = settings
+    return WorkbookData(book.source, sheets, book.other_sheets, book.date1904, book.uncalculated)
+
+
+def _value(parsed: Parsed, f: Field, i: int) -> Any:
+    """A cell's value for the store: the typed value where it parsed (dates, numbers, canonical choices),
+    the text as written for text and birthdays (a 农历 day is not a 公历 date), None where blank or invalid."""
+    if f.type is FieldType.BIRTHDAY or f.key not in parsed.typed:
+        raw = parsed.raw[f.key][i]
+        return cell_text(raw) or None
+    return parsed.typed[f.key][i]
+
+
+def take_snapshot(book: WorkbookData, today: date) -> Snapshot:
+    """Validate and grade `book` as of `today` and turn it into store rows."""
+    ctx = build_context(book, today)
+    report = validate(book, today, ctx)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for key, table_name in STORE_TABLES.items():
+        parsed = ctx.sheets.get(key)
+        if parsed is None:
+            rows[table_name] = []
+            continue
+        present = [f for f in stored_fields(key) if f.key in parsed.raw]
+        rows[table_name] = [{"row_number": parsed.rows[i], **{f.key: _value(parsed, f, i) for f in present}}
+                            for i in range(len(parsed))]
+    grades = _grades(ctx)
+    owners = Counter(r.get("owner") for r in rows["customers"] if r.get("owner"))
+    newest = [d for table, k in (("visits", "visit_date"), ("development", "recorded_on"))
+              for d in (r.get(k) for r in rows[table]) if isinstance(d, date) and d <= today]
+    spread = Counter(g["grade"] or INSUFFICIENT for g in grades)
+    return Snapshot(rows, grades, report.findings, str(owners.most_common(1)[0][0]) if owners else "",
+                    max(newest, default=None), dict(spread))
+
+
+def _grades(ctx: Any) -> list[dict[str, Any]]:
+    """Each assessed account's grade by kam's model (the first row of an account, as validation grades)."""
+    assessment: Parsed | None = ctx.sheets.get("assessment")
+    if assessment is None or "customer_id" not in assessment.raw:
+        return []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i in range(len(assessment)):
+        cid = assessment.cid(i)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        grade = ctx.grades.get(cid)
+        factors = {k: assessment.typed[k][i] if k in assessment.typed else None for k in FACTORS}
+        graded = grade_factors(factors, ctx.settings) if grade is not None else None
+        out.append({"customer_id": cid, "row_number": assessment.rows[i],
+                    "value_score": graded.value_score if graded else None,
+                    "difficulty_score": graded.difficulty_score if graded else None,
+                    "grade": grade, "advice": graded.advice("zh") if graded else None,
+                    "abandon": bool(graded and graded.abandon)})
+    return out

@@ -1,0 +1,195 @@
+"""The team store (SPEC §9): plain tables in SQLite or PostgreSQL through SQLAlchemy Core, created and
+upgraded by numbered migrations. Documented for BI tools in docs/STORE.md.
+
+SQLite: WAL, a 30 s busy timeout and BEGIN IMMEDIATE for every transaction (FIELD-NOTES: a deferred
+transaction that reads then writes fails at once with SQLITE_BUSY_SNAPSHOT when another writer got in).
+PostgreSQL: migrations hold an advisory lock so two managers starting at once do not race."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from addin.core.schema import FieldType
+from addin.core.snapshot import STORE_TABLES, stored_fields
+from addin.errors import KamError
+
+DEFAULT_STORE = "kam-team.sqlite"
+
+metadata = MetaData()
+
+workbooks = Table(
+    "workbooks", metadata,
+    Column("workbook_id", Integer, primary_key=True, autoincrement=True),
+    Column("path", Text, nullable=False, unique=True, comment="the workbook's absolute path when loaded"),
+    Column("name", Text, nullable=False, comment="file name"),
+    Column("current_snapshot_id", Integer, comment="the snapshot the report uses"),
+)
+
+snapshots = Table(
+    "snapshots", metadata,
+    Column("snapshot_id", Integer, primary_key=True, autoincrement=True),
+    Column("workbook_id", Integer, ForeignKey("workbooks.workbook_id"), nullable=False),
+    Column("content_hash", String(64), nullable=False, comment="SHA-256 of the file"),
+    Column("settings_hash", String(64), nullable=False, comment="SHA-256 of the --settings workbook, else empty"),
+    Column("file_mtime", DateTime, comment="the file's modification time (UTC)"),
+    Column("loaded_at", DateTime, nullable=False, comment="when kam loaded it (UTC)"),
+    Column("as_of", Date, nullable=False, comment="the day validation ran as of (--today)"),
+    Column("settings_from", Text, comment="the workbook whose 设置 graded it (--settings), else empty"),
+    Column("rep", Text, comment="the 负责销售 named most often in 客户"),
+    Column("row_count", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("newest_entry", Date, comment="newest 拜访日期 or 记录日期"),
+    Column("grade_a", Integer), Column("grade_b", Integer), Column("grade_c", Integer), Column("grade_d", Integer),
+    Column("grade_insufficient", Integer),
+    UniqueConstraint("workbook_id", "content_hash", "settings_hash", name="uq_snapshot_content"),
+)
+
+snapshot_sheets = Table(
+    "snapshot_sheets", metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
+    Column("sheet_key", String(20), nullable=False, comment="customers, assessment, contacts, development, visits"),
+    Column("sheet_name", Text, nullable=False, comment="the sheet's name as written in the workbook"),
+    Column("row_count", Integer, nullable=False),
+)
+
+_SQL_TYPE: dict[FieldType, Any] = {FieldType.DATE: Date, FieldType.NUMBER: Float, FieldType.INTEGER: Integer}
+
+
+def _sheet_table(sheet_key: str) -> Table:
+    """A data table: snapshot, worksheet row, then one column per field a rep types (named by field key)."""
+    columns = [Column(f.key, _SQL_TYPE.get(f.type, Text), comment=f.label.zh) for f in stored_fields(sheet_key)]
+    name = STORE_TABLES[sheet_key]
+    return Table(name, metadata,
+                 Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
+                 Column("row_number", Integer, nullable=False, comment="worksheet row (the header row counts)"),
+                 *columns, Index(f"ix_{name}_snapshot", "snapshot_id"))
+
+
+data_tables: dict[str, Table] = {key: _sheet_table(key) for key in STORE_TABLES}
+
+grades = Table(
+    "grades", metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
+    Column("customer_id", Text, nullable=False),
+    Column("row_number", Integer, nullable=False, comment="the account's row in 价值评估"),
+    Column("value_score", Float), Column("difficulty_score", Float),
+    Column("grade", String(8), comment="A, B, C, D, 信息不足, or empty when the row could not be graded"),
+    Column("advice", Text), Column("abandon", Boolean, nullable=False),
+    Index("ix_grades_snapshot", "snapshot_id"),
+)
+
+_FINDING_COLUMNS = (Column("sheet", Text), Column("row_number", Integer), Column("column_name", Text),
+                    Column("cell", String(16)), Column("field", String(40)), Column("code", String(40), nullable=False),
+                    Column("severity", String(8), nullable=False), Column("customer_id", Text), Column("message", Text))
+
+findings = Table(
+    "findings", metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
+    *(c._copy() for c in _FINDING_COLUMNS),
+    Index("ix_findings_snapshot", "snapshot_id"),
+)
+
+team_findings = Table(
+    "team_findings", metadata,
+    Column("workbook_id", Integer, ForeignKey("workbooks.workbook_id"), nullable=False),
+    Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
+    Column("computed_at", DateTime, nullable=False),
+    *(c._copy() for c in _FINDING_COLUMNS),
+)
+
+schema_versions = Table(
+    "kam_schema", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+#: the views a BI tool starts from: each data table limited to every workbook's current snapshot
+CURRENT_VIEWS = (*STORE_TABLES.values(), "grades", "findings")
+
+
+def _v1(conn: Connection) -> None:
+    """Version 1: every table above, and the current_* views."""
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name != "kam_schema"])
+    for name in CURRENT_VIEWS:
+        conn.execute(text(
+            f"CREATE VIEW current_{name} AS SELECT w.path AS workbook, w.name AS workbook_name, s.rep, d.* "
+            f"FROM {name} d JOIN snapshots s ON s.snapshot_id = d.snapshot_id "
+            "JOIN workbooks w ON w.current_snapshot_id = s.snapshot_id"))
+
+
+#: numbered migrations: MIGRATIONS[n - 1] brings a store from version n - 1 to n (append, never edit)
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def engine_for(db: str | Path) -> Engine:
+    """An engine for `--db`: a PostgreSQL URL, or the path of a SQLite file (made beside, not over, the rest)."""
+    text_db = str(db)
+    if text_db.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        url = "postgresql+psycopg://" + text_db.split("://", 1)[1]
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:
+            raise KamError("store.no_driver") from exc
+        return create_engine(url, pool_pre_ping=True)
+    path = Path(text_db)
+    if path.is_dir():
+        raise KamError("store.is_folder", path=path)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi: Any, _record: Any) -> None:
+        dbapi.isolation_level = None  # let BEGIN IMMEDIATE below be the transaction, not pysqlite's deferred one
+        cur = dbapi.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the store to SCHEMA_VERSION (creating it when new); returns the version it was at. Runs in one
+    transaction, serialised against other kam processes; a store newer than this kam is refused."""
+    from datetime import UTC, datetime
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(20261123)"))
+        schema_versions.create(conn, checkfirst=True)
+        found = conn.execute(text("SELECT MAX(version) FROM kam_schema")).scalar() or 0
+        if found > SCHEMA_VERSION:
+            raise KamError("store.too_new", version=found, supported=SCHEMA_VERSION)
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version - 1](conn)
+            conn.execute(schema_versions.insert().values(version=version, applied_at=datetime.now(UTC)))
+    return int(found)

@@ -1,0 +1,227 @@
+"""`kam consolidate`: each workbook validated, graded and loaded as one snapshot, in one transaction; then
+the team findings over every workbook's current snapshot (SPEC §9)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, select, update
+from sqlalchemy.engine import Connection
+
+from addin.core.findings import Finding
+from addin.core.grading import INSUFFICIENT
+from addin.core.model import SheetTable
+from addin.core.settings import Settings, read_settings
+from addin.core.snapshot import STORE_TABLES, Snapshot, take_snapshot, with_settings
+from addin.core.team import TeamBook, TeamFinding, team_findings
+from addin.errors import KamError
+from addin.store import db
+from addin.workbook.reader import read_workbook
+
+
+@dataclass
+class Loaded:
+    """One workbook's line in the consolidation table."""
+
+    path: Path
+    status: str  # loaded, unchanged, failed
+    rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    snapshot_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workbook": str(self.path), "status": self.status, "rows": self.rows, "errors": self.errors,
+                "warnings": self.warnings, "grades": {g: self.grades.get(g, 0) for g in GRADE_KEYS},
+                "message": self.message or None, "snapshot_id": self.snapshot_id}
+
+
+GRADE_KEYS = ("A", "B", "C", "D", INSUFFICIENT)
+
+
+@dataclass
+class Consolidation:
+    loaded: list[Loaded]
+    team: list[TeamFinding]
+    store: str
+
+
+@dataclass
+class TeamModel:
+    """The one model a team is graded by (`--settings BOOK`), or none (each workbook its own 设置)."""
+
+    table: SheetTable | None = None
+    source: str = ""
+    digest: str = ""
+    settings: Settings = field(default_factory=Settings)
+
+
+def team_model(book: Path | None) -> TeamModel:
+    """Read `--settings BOOK`: its 设置 sheet must be there and valid, since it grades everyone."""
+    if book is None:
+        return TeamModel()
+    data = read_workbook(book, sheets=["settings"])
+    table = data.get("settings")
+    if table is None:
+        raise KamError("store.no_settings", file=book)
+    settings, problems = read_settings(table)
+    if problems:
+        raise KamError("store.bad_settings", file=book, detail=problems[0].message("zh"))
+    return TeamModel(table, str(book.resolve()), _digest(book), settings)
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel, lang: str,
+                progress: Callable[[Path], None] | None = None) -> Consolidation:
+    """Load every workbook (an unreadable one is reported and the rest still load), then recompute the
+    team findings over the current snapshots."""
+    db.migrate(engine)
+    loaded: list[Loaded] = []
+    for path in paths:
+        if progress is not None:
+            progress(path)
+        try:
+            loaded.append(load_workbook(engine, path, today, model, lang))
+        except KamError as exc:
+            loaded.append(Loaded(path, "failed", message=exc.message(lang)))
+        except OSError as exc:
+            loaded.append(Loaded(path, "failed", message=f"{path}: {exc.strerror or exc}"))
+    team = refresh_team_findings(engine, today, model.settings.overlap_days, lang)
+    return Consolidation(loaded, team, str(engine.url.render_as_string(hide_password=True)))
+
+
+def load_workbook(engine: Engine, path: Path, today: date, model: TeamModel, lang: str) -> Loaded:
+    """One workbook: skipped when this content (with this model) is stored already, else a new snapshot
+    that becomes the workbook's current one; all of it in one transaction, so a killed run leaves none."""
+    key = str(path.resolve())
+    digest = _digest(path)
+    with engine.connect() as conn:  # a cheap look first: an unchanged workbook is not even parsed
+        known = _known_snapshot(conn, key, digest, model.digest)
+    if known is not None:
+        with engine.begin() as conn:
+            return _mark_current(conn, path, known)
+    data = read_workbook(path)
+    snap = take_snapshot(with_settings(data, model.table), today)
+    stat = path.stat()
+    with engine.begin() as conn:
+        known = _known_snapshot(conn, key, digest, model.digest)  # another process may have loaded it
+        if known is not None:
+            return _mark_current(conn, path, known)
+        workbook_id = conn.execute(select(db.workbooks.c.workbook_id).where(db.workbooks.c.path == key)).scalar()
+        if workbook_id is None:
+            created = conn.execute(db.workbooks.insert().values(path=key, name=path.name)).inserted_primary_key
+            assert created is not None
+            workbook_id = created[0]
+        errors, warnings = snap.counts()
+        grades = snap.grade_counts
+        inserted = conn.execute(db.snapshots.insert().values(
+            workbook_id=workbook_id, content_hash=digest, settings_hash=model.digest,
+            file_mtime=datetime.fromtimestamp(stat.st_mtime, UTC), loaded_at=datetime.now(UTC), as_of=today,
+            settings_from=model.source, rep=snap.rep, row_count=snap.row_count, errors=errors,
+            warnings=warnings, newest_entry=snap.newest_entry, grade_a=grades.get("A", 0),
+            grade_b=grades.get("B", 0), grade_c=grades.get("C", 0), grade_d=grades.get("D", 0),
+            grade_insufficient=grades.get(INSUFFICIENT, 0))).inserted_primary_key
+        assert inserted is not None
+        snapshot_id = int(inserted[0])
+        _insert_rows(conn, snapshot_id, data.sheets, snap, lang)
+        conn.execute(update(db.workbooks).where(db.workbooks.c.workbook_id == workbook_id)
+                     .values(current_snapshot_id=snapshot_id))
+    return Loaded(path, "loaded", snap.row_count, errors, warnings, dict(grades), snapshot_id=snapshot_id)
+
+
+def _known_snapshot(conn: Connection, key: str, digest: str, settings_digest: str) -> tuple[int, int] | None:
+    """(workbook_id, snapshot_id) of a stored snapshot with this content, if any."""
+    row = conn.execute(
+        select(db.snapshots.c.workbook_id, db.snapshots.c.snapshot_id)
+        .join(db.workbooks, db.workbooks.c.workbook_id == db.snapshots.c.workbook_id)
+        .where(and_(db.workbooks.c.path == key, db.snapshots.c.content_hash == digest,
+                    db.snapshots.c.settings_hash == settings_digest))).first()
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
+def _mark_current(conn: Connection, path: Path, known: tuple[int, int]) -> Loaded:
+    """An unchanged workbook: its stored snapshot is (again) the current one; nothing else is written."""
+    workbook_id, snapshot_id = known
+    conn.execute(update(db.workbooks).where(and_(db.workbooks.c.workbook_id == workbook_id,
+                                                 db.workbooks.c.current_snapshot_id != snapshot_id))
+                 .values(current_snapshot_id=snapshot_id))
+    s = conn.execute(select(db.snapshots).where(db.snapshots.c.snapshot_id == snapshot_id)).mappings().one()
+    grades = {"A": s["grade_a"], "B": s["grade_b"], "C": s["grade_c"], "D": s["grade_d"],
+              INSUFFICIENT: s["grade_insufficient"]}
+    return Loaded(path, "unchanged", s["row_count"], s["errors"], s["warnings"], grades, snapshot_id=snapshot_id)
+
+
+def _insert_rows(conn: Connection, snapshot_id: int, sheets: dict[str, SheetTable], snap: Snapshot,
+                 lang: str) -> None:
+    conn.execute(db.snapshot_sheets.insert(), [
+        {"snapshot_id": snapshot_id, "sheet_key": key, "sheet_name": table.name, "row_count": len(table.rows)}
+        for key, table in sheets.items()] or [{"snapshot_id": snapshot_id, "sheet_key": "", "sheet_name": "",
+                                                "row_count": 0}])
+    for key, table_name in STORE_TABLES.items():
+        rows = snap.rows[table_name]
+        if rows:
+            conn.execute(db.data_tables[key].insert(), [{"snapshot_id": snapshot_id, **r} for r in rows])
+    if snap.grades:
+        conn.execute(db.grades.insert(), [{"snapshot_id": snapshot_id, **g} for g in snap.grades])
+    if snap.findings:
+        conn.execute(db.findings.insert(), [{"snapshot_id": snapshot_id, **_finding_row(f, lang)}
+                                            for f in snap.findings])
+
+
+def _finding_row(f: Finding, lang: str) -> dict[str, Any]:
+    d = f.to_dict(lang)
+    return {"sheet": d["sheet"], "row_number": d["row"], "column_name": d["column"], "cell": d["cell"],
+            "field": d["field"], "code": d["code"], "severity": d["severity"], "customer_id": d["customer_id"],
+            "message": d["message"]}
+
+
+def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, int]]]:
+    """Every workbook's current snapshot as the team rules read it, and path -> (workbook, snapshot) ids."""
+    w, s = db.workbooks, db.snapshots
+    heads = conn.execute(select(w.c.workbook_id, w.c.path, s.c.snapshot_id, s.c.rep, s.c.newest_entry)
+                         .join(s, s.c.snapshot_id == w.c.current_snapshot_id).order_by(w.c.path)).all()
+    ids = [h.snapshot_id for h in heads]
+    names: dict[tuple[int, str], str] = {
+        (r.snapshot_id, r.sheet_key): r.sheet_name
+        for r in conn.execute(select(db.snapshot_sheets).where(db.snapshot_sheets.c.snapshot_id.in_(ids)))}
+    cust, vis = db.data_tables["customers"], db.data_tables["visits"]
+    customers: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in conn.execute(select(cust.c.snapshot_id, cust.c.row_number, cust.c.customer_id, cust.c.customer_name,
+                                 cust.c.credit_code, cust.c.owner).where(cust.c.snapshot_id.in_(ids))).mappings():
+        customers[r["snapshot_id"]].append(dict(r))
+    visits: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in conn.execute(select(vis.c.snapshot_id, vis.c.row_number, vis.c.customer_id, vis.c.visit_date,
+                                 vis.c.visitor).where(vis.c.snapshot_id.in_(ids))).mappings():
+        visits[r["snapshot_id"]].append(dict(r))
+    books = [TeamBook(h.path, names.get((h.snapshot_id, "customers"), "客户"),
+                      names.get((h.snapshot_id, "visits"), "拜访记录"), customers[h.snapshot_id],
+                      visits[h.snapshot_id], h.newest_entry, h.rep or "") for h in heads]
+    return books, {h.path: (h.workbook_id, h.snapshot_id) for h in heads}
+
+
+def refresh_team_findings(engine: Engine, today: date, overlap_days: int, lang: str) -> list[TeamFinding]:
+    """Recompute the team findings and replace the stored ones, in one transaction."""
+    with engine.begin() as conn:
+        books, ids = team_books(conn)
+        found = team_findings(books, today, overlap_days)
+        conn.execute(db.team_findings.delete())
+        now = datetime.now(UTC)
+        if found:
+            conn.execute(db.team_findings.insert(), [
+                {"workbook_id": ids[f.workbook][0], "snapshot_id": ids[f.workbook][1], "computed_at": now,
+                 **_finding_row(f.finding, lang)} for f in found])
+    return found
