@@ -38,3 +38,57 @@ def book(tmp_path):
         return write_book(tmp_path / (name or f"book{next(counter)}.xlsx"), sheets)
 
     return make
+
+
+def _pg_bin() -> Path | None:
+    """The folder of PostgreSQL's server programs (Debian keeps them out of PATH), or None."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl, Unix socket only, in a temp folder), stopped after
+    the session; the tests that use it skip, saying why, where the server programs are absent (.ci/run
+    installs Debian's postgresql package where it can)."""
+    import os
+    import subprocess
+
+    pg_bin = _pg_bin()
+    if pg_bin is None:
+        pytest.skip("PostgreSQL server programs (initdb, pg_ctl) are not installed")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed")
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="kam-pg-"))  # under /tmp: pytest's own temp root is private to root
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres account
+        import pwd
+
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres account to run the server as")
+        os.chmod(root, 0o755)
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+        os.chown(sock, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    run = lambda *args: subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)  # noqa: E731
+    run(str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+    run(str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o",
+        f"-k {sock} -c listen_addresses='' -c fsync=off", "start")
+    try:
+        run(str(pg_bin / "createdb"), "-h", str(sock), "-U", "postgres", "kam")
+        yield f"postgresql://postgres@/kam?host={sock}"
+    finally:
+        subprocess.run([*as_user, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
