@@ -546,6 +546,59 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
     ctx.exit(worst)
 
 
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed is None or isinstance(parsed, Invalid):
+        raise click.BadParameter(value, ctx=ctx, param=param)
+    return parsed
+
+
+@cli.command("report")
+@db_option
+@click.option("--period", default=None, metavar="2026-11|2026Q4|2026", help="统计期间（默认本月） / the period")
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="起始日 / first day")
+@click.option("--to", "end", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="截止日 / last day")
+@rep_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入 .xlsx 或 .html 文件 / write an .xlsx or .html file")
+@format_option
+@today_option
+@lang_option
+def report_cmd(db: str | None, period: str | None, start: date | None, end: date | None, reps: tuple[str, ...],
+               out: Path | None, fmt: str, today: date, lang: str) -> None:
+    """经理的团队报告（来自团队库）。 The manager's team report from the store."""
+    from sqlalchemy import func, select
+
+    from addin.core.teamreport import build_team_report, parse_period
+    from addin.docs.teamout import report_json, report_table, write_report_file
+    from addin.store import db as store
+    from addin.store.frames import read_frames
+
+    chosen = parse_period(period, today, start, end)
+    if chosen is None:
+        raise KamError("report.bad_period", value=period or f"{start}~{end}")
+    if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm"):
+        raise KamError("report.bad_out", file=out)
+    with _store(db) as engine:
+        store.migrate(engine)
+        with engine.connect() as conn:
+            loaded = conn.execute(select(func.count()).select_from(store.workbooks)
+                                  .where(store.workbooks.c.current_snapshot_id.is_not(None))).scalar()
+        if not loaded:
+            raise KamError("store.empty", db=engine.url.render_as_string(hide_password=True))
+        frames = read_frames(engine, chosen.start, today, lang)
+    report = build_team_report(frames, chosen, today, list(reps) or None)
+    if out is not None:
+        write_report_file(report, lang, out)
+        click.echo(t("report.written", lang, file=out), err=fmt == "json")
+    if fmt == "json":
+        dump_json(report_json(report, lang))
+    elif out is None:
+        report_table(report, lang, console())
+
+
 @cli.group("excel")
 def excel_group() -> None:
     """Excel 前端：生成带按钮的宏工作簿。 Excel front: build the macro workbook."""
