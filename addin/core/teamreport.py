@@ -170,7 +170,7 @@ def build_team_report(frames: TeamFrames, period: Period, today: date, reps: lis
         else _empty(["workbook", "owner", "customer_id", "message"])
     stale = _stale_a(accounts, visits, as_of, settings)
     care = _care(frames, accounts, today)
-    weekly = _weekly(visits, period)
+    weekly = _weekly(visits, period, min(today, period.end), list(per_rep["rep"]))
     return TeamReport(period, today, per_rep, pipeline, changes, deals, overdue, claimed, stale, care, weekly,
                       workbooks=len(frames.books))
 
@@ -291,14 +291,15 @@ def _care(frames: TeamFrames, accounts: pd.DataFrame, today: date) -> pd.DataFra
     return pd.DataFrame(rows).sort_values(["date", "kind", "rep"]).reset_index(drop=True)
 
 
-def _weekly(visits: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Visits per week (weeks starting Monday) and rep over the period, at least the 8 weeks up to its end."""
-    end = pd.Timestamp(period.end)
+def _weekly(visits: pd.DataFrame, period: Period, last: date, reps: list[str]) -> pd.DataFrame:
+    """Visits per week (weeks starting Monday) and rep over the period up to `last` (no empty future weeks),
+    at least the 8 weeks up to it; every rep a column, so one who stopped visiting shows as a flat line."""
+    end = pd.Timestamp(last)
     first = min(pd.Timestamp(period.start), end - pd.Timedelta(weeks=8) + pd.Timedelta(days=1))
     first -= pd.Timedelta(days=first.weekday())
     weeks = pd.date_range(first, end, freq="7D")
     v = visits[(visits["visit_date"] >= first) & (visits["visit_date"] <= end)].copy()
-    v["week_start"] = v["visit_date"] - pd.to_timedelta(v["visit_date"].dt.weekday, unit="D")
-    table = pd.crosstab(v["week_start"], v["rep"]).reindex(weeks, fill_value=0)
+    v["week_start"] = v["visit_date"] - pd.to_timedelta(v["visit_date"].dt.day_of_week, unit="D")
+    table = pd.crosstab(v["week_start"], v["rep"]).reindex(index=weeks, columns=reps, fill_value=0)
     table.index.name, table.columns.name = "week_start", None
     return table.reset_index()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ _CHOICE_COLUMNS = {"stage": "stage", "stage_before": "stage", "stage_now": "stag
 _GRADE_COLUMNS = ("grade_before", "grade_now")
 _DATE_COLUMNS = ("visit_date", "follow_up_due", "recorded_on", "last_visit", "date", "week_start")
 _PERCENT_COLUMNS = ("in_person_share",)
+GRADE_COLORS = {"A": "#2E7D32", "B": "#0277BD", "C": "#F9A825", "D": "#C62828", "信息不足": "#8E24AA"}
 
 
 def column_label(key: str, lang: str) -> str:
@@ -165,7 +167,8 @@ def _xlsx_charts(wb: Any, sections: dict[str, Any], names: dict[str, str], lang:
         for grade in ("A", "B", "C", "D", "信息不足"):
             c = keys.index(grade)
             chart.add_series({"name": [sheet, 0, c], "categories": [sheet, 1, 0, len(rows), 0],
-                              "values": [sheet, 1, c, len(rows), c], "gap": 60})
+                              "values": [sheet, 1, c, len(rows), c], "gap": 60,
+                              "fill": {"color": GRADE_COLORS[grade]}})
         chart.set_title({"name": t("report.chart.grades", lang)})
         ws.insert_chart(len(rows) + 3, 0, chart, {"x_scale": 1.4, "y_scale": 1.2})
     _t, keys, _l, rows = sections["pipeline"]
@@ -186,7 +189,7 @@ def _xlsx_charts(wb: Any, sections: dict[str, Any], names: dict[str, str], lang:
             chart.add_series({"name": [sheet, 0, c], "categories": [sheet, 1, 0, len(rows), 0],
                               "values": [sheet, 1, c, len(rows), c], "marker": {"type": "circle"}})
         chart.set_title({"name": t("report.chart.weekly", lang)})
-        chart.set_x_axis({"date_axis": True, "num_format": "mm-dd"})
+        chart.set_x_axis({"date_axis": True, "num_format": "mm-dd", "major_unit": 7, "major_unit_type": "days"})
         wb.get_worksheet_by_name(sheet).insert_chart(1, len(keys) + 1, chart, {"x_scale": 1.4, "y_scale": 1.2})
 
 
@@ -199,7 +202,7 @@ h1 { font-size: 1.6em; margin-bottom: .2em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 2px solid #4472C4; }
 table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
 th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: left; vertical-align: top; }
-th { background: #DDEBF7; } td.n { text-align: right; }
+th { background: #DDEBF7; } td.n { text-align: right; } td:first-child { white-space: nowrap; }
 .charts { display: flex; flex-wrap: wrap; gap: 1em; } .charts figure { margin: 0; }
 .sub { color: #555; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } table, figure { break-inside: avoid; } }
@@ -252,10 +255,9 @@ def _svg_charts(sections: dict[str, Any], lang: str) -> list[str]:
     fig, ax = plt.subplots(figsize=(6, 3.4))
     bottom = [0] * len(rows)
     reps = [str(r[0]) for r in rows]
-    colors = {"A": "#2E7D32", "B": "#0277BD", "C": "#F9A825", "D": "#C62828", "信息不足": "#8E24AA"}
     for grade in ("A", "B", "C", "D", "信息不足"):
         values = [r[keys.index(grade)] or 0 for r in rows]
-        ax.bar(reps, values, bottom=bottom, label=column_label(grade, lang), color=colors[grade])
+        ax.bar(reps, values, bottom=bottom, label=column_label(grade, lang), color=GRADE_COLORS[grade])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(t("report.chart.grades", lang))
     ax.legend(fontsize=8, ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
@@ -282,7 +284,8 @@ def _svg_charts(sections: dict[str, Any], lang: str) -> list[str]:
         fig.savefig(buf, format="svg")
         plt.close(fig)
         svg = buf.getvalue()
-        out.append("<figure>" + svg[svg.index("<svg"):] + "</figure>")
+        svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.DOTALL)  # no dates
+        out.append(f"<figure>{svg}</figure>")
     return out
 
 
