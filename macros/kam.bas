@@ -24,3 +24,7 @@ End Sub
 Sub KamAgenda()
     RunPython "import addin.excel.macros as m; m.agenda()"
 End Sub
+
+Sub KamConsolidate()
+    RunPython "import addin.excel.macros as m; m.consolidate()"
+End Sub

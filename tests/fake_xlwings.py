@@ -364,8 +364,37 @@ class FakeNames(list):  # type: ignore[type-arg]
         return item
 
 
+class _FileDialog:
+    """Excel's FileDialog as COM shows it: Title, InitialFileName, Show() (-1 when OK), SelectedItems(n)."""
+
+    def __init__(self, app: FakeApp) -> None:
+        self.app = app
+        self.Title = ""
+        self.InitialFileName = ""
+
+    def Show(self) -> int:
+        self.app.dialogs.append((self.Title, self.InitialFileName))
+        return -1 if self.app.folder_choice is not None else 0
+
+    def SelectedItems(self, index: int) -> str:
+        assert index == 1 and self.app.folder_choice is not None
+        return self.app.folder_choice
+
+
+class _AppApi:
+    def __init__(self, app: FakeApp) -> None:
+        self.app = app
+
+    def FileDialog(self, kind: int) -> _FileDialog:
+        assert kind == 4, "msoFileDialogFolderPicker"
+        return _FileDialog(self.app)
+
+
 class FakeApp:
     def __init__(self) -> None:
+        self.folder_choice: str | None = None  # what the manager picks in the folder dialog (None: Cancel)
+        self.dialogs: list[tuple[str, str]] = []
+        self.api = _AppApi(self)
         self.status_bar: Any = False
         self.screen_updating = True
         self.status_history: list[Any] = []

@@ -256,7 +256,7 @@ def _run_python_targets() -> list[tuple[str, str]]:
 
 def test_every_run_python_target_imports_and_is_callable():
     targets = _run_python_targets()
-    assert {f for _, f in targets} == {"grade", "validate", "brief", "birthdays", "agenda"}
+    assert {f for _, f in targets} == {"grade", "validate", "brief", "birthdays", "agenda", "consolidate"}
     for module, func in targets:
         assert callable(getattr(importlib.import_module(module), func))
         assert module == "addin.excel.macros"  # never the workbook's own name
@@ -265,7 +265,7 @@ def test_every_run_python_target_imports_and_is_callable():
 def test_every_button_runs_a_sub_of_kam_bas():
     subs = set(re.findall(r"^Sub (\w+)\(\)", BAS.read_text(encoding="utf-8"), re.M))
     assert {b.macro for b in BUTTONS} == subs
-    assert [b.caption for b in BUTTONS] == ["评级", "校验", "生成简报", "生日提醒", "日程"]
+    assert [b.caption for b in BUTTONS] == ["评级", "校验", "生成简报", "生日提醒", "日程", "汇总"]
     assert MODULES == ("kam.bas",) and CONTROL_SHEET == "操作"
     boxes = [(b.left, b.top, b.left + b.width, b.top + b.height) for b in BUTTONS]
     for i, a in enumerate(boxes):
@@ -393,7 +393,7 @@ def test_the_fake_only_uses_what_real_xlwings_has():
 
     pairs = [(fake.FakeBook, xw.Book), (fake.FakeSheet, xw.Sheet), (fake.FakeRange, xw.Range),
              (fake.FakeApp, xw.App), (fake.FakeSheets, xw.main.Sheets), (fake.FakeNote, xw.main.Note)]
-    helpers = {"from_workbook", "write", "put", "set_formula", "shown", "formula_at", "select", "grid", "keys",
+    helpers = {"folder_choice", "dialogs", "from_workbook", "write", "put", "set_formula", "shown", "formula_at", "select", "grid", "keys",
                "cells", "colors", "notes_by_cell", "links", "formulas", "spills", "spill_broken", "items",
                "calls", "active_sheet", "status_history", "alerts", "book", "top", "bottom", "key"}
     for mine, real in pairs:
@@ -419,3 +419,57 @@ def test_excel_addin_says_it_needs_excel_on_windows(tmp_path):
     assert result.exit_code == 2 and "Windows" in result.output and not (tmp_path / "kam.xlam").exists()
     result = CliRunner().invoke(cli, ["excel", "addin", str(tmp_path / "kam.xlsm"), "--lang", "en"])
     assert result.exit_code == 2 and ".xlam" in result.output
+
+
+def _team(folder: Path) -> Path:
+    from addin.core.demo import make_team
+
+    folder.mkdir()
+    for rep, data in make_team(TODAY).items():
+        build_workbook(folder / f"{rep}.xlsx", "zh", data.rows)
+    return folder
+
+
+def test_consolidate_button_loads_the_folder_and_writes_the_report_the_cli_writes(tmp_path):
+    """汇总: the folder picked in Excel's own dialog, the store beside the macro workbook, the report's sheets
+    (kam owns them, replaced on each run) equal to what `kam report` computes from the same store."""
+    import json
+
+    team = _team(tmp_path / "团队")
+    manager = tmp_path / "经理" / "kam.xlsx"
+    manager.parent.mkdir()
+    build_workbook(manager, "zh")
+    book = FakeBook.from_workbook(str(manager))
+    book.app.folder_choice = str(team)
+    message = macros.consolidate(book, today=TODAY)
+    assert "4 个工作簿" in message and "团队问题 4 条" in message, message
+    assert book.app.dialogs and book.app.dialogs[0][1].startswith(str(manager.parent))
+    assert any(str(s).startswith("kam：正在汇总 1/4") for s in book.app.status_history)
+    store = manager.parent / "kam-team.sqlite"
+    assert store.exists()
+    names = [s.name for s in book.sheets]
+    team_sheets = [n for n in names if n.startswith("团队")]
+    assert team_sheets[0] == "团队汇总" and "团队-各销售" in team_sheets and len(team_sheets) == 10
+    cli_report = json.loads(CliRunner().invoke(cli, ["report", "--db", str(store), "--today", TODAY.isoformat(),
+                                                    "--format", "json"]).stdout)
+    grid = book.sheets["团队-各销售"].grid()
+    heads = grid[0]
+    shown = {row[0]: dict(zip(heads, row, strict=False)) for row in grid[1:] if row and row[0]}
+    for rep in cli_report["per_rep"]:
+        assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and shown[rep["rep"]]["逾期跟进"] == rep["overdue"]
+    summary = book.sheets["团队汇总"].grid()
+    assert [r[1] for r in summary[1:5]] == ["已载入"] * 4
+    # a second press: nothing changed, the same sheets replaced, none added
+    macros.consolidate(book, today=TODAY)
+    assert [s.name for s in book.sheets] == names
+    assert [r[1] for r in book.sheets["团队汇总"].grid()[1:5]] == ["未变化"] * 4
+
+
+def test_consolidate_button_cancelled_does_nothing(tmp_path):
+    manager = tmp_path / "kam.xlsx"
+    build_workbook(manager, "en")
+    book = FakeBook.from_workbook(str(manager))
+    before = [s.name for s in book.sheets]
+    message = macros.consolidate(book, today=TODAY)
+    assert message == "No folder chosen; nothing consolidated." and book.app.alerts[-1][1] == message
+    assert [s.name for s in book.sheets] == before and not (tmp_path / "kam-team.sqlite").exists()

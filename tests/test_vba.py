@@ -80,7 +80,7 @@ def test_kam_bas_compiles_and_runs_in_libreoffice_basic(tmp_path):
         pytest.fail("LibreOffice Basic did not finish: kam.bas failed to compile or run")
     calls = [c for c in record.read_text().splitlines() if c.strip()]
     assert calls == [f"import addin.excel.macros as m; m.{f}()"
-                     for f in ("grade", "validate", "brief", "birthdays", "agenda")]
+                     for f in ("grade", "validate", "brief", "birthdays", "agenda", "consolidate")]
 
 
 def _olevba_modules(path: Path) -> dict[str, str]:

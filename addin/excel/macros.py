@@ -1,7 +1,7 @@
-"""The manager's buttons (评级, 校验, 生成简报, 生日提醒): each `action(book=None)` works on the workbook that
-called it (`xw.Book.caller()`), through the same plans as the command line. Progress shows in Excel's status
-bar; any failure ends in a message box, never silently. Messages and the sheets kam adds follow the language
-of the workbook's own headers (a workbook with English headers gets English).
+"""The manager's buttons (评级, 校验, 生成简报, 生日提醒, 日程, 汇总): each `action(book=None)` works on the
+workbook that called it (`xw.Book.caller()`), through the same plans as the command line. Progress shows in
+Excel's status bar; any failure ends in a message box, never silently. Messages and the sheets kam adds
+follow the language of the workbook's own headers (a workbook with English headers gets English).
 """
 
 from __future__ import annotations
@@ -140,3 +140,83 @@ def birthdays(book: Any = None, today: date | None = None) -> str:
         return t("birthdays.written", lang, file=port.book.name, sheet=sheet, count=len(report.birthdays))
 
     return _run(book, "excel.status.birthdays", job)
+
+
+#: the team store the 汇总 button keeps beside the macro workbook
+TEAM_STORE = "kam-team.sqlite"
+
+
+def consolidate(book: Any = None, today: date | None = None, folder: str | None = None) -> str:
+    """汇总: choose a folder of reps' workbooks, load them into the store beside this workbook (graded by this
+    workbook's own 设置 when it has one), and write the month's team report into sheets kam owns here."""
+
+    def job(port: ExcelPort, lang: str) -> str:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from addin.core.schema import Label
+        from addin.core.teamreport import build_team_report, parse_period
+        from addin.docs.teamout import labelled
+        from addin.store.db import engine_for
+        from addin.store.frames import read_frames
+        from addin.store.load import TeamModel, model_from_table
+        from addin.store.load import consolidate as load_all
+        from addin.workbook.paths import expand
+
+        when = today or date.today()
+        me = Path(str(port.book.fullname))
+        chosen = folder or port.choose_folder(t("excel.pick_folder", lang), str(me.parent))
+        if not chosen:
+            return t("excel.no_folder", lang)
+        paths = [p for p in expand([Path(chosen)]) if p.resolve() != me.resolve()]
+        settings = port.read(["settings"]).get("settings")
+        model = model_from_table(settings, str(me)) if settings is not None and settings.rows else TeamModel()
+        store = me.parent / TEAM_STORE
+        engine = engine_for(store)
+        done = [0]
+
+        def progress(path: Path) -> None:
+            done[0] += 1
+            port.book.app.status_bar = t("excel.status.consolidate_n", lang, done=done[0], total=len(paths),
+                                         file=path.name)
+
+        try:
+            result = load_all(paths, engine, when, model, lang, progress)
+            period = parse_period(None, when)
+            assert period is not None
+            report = build_team_report(read_frames(engine, period.start, when, lang, model.settings.overlap_days),
+                                       period, when, settings=model.settings)
+        except SQLAlchemyError as exc:
+            raise KamError("store.error", db=store, detail=str(getattr(exc, "orig", exc))[:200]) from exc
+        finally:
+            engine.dispose()
+        summary = Label(t("excel.team_summary", "zh"), (), t("excel.team_summary", "en"))
+        first = port.owned_sheet(summary, lang, _summary_rows(result, lang))
+        for key, (_title, _keys, labels, rows) in labelled(report, lang).items():
+            name = Label(t("excel.team_sheet", "zh", name=t(f"report.sheet.{key}", "zh")), (),
+                         t("excel.team_sheet", "en", name=t(f"report.sheet.{key}", "en")))
+            port.owned_sheet(name, lang, [labels, *rows])
+        counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
+        return t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store, team=len(result.team),
+                 sheets=len(report.sections()) + 1, first=first, **counts)
+
+    return _run(book, "excel.status.consolidate", job)
+
+
+def _summary_rows(result: Any, lang: str) -> list[list[Any]]:
+    """The 团队汇总 sheet: a line per workbook, then the team findings."""
+    from addin.core.grading import INSUFFICIENT
+
+    heads = ["workbook", "status", "rows", "errors", "warnings"]
+    rows: list[list[Any]] = [[*(t(f"col.{h}", lang) for h in heads), "A", "B", "C", "D",
+                              t("col.insufficient", lang), t("col.message", lang)]]
+    for x in result.loaded:
+        rows.append([x.path.name, t(f"status.{x.status}", lang), x.rows, x.errors, x.warnings,
+                     *(x.grades.get(g, 0) for g in ("A", "B", "C", "D", INSUFFICIENT)), x.message])
+    rows.append([])
+    rows.append([t("consolidate.team", lang)])
+    rows.append([t("col.workbook", lang), t("col.cell", lang), t("col.code", lang), t("col.customer", lang),
+                 t("col.message", lang)])
+    for f in result.team:
+        where = f"{f.finding.sheet}!{f.finding.row}" if f.finding.row else ""
+        rows.append([Path(f.workbook).name, where, f.finding.code, f.finding.customer_id, f.finding.message(lang)])
+    return rows

@@ -27,6 +27,7 @@ BUTTONS: tuple[Button, ...] = (
     Button("生成简报", "KamBrief", 30, 110),
     Button("生日提醒", "KamBirthdays", 170, 110),
     Button("日程", "KamAgenda", 30, 160),
+    Button("汇总", "KamConsolidate", 170, 160),
 )
 HELP_LINES = (
     "kam 操作面板",
@@ -36,6 +37,8 @@ HELP_LINES = (
     "放在工作簿旁边的文件夹。",
     "生日提醒：把未来 30 天内过生日的关键人（农历已换算）列在“生日提醒”表。",
     "日程：把未来 30 天要做的事（生日、节日问候、跟进、回访、A 级拜访、月度审核）列在“日程”表。",
+    "汇总（经理用）：选择放有各位销售工作簿的文件夹，全部载入本工作簿旁边的团队库 kam-team.sqlite，"
+    "并把本月的团队报告写进以“团队-”开头的几张表（每次重新生成）。",
 )
 #: xlwings.conf: the UDF module the add-in imports for this workbook.
 XLWINGS_CONF = (("UDF Modules", "addin.excel.udfs"),)

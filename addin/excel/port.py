@@ -292,6 +292,19 @@ class ExcelPort:
         finally:
             app.status_bar = False
 
+    def choose_folder(self, title: str, initial: str) -> str | None:
+        """Excel's own folder picker (FileDialog msoFileDialogFolderPicker, through COM); None when the
+        manager cancels. Excel for Mac has no FileDialog: there the macro workbook's own folder is taken."""
+        try:
+            dialog = self.book.app.api.FileDialog(4)
+        except Exception:
+            return initial
+        dialog.Title = title
+        dialog.InitialFileName = initial.rstrip("\\/") + ("\\" if "\\" in initial else "/")
+        if dialog.Show() != -1:
+            return None
+        return str(dialog.SelectedItems(1))
+
     def alert(self, text: str, title: str = "kam") -> None:
         self.book.app.alert(text, title=title)
 

@@ -71,10 +71,18 @@ def team_model(book: Path | None) -> TeamModel:
     table = data.get("settings")
     if table is None:
         raise KamError("store.no_settings", file=book)
+    return model_from_table(table, str(book.resolve()), _digest(book))
+
+
+def model_from_table(table: SheetTable, source: str, digest: str | None = None) -> TeamModel:
+    """A team model from a 设置 sheet already read (the 汇总 button uses the macro workbook's own); without a
+    file digest, the digest is of the settings themselves."""
     settings, problems = read_settings(table)
     if problems:
-        raise KamError("store.bad_settings", file=book, detail=problems[0].message("zh"))
-    return TeamModel(table, str(book.resolve()), _digest(book), settings)
+        raise KamError("store.bad_settings", file=source, detail=problems[0].message("zh"))
+    if digest is None:
+        digest = hashlib.sha256(repr(sorted(vars(settings).items())).encode("utf-8")).hexdigest()
+    return TeamModel(table, source, digest, settings)
 
 
 def _digest(path: Path) -> str:
