@@ -72,5 +72,48 @@ def run_demo(folder: Path, today: date, lang: str, out: Console, force: bool = F
     out.print(t("demo.briefs", lang, count=written, folder=briefs))
     report_b = birthday_report(book, today)
     out.print(t("demo.birthdays", lang, count=len(report_b.birthdays), days=report_b.window_days))
+    run_team_demo(folder, today, lang, out)
     out.print(t("demo.next", lang, file=path))
     return path
+
+
+TEAM_FOLDER = {"zh": "团队", "en": "team"}
+TEAM_REPORT = {"zh": "团队报告", "en": "team-report"}
+
+
+def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
+    """The manager's view of a small team: a workbook per rep (with 撞单, a visit by two reps and a rep who
+    stopped filling in, planted), consolidated into a store beside them, and this month's report."""
+    from addin.core.demo import REPS, make_team
+    from addin.core.teamreport import build_team_report, parse_period
+    from addin.docs.teamout import write_report_file
+    from addin.store.db import engine_for
+    from addin.store.frames import read_frames
+    from addin.store.load import TeamModel, consolidate
+
+    team = folder / TEAM_FOLDER[lang]
+    team.mkdir(parents=True, exist_ok=True)
+    books = []
+    for n, (rep, data) in enumerate(make_team(today).items()):
+        name = f"{rep}.xlsx" if lang == "zh" else f"rep{n + 1}.xlsx"
+        target = team / name
+        atomic_write(target, lambda fh, rows=data.rows: build_workbook(fh, lang, rows))  # type: ignore[misc]
+        books.append(target)
+    store = folder / "kam-team.sqlite"
+    engine = engine_for(store)
+    try:
+        result = consolidate(books, engine, today, TeamModel(), lang)
+        period = parse_period(None, today)
+        assert period is not None
+        report = build_team_report(read_frames(engine, period.start, today, lang), period, today)
+    finally:
+        engine.dispose()
+    codes = Counter(f.finding.code for f in result.team)
+    loaded = sum(1 for x in result.loaded if x.status == "loaded")
+    out.print(t("demo.team", lang, count=len(REPS), folder=team, store=store, loaded=loaded,
+                codes=", ".join(f"{c} × {n}" for c, n in sorted(codes.items()))))
+    html, xlsx = folder / f"{TEAM_REPORT[lang]}.html", folder / f"{TEAM_REPORT[lang]}.xlsx"
+    write_report_file(report, lang, html)
+    write_report_file(report, lang, xlsx)
+    out.print(t("demo.team_report", lang, html=html, xlsx=xlsx, store=store))
+    return store

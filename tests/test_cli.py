@@ -68,13 +68,32 @@ def test_unknown_option_is_exit_2(runner):
 def test_demo_writes_a_realistic_workbook(runner, tmp_path):
     result = runner.invoke(cli, ["demo", str(tmp_path / "d"), "--today", "2026-11-22"])
     assert result.exit_code == 0, result.output
-    files = list((tmp_path / "d").glob("*.xlsx"))
+    files = [p for p in (tmp_path / "d").glob("*.xlsx") if not p.name.startswith("团队报告")]
     assert len(files) == 1
     book = read_workbook(files[0])
     assert len(book.get("customers").rows) >= 40
     assert len(book.get("visits").rows) >= 300
     for _, code, _zh, _en in SEEDED_MISTAKES:
         assert code in result.output
+
+
+def test_demo_also_shows_the_managers_view(runner, tmp_path):
+    """#14.5: a small team with planted 撞单, overlap and a stale workbook, consolidated, and the report."""
+    import openpyxl
+
+    from addin.core.demo import REPS, TEAM_PLANTED
+
+    folder = tmp_path / "d"
+    result = runner.invoke(cli, ["demo", str(folder), "--today", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (folder / "团队").glob("*.xlsx")) == sorted(f"{r}.xlsx" for r in REPS)
+    for code in TEAM_PLANTED:
+        assert code in result.output
+    assert (folder / "kam-team.sqlite").exists()
+    assert "<svg" in (folder / "团队报告.html").read_text(encoding="utf-8")
+    assert "各销售" in openpyxl.load_workbook(folder / "团队报告.xlsx").sheetnames
+    report = runner.invoke(cli, ["report", "--db", str(folder / "kam-team.sqlite"), "--today", "2026-11-22"])
+    assert report.exit_code == 0 and "撞单" in report.output
 
 
 def test_internal_errors_are_one_sentence(runner, tmp_path, monkeypatch):

@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.planted": ("（故意埋的：{what}）", " (planted: {what})"),
     "demo.briefs": ("已为每个客户生成拜访简报：{count} 份，在 {folder}", "Wrote a briefing per customer: {count} files in {folder}"),
     "demo.birthdays": ("未来 {days} 天内有 {count} 位关键人过生日（kam birthdays 查看）。", "{count} key people have a birthday in the next {days} days (see kam birthdays)."),
+    "demo.team": ("经理视角：团队 {count} 位销售的工作簿在 {folder}，已汇总进 {store}（新载入 {loaded}）。团队问题：{codes}。", "The manager's view: {count} reps' workbooks in {folder}, consolidated into {store} ({loaded} loaded). Team findings: {codes}."),
+    "demo.team_report": ("本月团队报告：{html} 和 {xlsx}（也可运行 kam report --db {store}）。", "This month's team report: {html} and {xlsx} (or run kam report --db {store})."),
     "demo.next": ("用 Excel 打开 {file} 看看（价值评估表已写入等级，问题已标出），也可以接着运行 kam validate / kam brief / kam birthdays。",
                   "Open {file} in Excel (grades are filled in and problems marked), or run kam validate / brief / birthdays on it."),
     # findings (SPEC §4): every message names the value found and what is expected
