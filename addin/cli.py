@@ -571,7 +571,8 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
     """经理的团队报告（来自团队库）。 The manager's team report from the store."""
     from sqlalchemy import func, select
 
-    from addin.core.teamreport import build_team_report, parse_period
+    from addin.analytics.teamreport import build_team_report
+    from addin.core.period import parse_period
     from addin.docs.teamout import report_json, report_table, write_report_file
     from addin.store import db as store
     from addin.store.frames import read_frames

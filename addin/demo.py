@@ -84,8 +84,9 @@ TEAM_REPORT = {"zh": "团队报告", "en": "team-report"}
 def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     """The manager's view of a small team: a workbook per rep (with 撞单, a visit by two reps and a rep who
     stopped filling in, planted), consolidated into a store beside them, and this month's report."""
+    from addin.analytics.teamreport import build_team_report
     from addin.core.demo import REPS, make_team
-    from addin.core.teamreport import build_team_report, parse_period
+    from addin.core.period import parse_period
     from addin.docs.teamout import write_report_file
     from addin.store.db import engine_for
     from addin.store.frames import read_frames

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.core.demo import REPS, make_team
-from addin.core.teamreport import parse_period
+from addin.core.period import parse_period
 from tests.conftest import needs_calc
 from workbook_templates.builder import build_workbook
 

@@ -15,9 +15,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from addin.analytics.teamreport import METHODS, TeamReport
 from addin.core.i18n import MESSAGES, t
 from addin.core.schema import CHOICES
-from addin.core.teamreport import METHODS, TeamReport
 
 #: columns whose values are canonical choices shown in the user's language
 _CHOICE_COLUMNS = {"stage": "stage", "stage_before": "stage", "stage_now": "stage", "result": "result"}

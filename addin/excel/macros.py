@@ -153,8 +153,9 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
     def job(port: ExcelPort, lang: str) -> str:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from addin.analytics.teamreport import build_team_report
+        from addin.core.period import parse_period
         from addin.core.schema import Label
-        from addin.core.teamreport import build_team_report, parse_period
         from addin.docs.teamout import labelled
         from addin.store.db import engine_for
         from addin.store.frames import read_frames

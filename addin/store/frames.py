@@ -10,8 +10,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
+from addin.analytics.teamreport import TeamFrames
 from addin.core.team import team_findings
-from addin.core.teamreport import TeamFrames
 from addin.store import db
 from addin.store.load import team_books
 

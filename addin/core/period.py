@@ -1,0 +1,50 @@
+"""Report periods (SPEC §9 `--period 2026-11|2026Q4|2026`, `--from/--to`): which days a report covers, and
+the period just before it (for "changed since the period before")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    label: str
+
+    def before(self) -> Period:
+        """The period of the same length just before this one (for "changed since the period before")."""
+        days = (self.end - self.start).days + 1
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=days - 1), end, "")
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def parse_period(text: str | None, today: date, start: date | None = None, end: date | None = None) -> Period | None:
+    """`--period 2026-11 | 2026Q4 | 2026`, or `--from/--to`, or the current month; None when not readable."""
+    if start is not None or end is not None:
+        first = start or date(today.year, today.month, 1)
+        last = end or today
+        return Period(first, last, f"{first.isoformat()}~{last.isoformat()}") if first <= last else None
+    if text is None:
+        text = f"{today.year}-{today.month:02d}"
+    if m := _MONTH.match(text):
+        y, mo = int(m.group(1)), int(m.group(2))
+        return Period(date(y, mo, 1), _month_end(y, mo), text)
+    if m := _QUARTER.match(text):
+        y, q = int(m.group(1)), int(m.group(2))
+        return Period(date(y, 3 * q - 2, 1), _month_end(y, 3 * q), f"{y}Q{q}")
+    if m := _YEAR.match(text):
+        y = int(m.group(1))
+        return Period(date(y, 1, 1), date(y, 12, 31), text)
+    return None
