@@ -517,12 +517,14 @@ def _store(db: str | None) -> Iterator[Any]:
 @db_option
 @click.option("--settings", "settings_book", type=click.Path(dir_okay=False, path_type=Path),
               help="用这个工作簿的设置表给全队评级 / grade the whole team with this workbook's 设置")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="并行读取的进程数（默认 CPU 数） / processes reading workbooks in parallel")
 @format_option
 @today_option
 @lang_option
 @click.pass_context
 def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None, settings_book: Path | None,
-                    fmt: str, today: date, lang: str) -> None:
+                    jobs: int | None, fmt: str, today: date, lang: str) -> None:
     """把多位销售的工作簿汇总进团队库。 Load many reps' workbooks into the team store."""
     from addin.report import consolidation_json, consolidation_table
     from addin.store.load import consolidate, team_model
@@ -535,9 +537,10 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
         if out.is_terminal:
             with out.status(t("consolidate.progress", lang, file="…")) as status:
                 result = consolidate(books, engine, today, model, lang,
-                                     lambda p: status.update(t("consolidate.progress", lang, file=p.name)))
+                                     lambda p: status.update(t("consolidate.progress", lang, file=p.name)),
+                                     jobs=jobs or os.cpu_count() or 1)
         else:
-            result = consolidate(books, engine, today, model, lang)
+            result = consolidate(books, engine, today, model, lang, jobs=jobs or os.cpu_count() or 1)
     if fmt == "json":
         dump_json(consolidation_json(result, today, lang))
     else:

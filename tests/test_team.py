@@ -258,8 +258,8 @@ def test_an_interrupted_workbook_leaves_no_partial_snapshot(team, tmp_path, monk
     engine = db.engine_for(tmp_path / "s.sqlite")
     real = load._insert_rows
 
-    def dies_half_way(conn, snapshot_id, sheets, snap, lang):
-        real(conn, snapshot_id, sheets, snap, lang)  # every row written inside the transaction ...
+    def dies_half_way(conn, snapshot_id, parsed):
+        real(conn, snapshot_id, parsed)  # every row written inside the transaction ...
         raise KeyboardInterrupt  # ... and then the process is stopped
 
     monkeypatch.setattr(load, "_insert_rows", dies_half_way)
@@ -357,3 +357,19 @@ def test_consolidate_into_postgresql(postgres_url, team, runner):
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'visits'").all())
     assert kinds["visit_date"] == "date" and kinds["method"] == "text"
     engine.dispose()
+
+
+def test_parallel_reading_stores_exactly_what_one_process_stores(team, tmp_path):
+    """--jobs 2 reads the workbooks in spawned processes; the store holds the same rows and findings."""
+    contents = []
+    for jobs in (1, 2):
+        engine = db.engine_for(tmp_path / f"j{jobs}.sqlite")
+        result = consolidate(sorted(team.glob("*.xlsx")), engine, TODAY, TeamModel(), "zh", jobs=jobs)
+        assert [x.status for x in result.loaded] == ["loaded"] * 4
+        with engine.connect() as conn:
+            contents.append({name: sorted(map(tuple, conn.exec_driver_sql(
+                f"SELECT * FROM current_{name}").all()), key=repr) for name in db.CURRENT_VIEWS})
+        engine.dispose()
+    for name in db.CURRENT_VIEWS:
+        strip = lambda rows: [r[2:] for r in rows]  # noqa: E731  (the workbook path and name are the same files)
+        assert strip(contents[0][name]) == strip(contents[1][name]), name

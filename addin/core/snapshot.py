@@ -28,10 +28,25 @@ def stored_fields(sheet_key: str) -> list[Field]:
 
 
 @dataclass
+class Rows:
+    """One sheet's rows for the store, column-major in the making and row tuples out: `columns` names each
+    position of a tuple (row_number first, then field keys)."""
+
+    columns: list[str]
+    values: list[tuple[Any, ...]]
+
+    def column(self, key: str) -> list[Any]:
+        if key not in self.columns:
+            return []
+        i = self.columns.index(key)
+        return [v[i] for v in self.values]
+
+
+@dataclass
 class Snapshot:
     """A workbook's content for the store."""
 
-    rows: dict[str, list[dict[str, Any]]]  # store table -> row dicts (row_number + field keys)
+    rows: dict[str, Rows]  # store table -> its columns and rows
     grades: list[dict[str, Any]]
     findings: list[Finding]
     rep: str  # the 负责销售 named most often in 客户 ("" when none)
@@ -40,7 +55,7 @@ class Snapshot:
 
     @property
     def row_count(self) -> int:
-        return sum(len(v) for v in self.rows.values())
+        return sum(len(v.values) for v in self.rows.values())
 
     def counts(self) -> tuple[int, int]:
         return count(self.findings)
@@ -55,32 +70,32 @@ def with_settings(book: WorkbookData, settings: SheetTable | None) -> WorkbookDa
     return WorkbookData(book.source, sheets, book.other_sheets, book.date1904, book.uncalculated)
 
 
-def _value(parsed: Parsed, f: Field, i: int) -> Any:
-    """A cell's value for the store: the typed value where it parsed (dates, numbers, canonical choices),
-    the text as written for text and birthdays (a 农历 day is not a 公历 date), None where blank or invalid."""
+def _column(parsed: Parsed, f: Field) -> list[Any]:
+    """A column's values for the store: typed where they parsed (dates, numbers, canonical choices), the text
+    as written for text and birthdays (a 农历 day is not a 公历 date), None where blank or invalid."""
     if f.type is FieldType.BIRTHDAY or f.key not in parsed.typed:
-        raw = parsed.raw[f.key][i]
-        return cell_text(raw) or None
-    return parsed.typed[f.key][i]
+        return [None if v is None else (v.strip() or None) if v.__class__ is str else (cell_text(v) or None)
+                for v in parsed.raw[f.key]]
+    return parsed.typed[f.key]
 
 
 def take_snapshot(book: WorkbookData, today: date) -> Snapshot:
     """Validate and grade `book` as of `today` and turn it into store rows."""
     ctx = build_context(book, today)
     report = validate(book, today, ctx)
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, Rows] = {}
     for key, table_name in STORE_TABLES.items():
         parsed = ctx.sheets.get(key)
         if parsed is None:
-            rows[table_name] = []
+            rows[table_name] = Rows(["row_number"], [])
             continue
         present = [f for f in stored_fields(key) if f.key in parsed.raw]
-        rows[table_name] = [{"row_number": parsed.rows[i], **{f.key: _value(parsed, f, i) for f in present}}
-                            for i in range(len(parsed))]
+        columns = [parsed.rows, *(_column(parsed, f) for f in present)]
+        rows[table_name] = Rows(["row_number", *(f.key for f in present)], list(zip(*columns, strict=True)))
     grades = _grades(ctx)
-    owners = Counter(r.get("owner") for r in rows["customers"] if r.get("owner"))
+    owners = Counter(o for o in rows["customers"].column("owner") if o)
     newest = [d for table, k in (("visits", "visit_date"), ("development", "recorded_on"))
-              for d in (r.get(k) for r in rows[table]) if isinstance(d, date) and d <= today]
+              for d in rows[table].column(k) if isinstance(d, date) and d <= today]
     spread = Counter(g["grade"] or INSUFFICIENT for g in grades)
     return Snapshot(rows, grades, report.findings, str(owners.most_common(1)[0][0]) if owners else "",
                     max(newest, default=None), dict(spread))
