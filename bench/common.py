@@ -37,21 +37,28 @@ def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = da
         if i >= customers * 4:
             break
         rows["contacts"].append({**c, "customer_id": f"K{i // 4:05d}"})
-    template = demo["visits"]
-    for i in range(visits):  # like a real team: the owner visits, most follow-ups are done, a few slip
+    owners = [(str(c["customer_id"]), str(c["owner"])) for c in rows["customers"]]
+    rows["visits"] = scaled_visits(demo["visits"], visits, owners, rng, today)
+    rows["development"] = [dict(d, customer_id=f"K{i % customers:05d}") for i, d in enumerate(demo["development"] * 20)]
+    build_workbook(path, "zh", rows)
+    return path
+
+
+def scaled_visits(template: list[dict[str, Any]], n: int, accounts: list[tuple[str, str]], rng: random.Random,
+                  today: date) -> list[dict[str, Any]]:
+    """`n` visits made from the demo's, spread over the last two years among `accounts` (id, owner), like a
+    real team: the owner visits, most follow-ups are done, a few slip."""
+    out = []
+    for i in range(n):
         v = dict(template[i % len(template)])
-        k = rng.randrange(customers)
-        v["customer_id"] = f"K{k:05d}"
-        v["visitor"] = rows["customers"][k]["owner"]
+        v["customer_id"], v["visitor"] = accounts[rng.randrange(len(accounts))]
         v["visit_date"] = today - timedelta(days=rng.randrange(1, 730))
         if v.get("follow_up_due"):
             v["follow_up_due"] = v["visit_date"] + timedelta(days=rng.randrange(1, 9))
             late = rng.random() < 0.03 or v["follow_up_due"] > today
             v["follow_up_done"] = None if late else v["follow_up_due"]
-        rows["visits"].append(v)
-    rows["development"] = [dict(d, customer_id=f"K{i % customers:05d}") for i, d in enumerate(demo["development"] * 20)]
-    build_workbook(path, "zh", rows)
-    return path
+        out.append(v)
+    return out
 
 
 #: Peak memory of the current process in MB. VmHWM is per address space, so unlike ru_maxrss it does not

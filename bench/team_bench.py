@@ -15,14 +15,14 @@ import random
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import OUT, PEAK_MB  # noqa: E402
+from bench.common import OUT, PEAK_MB, scaled_visits  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 
@@ -66,18 +66,8 @@ def team(books: int, visits: int, customers: int = 50) -> Path:
         for i in range(customers * 4):
             c = demo["contacts"][i % len(demo["contacts"])]
             rows["contacts"].append({**c, "customer_id": f"R{b:03d}K{i // 4:03d}"})
-        template = demo["visits"]
-        for i in range(visits):
-            v = dict(template[i % len(template)])
-            k = rng.randrange(customers)
-            v["customer_id"] = f"R{b:03d}K{k:03d}"
-            v["visitor"] = rep
-            v["visit_date"] = TODAY - timedelta(days=rng.randrange(1, 730))
-            if v.get("follow_up_due"):
-                v["follow_up_due"] = v["visit_date"] + timedelta(days=rng.randrange(1, 9))
-                late = rng.random() < 0.03 or v["follow_up_due"] > TODAY
-                v["follow_up_done"] = None if late else v["follow_up_due"]
-            rows["visits"].append(v)
+        accounts = [(f"R{b:03d}K{k:03d}", rep) for k in range(customers)]
+        rows["visits"] = scaled_visits(demo["visits"], visits, accounts, rng, TODAY)
         rows["development"] = [dict(d, customer_id=f"R{b:03d}K{i % customers:03d}", sales_rep=rep)
                                for i, d in enumerate(demo["development"])]
         build_workbook(folder / f"{rep}.xlsx", "zh", rows)

@@ -228,8 +228,14 @@ def _care(frames: TeamFrames, accounts: pd.DataFrame, today: date) -> pd.DataFra
                                    on=["snapshot_id", "customer_id"])
     entries = []
     whose: list[tuple[str, str]] = []  # (customer_id, rep) by entry number: upcoming() carries the number
+    parsed: dict[str, Any] = {}  # a team's 生日 repeat (and 40,000 contacts are a second's parsing otherwise)
     for p in people.itertuples(index=False):
-        born = parse_birthday(p.birthday) if isinstance(p.birthday, str) and p.birthday else None
+        if isinstance(p.birthday, str) and p.birthday:
+            if p.birthday not in parsed:
+                parsed[p.birthday] = parse_birthday(p.birthday)
+            born = parsed[p.birthday]
+        else:
+            born = None
         if isinstance(born, BirthDate):
             entries.append((str(len(whose)), p.customer_name, p.name, p.role, born, p.calendar))
             whose.append((p.customer_id, p.rep))

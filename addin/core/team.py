@@ -82,6 +82,13 @@ def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def contested(books: list[TeamBook]) -> set[tuple[str, str]]:
+    """(workbook, customer_id) of every account that appears in more than one workbook: the only visits
+    team-visit-overlap needs (a store adapter loads just those, not a whole team's visit log)."""
+    return {(books[b].workbook, str(r["customer_id"])) for group in _groups(books)
+            if len({b for b, _ in group}) > 1 for b, r in group}
+
+
 def account_claimed_twice(books: list[TeamBook]) -> list[TeamFinding]:
     """The same account in two workbooks, or under two 负责销售 (撞单): a finding on every claim, naming
     another one, so that each rep's report shows it."""

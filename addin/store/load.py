@@ -20,7 +20,7 @@ from addin.core.grading import INSUFFICIENT
 from addin.core.model import SheetTable
 from addin.core.settings import Settings, read_settings
 from addin.core.snapshot import STORE_TABLES, Snapshot, take_snapshot, with_settings
-from addin.core.team import TeamBook, TeamFinding, team_findings
+from addin.core.team import TeamBook, TeamFinding, contested, team_findings
 from addin.errors import KamError
 from addin.store import db
 from addin.workbook.reader import read_workbook
@@ -281,6 +281,17 @@ def bulk_insert(conn: Connection, table: str, columns: list[str], rows: list[tup
 sqlite3.register_adapter(date, date.isoformat)
 
 
+def raw_rows(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """A query's rows as the driver's plain tuples (SQLAlchemy's Row objects cost pandas an exception per
+    cell when it builds a frame from them: seconds on a team's visit log)."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 FINDING_COLUMNS = ("sheet", "row_number", "column_name", "cell", "field", "code", "severity", "customer_id",
                    "message")
 
@@ -304,20 +315,29 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
             "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id")}
     customers: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     current = "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id"  # no IN list: any number of books
-    for sid, row, cid, name, code, owner in conn.exec_driver_sql(
-            "SELECT d.snapshot_id, d.row_number, d.customer_id, d.customer_name, d.credit_code, d.owner "
+    for sid, row, cid, name, code, owner in raw_rows(
+            conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.customer_name, d.credit_code, d.owner "
             f"FROM customers d {current}"):
         customers[sid].append({"row_number": row, "customer_id": cid, "customer_name": name, "credit_code": code,
                                "owner": owner})
-    visits: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    as_date = date.fromisoformat if conn.dialect.name == "sqlite" else (lambda v: v)  # SQLite keeps ISO text
-    for sid, row, cid, when, who in conn.exec_driver_sql(
-            f"SELECT d.snapshot_id, d.row_number, d.customer_id, d.visit_date, d.visitor FROM visits d {current}"):
-        visits[sid].append({"row_number": row, "customer_id": cid, "visit_date": as_date(when) if when else None,
-                            "visitor": who})
     books = [TeamBook(h.path, names.get((h.snapshot_id, "customers"), "客户"),
                       names.get((h.snapshot_id, "visits"), "拜访记录"), customers[h.snapshot_id],
-                      visits[h.snapshot_id], h.newest_entry, h.rep or "") for h in heads]
+                      [], h.newest_entry, h.rep or "") for h in heads]
+    wanted = contested(books)  # only accounts in two workbooks can have team-visit-overlap
+    by_path = {b.workbook: b for b in books}
+    snapshot_of = {h.snapshot_id: h.path for h in heads}
+    as_date = date.fromisoformat if conn.dialect.name == "sqlite" else (lambda v: v)  # SQLite keeps ISO text
+    ids_wanted = sorted({cid for _, cid in wanted})
+    for start in range(0, len(ids_wanted), 500):
+        chunk = ids_wanted[start:start + 500]
+        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(chunk))
+        for sid, row, cid, when, who in raw_rows(
+                conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.visit_date, d.visitor FROM visits d "
+                f"{current} WHERE d.customer_id IN ({marks})", tuple(chunk)):
+            path = snapshot_of[sid]
+            if (path, cid) in wanted:
+                by_path[path].visits.append({"row_number": row, "customer_id": cid,
+                                             "visit_date": as_date(when) if when else None, "visitor": who})
     return books, {h.path: (h.workbook_id, h.snapshot_id) for h in heads}
 
 
