@@ -134,3 +134,26 @@ def test_doctype_in_a_part_is_refused(book, tmp_path):
     with pytest.raises(KamError) as err:
         read_workbook(bad)
     assert err.value.key == "file.doctype"
+
+
+def test_a_long_formula_across_a_chunk_boundary_is_still_seen_uncalculated(tmp_path, monkeypatch):
+    """The guard streams a sheet in chunks: a never-calculated formula cell longer than the overlap between
+    chunks, cut by a chunk boundary, was missed (its 拜访日期 then read as merely blank)."""
+    import openpyxl
+
+    from addin.workbook import guard
+    from addin.workbook.reader import read_workbook
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "拜访记录"
+    ws.append(["拜访日期", "客户编号", "拜访人", "拜访方式", "谈话要点"])
+    long_formula = "=" + "+".join(["1"] * 700)  # 1,400 characters, written by openpyxl with no cached value
+    for n in range(2, 60):
+        ws.append([long_formula, f"C{n:04d}", "张三", "电话", "要点"])
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)
+    expected = {f"A{n}" for n in range(2, 60)}
+    for chunk in (997, 1500, 4093):  # boundaries falling inside the formulas at many offsets
+        monkeypatch.setattr(guard, "CHUNK", chunk)
+        assert read_workbook(path).uncalculated.get("拜访记录") == expected, chunk

@@ -166,6 +166,23 @@ def _last_row(data: bytes) -> int:
     return int(found.group(1))
 
 
+#: Excel's longest formula is 8,192 characters: a cell tag started this close to a chunk's end is carried over whole
+MAX_CARRY = 64 * 1024
+
+
+def _carry(data: bytes) -> bytes:
+    """What the next chunk is scanned with: from the start of the last cell tag (a cell whose long formula
+    straddles the boundary is then seen whole once), and at least the last 256 bytes (a row or cell
+    reference cut in two)."""
+    start = max(data.rfind(b"<c "), data.rfind(b"<c>"))
+    prefixed = data.rfind(b":c ")
+    if prefixed > start:
+        start = data.rfind(b"<", 0, prefixed)
+    if start < 0 or len(data) - start > MAX_CARRY:
+        return data[-256:]
+    return data[min(start, len(data) - 256):]
+
+
 def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
     """Stream a sheet part once: its last row, its widest column, and no DOCTYPE inside."""
     tail = b""
@@ -187,7 +204,7 @@ def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
                 if col > max_col:
                     max_col = col
                     far = f"{m.group(1).decode()}{m.group(2).decode()}"
-        tail = data[-256:]
+        tail = _carry(data)
     sheet.max_row = max_row
     sheet.max_col = max(max_col, 26)
     sheet.far_cell = far or (cell_address(max_row, 0) if max_row else "")
