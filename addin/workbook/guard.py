@@ -174,10 +174,11 @@ def _carry(data: bytes) -> bytes:
     """What the next chunk is scanned with: from the start of the last cell tag (a cell whose long formula
     straddles the boundary is then seen whole once), and at least the last 256 bytes (a row or cell
     reference cut in two)."""
-    start = max(data.rfind(b"<c "), data.rfind(b"<c>"))
-    prefixed = data.rfind(b":c ")
+    window = max(len(data) - MAX_CARRY, 0)  # look no further back than what could be carried
+    start = max(data.rfind(b"<c ", window), data.rfind(b"<c>", window))
+    prefixed = data.rfind(b":c ", window)
     if prefixed > start:
-        start = data.rfind(b"<", 0, prefixed)
+        start = data.rfind(b"<", window, prefixed)
     if start < 0 or len(data) - start > MAX_CARRY:
         return data[-256:]
     return data[min(start, len(data) - 256):]
