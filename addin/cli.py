@@ -531,6 +531,7 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
     from addin.workbook.paths import expand
 
     books = expand(paths)
+    folders = [p for p in paths if p.is_dir()]
     model = team_model(settings_book)
     out = console(stderr=True)
     with _store(db) as engine:
@@ -538,9 +539,10 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
             with out.status(t("consolidate.progress", lang, file="…")) as status:
                 result = consolidate(books, engine, today, model, lang,
                                      lambda p: status.update(t("consolidate.progress", lang, file=p.name)),
-                                     jobs=jobs or os.cpu_count() or 1)
+                                     jobs=jobs or os.cpu_count() or 1, folders=folders)
         else:
-            result = consolidate(books, engine, today, model, lang, jobs=jobs or os.cpu_count() or 1)
+            result = consolidate(books, engine, today, model, lang, jobs=jobs or os.cpu_count() or 1,
+                                 folders=folders)
     if fmt == "json":
         dump_json(consolidation_json(result, today, lang))
     else:

@@ -161,6 +161,7 @@ def consolidation_json(result: Consolidation, today: date, lang: str) -> dict[st
         "summary": {status: sum(1 for x in result.loaded if x.status == status)
                     for status in ("loaded", "unchanged", "failed")},
         "team_issues": [f.to_dict(lang) for f in result.team],
+        "retired": result.retired,
     }
 
 
@@ -188,5 +189,7 @@ def consolidation_table(result: Consolidation, lang: str, out: Console) -> None:
             where = f"{f.finding.sheet}!{f.finding.row}" if f.finding.row else ""
             team.add_row(Path(f.workbook).name, where, f.finding.code, f.finding.customer_id, f.finding.message(lang))
         out.print(team)
+    for path in result.retired:
+        out.print(t("consolidate.retired", lang, file=path))
     counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
     out.print(t("consolidate.summary", lang, team=len(result.team), **counts))

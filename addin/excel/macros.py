@@ -181,7 +181,7 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
                                          file=path.name)
 
         try:
-            result = load_all(paths, engine, when, model, lang, progress)
+            result = load_all(paths, engine, when, model, lang, progress, folders=[Path(chosen)])
             period = parse_period(None, when)
             assert period is not None
             report = build_team_report(read_frames(engine, period.start, when, lang, model.settings.overlap_days),

@@ -53,6 +53,7 @@ class Consolidation:
     loaded: list[Loaded]
     team: list[TeamFinding]
     store: str
+    retired: list[str] = field(default_factory=list)  # stored workbooks no longer in the folders given
 
 
 @dataclass
@@ -96,7 +97,8 @@ def _digest(path: Path) -> str:
 
 
 def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel, lang: str,
-                progress: Callable[[Path], None] | None = None, jobs: int = 1) -> Consolidation:
+                progress: Callable[[Path], None] | None = None, jobs: int = 1,
+                folders: list[Path] | None = None) -> Consolidation:
     """Load every workbook (an unreadable one is reported and the rest still load), then recompute the
     team findings over the current snapshots. Unchanged workbooks (same content, same model) are only
     hashed; the others are read and validated by `jobs` processes while this one writes the store, one
@@ -126,8 +128,31 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
             loaded[path] = store_snapshot(engine, path, digest, today, model, parsed)
         if progress is not None:
             progress(path)
+    retired = retire_missing(engine, folders or [], set(paths))
     team = refresh_team_findings(engine, today, model.settings.overlap_days, lang)
-    return Consolidation([loaded[p] for p in paths], team, str(engine.url.render_as_string(hide_password=True)))
+    return Consolidation([loaded[p] for p in paths], team, str(engine.url.render_as_string(hide_password=True)),
+                         retired)
+
+
+def retire_missing(engine: Engine, folders: list[Path], seen: set[Path]) -> list[str]:
+    """Workbooks stored from inside `folders` that are no longer there (deleted, renamed, moved away) stop
+    being current, so a moved file does not count twice (and claim its own accounts as 撞单); their
+    snapshots stay as history. Only the folders of this run are looked at: a store shared by managers on
+    other machines holds paths this machine cannot see."""
+    roots = [str(f.resolve()) for f in folders]
+    if not roots:
+        return []
+    here = {str(p.resolve()) for p in seen}
+    gone: list[str] = []
+    with engine.begin() as conn:
+        for workbook_id, path in conn.execute(select(db.workbooks.c.workbook_id, db.workbooks.c.path)
+                                              .where(db.workbooks.c.current_snapshot_id.is_not(None))).all():
+            inside = any(path.startswith(root.rstrip("/\\") + sep) for root in roots for sep in ("/", "\\"))
+            if inside and path not in here and not Path(path).exists():
+                conn.execute(update(db.workbooks).where(db.workbooks.c.workbook_id == workbook_id)
+                             .values(current_snapshot_id=None))
+                gone.append(path)
+    return gone
 
 
 @dataclass
