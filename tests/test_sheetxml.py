@@ -65,3 +65,23 @@ def test_dimension_widens_but_never_narrows():
     assert b'<dimension ref="A1:F9"/>' in out
     out = patch_cells(sheet({1: {0: "a"}}), {2: {0: "z"}}).xml
     assert b'<dimension ref="A1:C3"/>' in out
+
+
+def test_style_only_edits_restyle_cells_in_place_and_text_that_looks_like_a_reference_is_not_a_cell():
+    from addin.workbook.sheetxml import Style, patch_cells
+
+    seen: list[int] = []
+
+    def remap(current: int) -> int:
+        seen.append(current)
+        return current + 10
+
+    row = (b'<row r="2"><c r="A2" t="inlineStr"><is><t> r="B2"</t></is></c><c r="B2" s="1"/>'
+           b'<c r="C2" s="2"><v>5</v></c></row>')
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + row
+           + b'<row r="3"><c r="B3"/><c r="C3" s="4"><v>1</v></c></row></sheetData></worksheet>')
+    out = patch_cells(xml, {2: {1: Style(remap=remap), 2: Style(7)}, 3: {2: Style(remap=remap)}}).xml
+    assert b'<c r="A2" t="inlineStr"><is><t> r="B2"</t></is></c>' in out  # the text is not taken for B2
+    assert b'<c r="B2" s="11"/>' in out and b'<c r="C2" s="7"><v>5</v></c>' in out
+    assert b'<c r="B3"/><c r="C3" s="14"><v>1</v></c>' in out
+    assert seen == [1, 4]  # each remap called once per cell, in the order of the edits

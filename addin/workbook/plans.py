@@ -96,21 +96,23 @@ def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_shee
     """Plan --mark for `report`: fills, notes and the results sheet, the same for a file and for live Excel."""
     plan = MarkPlan()
     messages: dict[tuple[str, int, int], list[str]] = {}
-    for f in report.findings:
+    said = [f.message(lang) for f in report.findings]  # each sentence rendered once, for its note and its row
+    for f, message in zip(report.findings, said, strict=True):
         target = _target_cell(book, f)
         if target is None or target[0] == skip_sheet:
             continue
         if MARK_RANK[f.severity] > MARK_RANK.get(plan.severity.get(target, ""), 0):
             plan.severity[target] = f.severity
-        messages.setdefault(target, []).append(f.message(lang))
+        messages.setdefault(target, []).append(message)
     plan.notes = {k: NOTE_PREFIX + "\n" + "\n".join(f"• {m}" for m in v) for k, v in messages.items()}
     heads = ("severity", "code", "sheet", "cell", "row", "customer", "message")
     plan.rows.append([t(f"mark.col.{k}", lang) for k in heads])
-    for n, f in enumerate(report.findings, start=2):
+    severities = {s: t(f"sev.{s}", lang) for s in MARK_RANK}
+    for n, (f, message) in enumerate(zip(report.findings, said, strict=True), start=2):
         sheet = f.sheet if isinstance(f.sheet, str) else ""
         ref = (f.cell or f"A{f.row}") if sheet and f.row else ""  # row-level findings link to the row
-        plan.rows.append([t(f"sev.{f.severity}", lang), f.code, sheet, ref, f.row or "", f.customer_id,
-                          f.message(lang)])
+        plan.rows.append([severities.get(f.severity) or t(f"sev.{f.severity}", lang), f.code, sheet, ref,
+                          f.row or "", f.customer_id, message])
         if ref:
             plan.links.append((n, "'" + sheet.replace("'", "''") + "'!" + ref, ref))
     return plan

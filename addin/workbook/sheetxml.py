@@ -8,7 +8,7 @@ as an inline string, so it never becomes a formula and sharedStrings.xml is not 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from addin.core.model import cell_address, column_index
@@ -43,8 +43,13 @@ class UnsupportedSheet(Exception):
     """The sheet XML uses a form this patcher does not rewrite safely (e.g. namespace prefixes)."""
 
 
+_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def escape_text(text: str) -> str:
-    """XML-escape text for a cell and drop characters XML 1.0 cannot hold."""
+    """XML-escape text for a cell and drop characters XML 1.0 cannot hold (most text needs neither)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
@@ -99,9 +104,45 @@ def _restyle(cell: bytes, style: int) -> bytes:
     return head + cell[head_end - 1 if self_closing else head_end:]
 
 
+def _restyle_in_place(row_xml: bytes, row: int, edits: Mapping[int, CellValue]) -> bytes | None:
+    """Style-only edits of cells the row already has (what --mark does to most rows), each found by its
+    reference and restyled where it stands, without taking the row apart; None when any cell is missing or
+    its tag cannot be told apart with certainty (the general path then does it). Styles are computed in the
+    order of `edits`, as the general path does (a remap may record what it saw)."""
+    found: list[tuple[int, int, int, Style]] = []
+    for col, style in edits.items():
+        if not isinstance(style, Style):
+            return None
+        at = row_xml.find(b' r="' + cell_address(row, col).encode() + b'"')
+        start = row_xml.rfind(b"<c", 0, at + 1) if at >= 0 else -1
+        head_end = row_xml.find(b">", at)
+        if start < 0 or head_end < 0 or row_xml[start + 2: start + 3] not in (b" ", b"\t", b"\n", b"\r") \
+                or b">" in row_xml[start:at]:
+            return None  # not inside a <c ...> tag (e.g. text that happens to read r="K123")
+        end = head_end + 1 if row_xml[head_end - 1: head_end] == b"/" else row_xml.find(b"</c>", head_end) + 4
+        if end < 4:
+            return None
+        found.append((start, end, head_end, style))
+    spans: list[tuple[int, int, bytes]] = []
+    for start, end, head_end, style in found:  # every cell found: only now may a remap see it (it records)
+        cell = row_xml[start:end]
+        current = _STYLE_ATTR.search(cell, 0, head_end - start)
+        spans.append((start, end, _restyle(cell, style.apply(int(current.group(1)) if current else 0))))
+    spans.sort()
+    out, pos = [], 0
+    for start, end, cell in spans:
+        out += [row_xml[pos:start], cell]
+        pos = end
+    out.append(row_xml[pos:])
+    return b"".join(out)
+
+
 def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes],
                kept: list[str]) -> bytes:
     """Rewrite one <row> element's cells for `edits` (0-based col -> value), keeping the others."""
+    restyled = _restyle_in_place(row_xml, row, edits)
+    if restyled is not None:
+        return restyled
     open_end = row_xml.find(b">") + 1
     if row_xml[open_end - 2: open_end] == b"/>":
         head, body, tail = row_xml[: open_end - 2] + b">", b"", b"</row>"
@@ -137,6 +178,21 @@ def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_sty
     return head + b"".join(existing[c] for c in sorted(existing)) + tail
 
 
+def _rows_to_visit(xml: bytes, start: int, end: int, order: list[int]) -> Iterator[re.Match[bytes]]:
+    """The <row> tags patch_cells must look at, in order: where a row to edit is written plainly as
+    `<row r="N"` (as Excel and the libraries write it), a jump straight to it over the rows in between
+    (a 100,000-row sheet with 20,000 rows marked); otherwise every row from there on, as they come."""
+    pos = start
+    for number in order:
+        at = xml.find(b'<row r="' + str(number).encode() + b'"', pos, end)
+        found = _ROW_OPEN.match(xml, at) if at >= 0 else None
+        if found is None or int(found.group(1)) != number:
+            yield from _ROW_OPEN.finditer(xml, pos, end)  # a new row, or another way of writing the tag
+            return
+        yield found
+        pos = found.end()
+
+
 def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> PatchResult:
     """Apply `edits` ({1-based row: {0-based col: value}}) to a worksheet part; rows are created as needed."""
     if b"<sheetData" not in xml or re.search(rb"<\w+:sheetData\b", xml):
@@ -153,7 +209,7 @@ def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> Pat
     pos = body_start
     order = sorted(edits)
     k = 0  # next row of `order` still to write
-    for m in _ROW_OPEN.finditer(xml, body_start, body_end):
+    for m in _rows_to_visit(xml, body_start, body_end, order):
         if k == len(order):
             break
         number = int(m.group(1))
