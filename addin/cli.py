@@ -587,6 +587,11 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
         raise KamError("report.bad_period", value=period or f"{start}~{end}")
     if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm"):
         raise KamError("report.bad_out", file=out)
+    from addin.store.db import DEFAULT_STORE
+
+    target = db or DEFAULT_STORE
+    if "://" not in target and not Path(target).is_file():  # a report never creates a store
+        raise KamError("store.empty", db=target)
     with _store(db) as engine:
         store.migrate(engine)
         with engine.connect() as conn:

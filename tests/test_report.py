@@ -145,6 +145,7 @@ def test_bad_period_empty_store_and_bad_out_are_one_sentence(store, tmp_path):
     assert result.exit_code == 2 and "2026Q4" in result.output
     result = runner.invoke(cli, ["report", "--db", str(tmp_path / "new.sqlite"), "--lang", "en"])
     assert result.exit_code == 2 and "kam consolidate" in result.output
+    assert not (tmp_path / "new.sqlite").exists()  # asking for a report creates no store
     result = runner.invoke(cli, ["report", "--db", str(store[1]), "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and ".xlsx" in result.output
 
