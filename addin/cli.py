@@ -568,11 +568,13 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 @rep_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="写入 .xlsx 或 .html 文件 / write an .xlsx or .html file")
+@click.option("--per-rep", is_flag=True,
+              help="另为每位销售各写一份（文件名加上姓名） / also one file per rep, named after the rep")
 @format_option
 @today_option
 @lang_option
 def report_cmd(db: str | None, period: str | None, start: date | None, end: date | None, reps: tuple[str, ...],
-               out: Path | None, fmt: str, today: date, lang: str) -> None:
+               out: Path | None, per_rep: bool, fmt: str, today: date, lang: str) -> None:
     """经理的团队报告（来自团队库）。 The manager's team report from the store."""
     from sqlalchemy import func, select
 
@@ -587,6 +589,8 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
         raise KamError("report.bad_period", value=period or f"{start}~{end}")
     if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm"):
         raise KamError("report.bad_out", file=out)
+    if per_rep and out is None:
+        raise KamError("report.per_rep_needs_out")
     from addin.store.db import DEFAULT_STORE
 
     target = db or DEFAULT_STORE
@@ -604,6 +608,13 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
     if out is not None:
         write_report_file(report, lang, out)
         click.echo(t("report.written", lang, file=out), err=fmt == "json")
+    if per_rep and out is not None:
+        from addin.core.filenames import safe_stem
+
+        for rep in [str(r) for r in report.per_rep["rep"]]:
+            own = out.with_name(safe_stem(f"{out.stem}_{rep}") + out.suffix)
+            write_report_file(build_team_report(frames, chosen, today, [rep]), lang, own)
+            click.echo(t("report.written", lang, file=own), err=fmt == "json")
     if fmt == "json":
         dump_json(report_json(report, lang))
     elif out is None:

@@ -217,3 +217,16 @@ def test_libreoffice_opens_the_report_xlsx(store, tmp_path):
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / "r.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+
+
+def test_per_rep_writes_a_file_for_each_rep_holding_only_that_rep(store, tmp_path):
+    out = tmp_path / "团队报告.xlsx"
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--out",
+                                      str(out), "--per-rep"])
+    assert result.exit_code == 0, result.output
+    for rep in REPS:
+        own = tmp_path / f"团队报告_{rep}.xlsx"
+        rows = list(openpyxl.load_workbook(own)["各销售"].iter_rows(min_row=2, values_only=True))
+        assert [r[0] for r in rows] == [rep]
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--per-rep"])
+    assert result.exit_code == 2 and "--out" in result.output
