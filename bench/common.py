@@ -75,3 +75,19 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
         result = fn()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def findings_digest(report: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """A `kam validate --format json` object reduced to what must not change when kam gets faster: a digest of
+    every finding's code, sheet, row, cell and customer (not its wording) and the count per code."""
+    import hashlib
+    import json
+    from collections import Counter
+
+    keys = [(i["code"], i["sheet"], i["row"], i["cell"], i["customer_id"]) for i in report["issues"]]
+    digest = hashlib.sha256(json.dumps(keys, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return digest, dict(sorted(Counter(k[0] for k in keys).items()))
+
+
+#: the findings kam locked on the generated workbooks (visits -> digest and counts), tests/golden/
+FINDINGS_LOCK = Path(__file__).resolve().parents[1] / "tests" / "golden" / "findings_lock.json"

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import OUT, PEAK_MB, big_workbook  # noqa: E402
+from bench.common import FINDINGS_LOCK, OUT, PEAK_MB, big_workbook, findings_digest  # noqa: E402
 
 PEERS_VENV = OUT / "peers-venv"
 PEER_PACKAGES = ("openpyxl", "pandas", "python-calamine", "polars", "fastexcel", "pyarrow")
@@ -170,6 +170,14 @@ def main() -> None:
                                  "json", *day, before=lambda b=book, c=copy: shutil.copy(b, c)),
         }
         rows.append((size, found))
+        locked = json.loads(FINDINGS_LOCK.read_text(encoding="utf-8")).get(str(size))
+        if locked is not None:  # the same findings as kam locked (an untimed run)
+            report = subprocess.run([str(me), "-m", "addin.cli", "validate", str(book), "--format", "json", *day],
+                                    capture_output=True, text=True, cwd=ROOT).stdout
+            digest, counts = findings_digest(json.loads(report))
+            same = digest == locked["digest"]
+            print(f"{size}: findings {'unchanged' if same else 'CHANGED'} against tests/golden/findings_lock.json"
+                  + ("" if same else f" (counts now {counts}, locked {locked['counts']})"))
     names = list(rows[0][1])
     print(f"{'visits':>8} | " + " | ".join(f"{n:>22}" for n in names))
     for size, found in rows:
