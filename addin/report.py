@@ -180,6 +180,8 @@ def consolidation_table(result: Consolidation, lang: str, out: Console) -> None:
         table.add_row(x.path.name, f"[{style[x.status]}]{t('status.' + x.status, lang)}[/]", str(x.rows),
                       str(x.errors), str(x.warnings), *(str(x.grades.get(g, 0)) for g in ("A", "B", "C", "D")),
                       str(x.grades.get(INSUFFICIENT, 0)))
+        if x.message:
+            table.add_row("", f"[dim]{x.message}[/]", "", "", "", "", "", "", "", "")
     out.print(table)
     if result.team:
         team = Table(title=t("consolidate.team", lang), title_justify="left")

@@ -375,25 +375,40 @@ def test_parallel_reading_stores_exactly_what_one_process_stores(team, tmp_path)
         assert strip(contents[0][name]) == strip(contents[1][name]), name
 
 
-def test_a_moved_workbook_stops_counting_and_does_not_claim_its_own_accounts(runner, team, tmp_path):
+def test_a_moved_workbook_keeps_its_history_and_does_not_claim_its_own_accounts(runner, team, tmp_path):
     store = tmp_path / "s.sqlite"
     args = ["consolidate", str(team), "--db", str(store), "--today", TODAY.isoformat(), "--format", "json"]
     runner.invoke(cli, args)
     (team / f"{REPS[1]}.xlsx").rename(team / "改名后.xlsx")
     report = json.loads(runner.invoke(cli, args).stdout)
-    assert [Path(p).name for p in report["retired"]] == [f"{REPS[1]}.xlsx"]
+    moved = next(w for w in report["workbooks"] if Path(w["workbook"]).name == "改名后.xlsx")
+    assert moved["status"] == "unchanged" and f"{REPS[1]}.xlsx" in moved["message"]
     claimed = {Path(i["workbook"]).name for i in report["team_issues"] if i["code"] == "account-claimed-twice"}
     assert claimed == {f"{REPS[0]}.xlsx", f"{REPS[3]}.xlsx"}  # only the planted 撞单, not the renamed file
     engine = db.engine_for(store)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT COUNT(*) FROM workbooks WHERE current_snapshot_id IS NOT NULL").scalar() == 4
-        # the renamed file is a workbook of its own (a workbook is its path); the old one's snapshot stays
-        assert conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() == 5
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM workbooks").scalar() == 4  # the same four workbooks
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() == 4  # and no new snapshot
+    engine.dispose()
+
+
+def test_a_deleted_workbook_stops_counting_and_keeps_its_history(runner, team, tmp_path):
+    store = tmp_path / "s.sqlite"
+    args = ["consolidate", str(team), "--db", str(store), "--today", TODAY.isoformat(), "--format", "json"]
+    runner.invoke(cli, args)
+    (team / f"{REPS[0]}.xlsx").unlink()
+    report = json.loads(runner.invoke(cli, args).stdout)
+    assert [Path(p).name for p in report["retired"]] == [f"{REPS[0]}.xlsx"]
+    assert "account-claimed-twice" not in {i["code"] for i in report["team_issues"]}  # its claim went with it
+    engine = db.engine_for(store)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM workbooks WHERE current_snapshot_id IS NOT NULL").scalar() == 3
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM snapshots").scalar() == 4
     engine.dispose()
     # a workbook of another folder (another manager's) is never retired by this run
     other = tmp_path / "other"
     other.mkdir()
-    shutil.copy(team / f"{REPS[0]}.xlsx", other / "b.xlsx")
+    shutil.copy(team / f"{REPS[1]}.xlsx", other / "b.xlsx")
     runner.invoke(cli, ["consolidate", str(other), "--db", str(store), "--today", TODAY.isoformat()])
     again = json.loads(runner.invoke(cli, args).stdout)
     assert again["retired"] == []

@@ -266,6 +266,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "store.no_settings": ("{file} 里没有设置表：--settings 需要一个带“设置”表的工作簿。", "{file} has no Settings sheet: --settings needs a workbook with one."),
     "store.bad_settings": ("{file} 的设置表有误（{detail}）：全队都按它评级，请先改正。", "{file}'s Settings sheet is wrong ({detail}): the whole team is graded by it, fix it first."),
     "store.empty": ("团队库 {db} 里还没有任何工作簿：先运行 kam consolidate 文件夹。", "The team store {db} holds no workbook yet: run kam consolidate FOLDER first."),
+    "consolidate.moved": ("与原来的 {old} 内容相同：视为同一个工作簿移动或改名，历史保留。", "Same content as {old}, which is gone: taken as that workbook moved or renamed, its history kept."),
     "consolidate.retired": ("{file} 已不在文件夹中（删除、改名或移走）：它不再计入团队报告，历史快照保留。", "{file} is no longer in the folder (deleted, renamed or moved): it no longer counts in the team report; its snapshots stay as history."),
     "consolidate.progress": ("正在汇总 {file}", "Consolidating {file}"),
     "consolidate.title": ("汇总到 {store}", "Consolidated into {store}"),

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from addin.core.findings import Finding
 from addin.core.grading import INSUFFICIENT
+from addin.core.i18n import t
 from addin.core.model import SheetTable
 from addin.core.settings import Settings, read_settings
 from addin.core.snapshot import STORE_TABLES, Snapshot, take_snapshot, with_settings
@@ -112,10 +113,15 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
             with engine.connect() as conn:  # a cheap look first: an unchanged workbook is not even parsed
                 known = _known_snapshot(conn, str(path.resolve()), digest, model.digest)
             if known is None:
-                todo.append((path, digest))
-                continue
-            with engine.begin() as conn:
-                loaded[path] = _mark_current(conn, path, known)
+                with engine.begin() as conn:
+                    moved = _moved_here(conn, path, digest, model.digest, lang)
+                if moved is None:
+                    todo.append((path, digest))
+                    continue
+                loaded[path] = moved
+            else:
+                with engine.begin() as conn:
+                    loaded[path] = _mark_current(conn, path, known)
         except OSError as exc:
             loaded[path] = Loaded(path, "failed", message=f"{path}: {exc.strerror or exc}")
         if progress is not None:
@@ -259,6 +265,26 @@ def _known_snapshot(conn: Connection, key: str, digest: str, settings_digest: st
         .where(and_(db.workbooks.c.path == key, db.snapshots.c.content_hash == digest,
                     db.snapshots.c.settings_hash == settings_digest))).first()
     return (int(row[0]), int(row[1])) if row is not None else None
+
+
+def _moved_here(conn: Connection, path: Path, digest: str, settings_digest: str, lang: str) -> Loaded | None:
+    """A workbook kam has not seen at this path whose exact content it stored from a path that no longer
+    exists: the same workbook, moved or renamed. Its record follows it (history kept, no second claim on
+    its accounts); None when that is not the case."""
+    key = str(path.resolve())
+    if conn.execute(select(db.workbooks.c.workbook_id).where(db.workbooks.c.path == key)).first() is not None:
+        return None
+    w, s = db.workbooks, db.snapshots
+    for workbook_id, old, snapshot_id in conn.execute(
+            select(w.c.workbook_id, w.c.path, s.c.snapshot_id).join(s, s.c.workbook_id == w.c.workbook_id)
+            .where(s.c.content_hash == digest, s.c.settings_hash == settings_digest)
+            .order_by(s.c.snapshot_id.desc())).all():
+        if not Path(old).exists():
+            conn.execute(update(w).where(w.c.workbook_id == workbook_id).values(path=key, name=path.name))
+            found = _mark_current(conn, path, (workbook_id, snapshot_id))
+            found.message = t("consolidate.moved", lang, old=old)
+            return found
+    return None
 
 
 def _mark_current(conn: Connection, path: Path, known: tuple[int, int]) -> Loaded:
