@@ -266,6 +266,12 @@ def future_date(ctx: Context) -> Iterator[Finding]:
         for key, values in parsed.typed.items():
             if not parsed.table.spec.by_key[key].not_future:
                 continue
+            if parsed.table.spec.by_key[key].type is FieldType.DATE:  # most cells: compare each distinct day once
+                late = {v for v in set(values) if v is not None and v > ctx.today}
+                for i, v in enumerate(values) if late else ():
+                    if v in late:
+                        yield parsed.at(i, key, "future-date", value=v.isoformat(), today=ctx.today.isoformat())
+                continue
             for i, v in enumerate(values):
                 if isinstance(v, BirthDate):  # a birthday: its day of birth, when the year is written
                     lunar = v.is_lunar(calendars[i])
@@ -752,9 +758,12 @@ def new_face(ctx: Context) -> Iterator[Finding]:
     for i, cid in enumerate(contacts.ids):
         if cid and i < len(names) and not is_blank(names[i]):
             known[cid].add(norm(cell_text(names[i])))
+    recent = {d for d in set(visits.typed["visit_date"]) if d is not None and 0 <= (ctx.today - d).days <= 90}
     for i, (cid, when) in enumerate(zip(visits.ids, visits.typed["visit_date"], strict=True)):
+        if when not in recent or not cid:
+            continue
         met = visits.raw["visitee"][i]
-        if not cid or when is None or is_blank(met) or not 0 <= (ctx.today - when).days <= 90:
+        if is_blank(met):
             continue
         new = [n for n in _NAME_SPLIT.split(cell_text(met)) if n and norm(n) not in known[cid]]
         if new:
