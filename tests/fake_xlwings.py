@@ -123,10 +123,12 @@ class FakeRange:
 
     @property
     def address(self) -> str:
-        first = f"${column_letter(self.top[1] - 1)}${self.top[0]}"
-        if self.top == self.bottom:
-            return first
-        return first + f":${column_letter(self.bottom[1] - 1)}${self.bottom[0]}"
+        """Excel's absolute address, every area of a multi-area range ("$A$1:$A$5,$C$1:$G$5")."""
+        def area(top: tuple[int, int], bottom: tuple[int, int]) -> str:
+            first = f"${column_letter(top[1] - 1)}${top[0]}"
+            return first if top == bottom else first + f":${column_letter(bottom[1] - 1)}${bottom[0]}"
+
+        return ",".join(area(t, b) for t, b in [(self.top, self.bottom), *self.more])
 
     def _grid(self, cell: Any) -> list[list[Any]]:
         return [[cell((r, c)) for c in range(self.top[1], self.bottom[1] + 1)]
@@ -196,9 +198,43 @@ class FakeRange:
         self.sheet.write(self.top, "'" + (text_to_display or address))
 
 
+class FakeChart:
+    """A chart object as xlwings shows it: name, chart_type, title, delete(); `source_address` for tests."""
+
+    def __init__(self, charts: FakeCharts, name: str, chart_type: str | None, source: FakeRange | None) -> None:
+        self.charts, self.name, self.chart_type = charts, name, chart_type
+        self.source_address = source.address if source is not None else ""
+        self.title: str | None = None
+
+    def delete(self) -> None:
+        self.charts.items.remove(self)
+
+
+class FakeCharts:
+    """Sheet.charts: iterate, count, add(...). Sheet.clear() leaves charts alone, as in Excel."""
+
+    def __init__(self) -> None:
+        self.items: list[FakeChart] = []
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list(self.items))
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def add(self, left: float = 0, top: float = 0, width: float = 355, height: float = 211,
+            chart_type: str | None = None, source: FakeRange | None = None, name: str | None = None,
+            anchor: FakeRange | None = None) -> FakeChart:
+        chart = FakeChart(self, name or f"Chart {len(self.items) + 1}", chart_type, source)
+        self.items.append(chart)
+        return chart
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book, self.name = book, name
+        self.charts = FakeCharts()
         self.cells: dict[tuple[int, int], Any] = {}
         self.colors: dict[tuple[int, int], tuple[int, ...]] = {}
         self.notes_by_cell: dict[tuple[int, int], FakeNote] = {}

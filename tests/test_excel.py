@@ -392,8 +392,9 @@ def test_the_fake_only_uses_what_real_xlwings_has():
     from tests import fake_xlwings as fake
 
     pairs = [(fake.FakeBook, xw.Book), (fake.FakeSheet, xw.Sheet), (fake.FakeRange, xw.Range),
-             (fake.FakeApp, xw.App), (fake.FakeSheets, xw.main.Sheets), (fake.FakeNote, xw.main.Note)]
-    helpers = {"folder_choice", "dialogs", "from_workbook", "write", "put", "set_formula", "shown", "formula_at", "select", "grid", "keys",
+             (fake.FakeApp, xw.App), (fake.FakeSheets, xw.main.Sheets), (fake.FakeNote, xw.main.Note),
+             (fake.FakeCharts, xw.main.Charts), (fake.FakeChart, xw.Chart)]
+    helpers = {"source_address", "charts", "folder_choice", "dialogs", "from_workbook", "write", "put", "set_formula", "shown", "formula_at", "select", "grid", "keys",
                "cells", "colors", "notes_by_cell", "links", "formulas", "spills", "spill_broken", "items",
                "calls", "active_sheet", "status_history", "alerts", "book", "top", "bottom", "key"}
     for mine, real in pairs:
@@ -459,9 +460,16 @@ def test_consolidate_button_loads_the_folder_and_writes_the_report_the_cli_write
         assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and shown[rep["rep"]]["逾期跟进"] == rep["overdue"]
     summary = book.sheets["团队汇总"].grid()
     assert [r[1] for r in summary[1:5]] == ["已载入"] * 4
-    # a second press: nothing changed, the same sheets replaced, none added
+    charts = {s.name: [(c.name, c.chart_type, c.source_address) for c in s.charts] for s in book.sheets}
+    n = len(cli_report["per_rep"]) + 1
+    assert charts["团队-各销售"] == [("kam_grades", "column_stacked", f"$A$1:$A${n},$C$1:$G${n}")]
+    assert heads[2:7] == ["A", "B", "C", "D", "信息不足"]  # the columns the grades chart reads
+    assert charts["团队-阶段与等级"][0][:2] == ("kam_funnel", "bar_clustered")
+    assert charts["团队-每周拜访"][0][:2] == ("kam_weekly", "line_markers")
+    # a second press: nothing changed, the same sheets replaced, none added, each chart once
     macros.consolidate(book, today=TODAY)
     assert [s.name for s in book.sheets] == names
+    assert {s.name: [(c.name, c.chart_type, c.source_address) for c in s.charts] for s in book.sheets} == charts
     assert [r[1] for r in book.sheets["团队汇总"].grid()[1:5]] == ["未变化"] * 4
 
 

@@ -192,15 +192,40 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
             engine.dispose()
         summary = Label(t("excel.team_summary", "zh"), (), t("excel.team_summary", "en"))
         first = port.owned_sheet(summary, lang, _summary_rows(result, lang))
-        for key, (_title, _keys, labels, rows) in labelled(report, lang).items():
+        sections = labelled(report, lang)
+        written: dict[str, str] = {}
+        for key, (_title, _keys, labels, rows) in sections.items():
             name = Label(t("excel.team_sheet", "zh", name=t(f"report.sheet.{key}", "zh")), (),
                          t("excel.team_sheet", "en", name=t(f"report.sheet.{key}", "en")))
-            port.owned_sheet(name, lang, [labels, *rows])
+            written[key] = port.owned_sheet(name, lang, [labels, *rows])
+        for key, source, kind, chart in team_charts(sections):
+            port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang),
+                       len(sections[key][1]) + 2, f"kam_{chart}")
         counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
         return t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store, team=len(result.team),
                  sheets=len(report.sections()) + 1, first=first, **counts)
 
     return _run(book, "excel.status.consolidate", job)
+
+
+def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(section, source address, xlwings chart type, chart key) of the three charts the .xlsx report has:
+    grades per rep (stacked columns over the rep names and the five grade columns), the stage funnel (bars
+    of each stage's total) and visits per week (a line per rep)."""
+    from addin.core.model import column_letter
+
+    out: list[tuple[str, str, str, str]] = []
+    _t, keys, _l, rows = sections["per_rep"]
+    if rows:
+        first, last = column_letter(keys.index("A")), column_letter(keys.index("信息不足"))
+        out.append(("per_rep", f"A1:A{len(rows) + 1},{first}1:{last}{len(rows) + 1}", "column_stacked", "grades"))
+    _t, keys, _l, rows = sections["pipeline"]
+    total = column_letter(keys.index("total"))
+    out.append(("pipeline", f"A1:A{len(rows) + 1},{total}1:{total}{len(rows) + 1}", "bar_clustered", "funnel"))
+    _t, keys, _l, rows = sections["weekly"]
+    if rows and len(keys) > 1:
+        out.append(("weekly", f"A1:{column_letter(len(keys) - 1)}{len(rows) + 1}", "line_markers", "weekly"))
+    return out
 
 
 def _summary_rows(result: Any, lang: str) -> list[list[Any]]:

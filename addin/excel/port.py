@@ -5,7 +5,8 @@ Only this subset of xlwings (>= 0.37.5) is used; the test fake implements exactl
 name against real xlwings: Book.sheets (iterate, [name], add(name, after=), .active), Book.app (status_bar,
 screen_updating, alert), Book.fullname, Book.name, Book.selection; Sheet.name, Sheet.activate(),
 Sheet.visible, Sheet.used_range.last_cell.row/.column, Sheet.range(cell or (row, col), corner), Sheet.clear(),
-Sheet.notes; Range.options(ndim=2).value, Range.value, Range.formula, Range.color, Range.note (.text,
+Sheet.notes, Sheet.charts (iterate, add(chart_type, source, name, anchor)), Chart.name/.title/.delete();
+Range.options(ndim=2).value, Range.value, Range.formula, Range.color, Range.note (.text,
 .delete()), Range.add_note(text), Range.add_hyperlink(address, text), Range.address, Range.row, Range.rows,
 Range.sheet, Range.api.HasSpill (Excel 365; read defensively).
 
@@ -291,6 +292,20 @@ class ExcelPort:
             yield
         finally:
             app.status_bar = False
+
+    def chart(self, sheet_name: str, source: str, kind: str, title: str, left_col: int, name: str) -> None:
+        """A native chart of `source` (an address, several areas allowed) beside a table on a sheet kam owns,
+        replacing the chart of the same name from an earlier run (clearing a sheet leaves its charts)."""
+        sheet = self.sheet(sheet_name)
+        if sheet is None:
+            return
+        for old in list(sheet.charts):
+            if str(old.name) == name:
+                old.delete()
+        chart = sheet.charts.add(chart_type=kind, source=sheet.range(source), name=name,
+                                 anchor=sheet.range((2, left_col)))
+        with contextlib.suppress(Exception):  # a title is a nicety some Excel versions refuse through COM
+            chart.title = title
 
     def choose_folder(self, title: str, initial: str) -> str | None:
         """Excel's own folder picker (FileDialog msoFileDialogFolderPicker, through COM); None when the
