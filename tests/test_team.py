@@ -412,3 +412,25 @@ def test_a_deleted_workbook_stops_counting_and_keeps_its_history(runner, team, t
     runner.invoke(cli, ["consolidate", str(other), "--db", str(store), "--today", TODAY.isoformat()])
     again = json.loads(runner.invoke(cli, args).stdout)
     assert again["retired"] == []
+
+
+def test_four_consolidations_at_once_into_a_new_postgresql_database(postgres_url, team_files, tmp_path):
+    """The first run creates the schema: four managers starting at once must not race to create it (the
+    migration holds an advisory lock; without it this failed two runs in three) and every snapshot lands."""
+    import psycopg
+
+    admin = postgres_url.replace("/kam?", "/postgres?")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS kam_race")
+        conn.execute("CREATE DATABASE kam_race")
+    url = postgres_url.replace("/kam?", "/kam_race?")
+    books = sorted(team_files.glob("*.xlsx"))
+    procs = [subprocess.Popen([sys.executable, "-m", "addin.cli", "consolidate", str(b), "--db", url, "--today",
+                               TODAY.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for b in books]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode in (0, 1) for p in procs), [o[1].decode() for o in outs]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM kam_schema").fetchone()[0] == db.SCHEMA_VERSION
+        assert conn.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == len(books)
+        assert conn.execute("SELECT COUNT(*) FROM workbooks WHERE current_snapshot_id IS NOT NULL").fetchone()[0] \
+            == len(books)
