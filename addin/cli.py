@@ -338,7 +338,7 @@ def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bo
             from addin.workbook.marks import mark_workbook
 
             with _working(t("progress.mark", lang, file=book.name)):
-                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup)
+                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup, release=True)
             _tell(result.lines(lang), fmt)
         errors, warnings = report.counts()
         return Done(1 if errors else 0, {"errors": errors, "warnings": warnings,

@@ -27,7 +27,7 @@ from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
 from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
 from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
-from addin.workbook.writer import WorkbookEdits, write_workbook
+from addin.workbook.writer import Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
@@ -340,12 +340,17 @@ def _recorded_marks(path: Path, part_listed: bool) -> dict[str, dict[tuple[int, 
 
 
 def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang: str, *,
-                  expected: str | None = None, backup: bool = True) -> MarkResult:
-    """Undo kam's previous marks, then mark `report`'s findings and (re)write the results sheet."""
+                  expected: str | None = None, backup: bool = True, release: bool = False) -> MarkResult:
+    """Undo kam's previous marks, then mark `report`'s findings and (re)write the results sheet. With
+    `release`, the rows of `book` are let go once the plan is made (the command line needs them no more,
+    and on a 500,000-visit workbook they are most of the memory while the sheets are rewritten)."""
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
     results_name = existing_sheet(list(sheet_parts), RESULTS)
     plan = mark_plan(book, report, lang, skip_sheet=results_name)
+    if release:
+        for table in book.sheets.values():
+            table.rows = []
     recorded = _recorded_marks(path, MARKS_SHEET in sheet_parts)
     with zipfile.ZipFile(path) as zf:
         pkg = Package(zf, listing)
@@ -444,4 +449,4 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
 
 def _replace_with(data: bytes) -> Callable[[bytes], bytes]:
     """A part edit that swaps in new bytes (computed from the same file the writer re-checks)."""
-    return lambda _old: data
+    return Replace(data)

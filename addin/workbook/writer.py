@@ -32,6 +32,17 @@ from addin.ziputil import copy_raw
 PartEdit = Callable[[bytes], bytes]
 
 
+class Replace:
+    """A part edit that swaps in whole new bytes: the writer does not even read the part it replaces (a
+    500,000-row sheet kam rewrote would otherwise sit in memory twice)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self, _old: bytes) -> bytes:
+        return self.data
+
+
 def fingerprint(path: Path) -> str:
     """A content hash of the file, taken when kam reads it, to notice changes made before it writes."""
     digest = hashlib.sha256()
@@ -115,7 +126,9 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                 for info in src.infolist():
                     seen.add(info.filename)
                     if info.filename in cell_parts or info.filename in edits.parts:
-                        data = src.read(info)
+                        edit = edits.parts.get(info.filename)
+                        whole = isinstance(edit, Replace) and info.filename not in cell_parts
+                        data = edit.data if whole else src.read(info)  # type: ignore[union-attr]
                         if info.filename in cell_parts:
                             sheet = cell_parts[info.filename]
                             try:
