@@ -232,3 +232,20 @@ def test_killing_the_writer_never_leaves_a_corrupt_file(tmp_path):
             assert zf.testzip() is None
     assert outcomes["old"] + outcomes["new"] == 50
     print("kill outcomes:", outcomes)
+
+
+def test_a_part_that_would_not_parse_is_never_written(tmp_path, monkeypatch):
+    """The writer checks every XML part it made before it goes into the file (beside its deflating): a
+    patch gone wrong stops the write with one sentence and the workbook stays as it was."""
+    from addin.workbook import writer
+    from addin.workbook.sheetxml import PatchResult
+
+    path = rich_workbook(tmp_path / "rich.xlsm")
+    before = path.read_bytes()
+    monkeypatch.setattr(writer, "patch_cells", lambda xml, edits: PatchResult(xml.replace(b"</sheetData>", b""), []))
+    edits = writer.WorkbookEdits()
+    edits.set("价值评估", 2, 8, "x")
+    with pytest.raises(KamError) as caught:
+        writer.write_workbook(path, edits, backup=False)
+    assert caught.value.key == "write.verify"
+    assert path.read_bytes() == before and not list(tmp_path.glob("*.tmp"))

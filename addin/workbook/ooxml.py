@@ -167,8 +167,9 @@ def insert_legacy_drawing(sheet: bytes, rel_id: str, rel_ns: str = NS_REL) -> by
     """Add <legacyDrawing r:id> at its schema position (a sheet holds at most one); the namespace is
     declared on the element itself, so it is bound whatever the root declares."""
     element = f'<legacyDrawing xmlns:r="{rel_ns}" r:id="{rel_id}"/>'.encode()
+    after = max(sheet.rfind(b"</sheetData>"), sheet.rfind(b"<sheetData/>"), 0)  # every follower comes after the cells
     for tag in _LEGACY_FOLLOWERS:
-        pos = sheet.rfind(tag) if tag == b"</worksheet>" else sheet.find(tag)
+        pos = sheet.rfind(tag) if tag == b"</worksheet>" else sheet.find(tag, after)
         if pos >= 0:
             return sheet[:pos] + element + sheet[pos:]
     raise ValueError("worksheet has no end tag")

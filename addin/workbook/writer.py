@@ -16,7 +16,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -26,7 +26,7 @@ from addin.workbook.files import take_over
 from addin.workbook.guard import inspect
 from addin.workbook.opc import unprefix
 from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
-from addin.ziputil import copy_raw
+from addin.ziputil import copy_raw, raw_member
 
 #: part name -> function turning the old bytes into the new bytes
 PartEdit = Callable[[bytes], bytes]
@@ -119,6 +119,7 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
     folder = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=folder)
     tmp = Path(tmp_name)
+    written: dict[str, int] = {}  # part kam wrote -> CRC-32 of its stored (deflated) bytes
     try:
         with os.fdopen(fd, "wb") as fh:
             with zipfile.ZipFile(path) as src, zipfile.ZipFile(fh, "w") as dst:
@@ -142,16 +143,16 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                             data = edits.parts[info.filename](data)
                         out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                         out.external_attr = info.external_attr
-                        dst.writestr(out, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+                        written[info.filename] = _put(dst, out, data, path)
                     else:
                         copy_raw(src, dst, info)
                 for name, make in edits.parts.items():
                     if name not in seen:  # a part kam adds
-                        dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), make(b""),
-                                     compress_type=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
+                        out = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                        written[name] = _put(dst, out, make(b""), path)
             fh.flush()
             os.fsync(fh.fileno())
-        _verify(tmp, path, set(cell_parts) | set(edits.parts))
+        _verify(tmp, path, written)
         _check_can_write(path, expected)  # nobody saved over it meanwhile
         take_over(tmp, path)
         kept_backup = None
@@ -168,39 +169,61 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
             tmp.unlink()
 
 
-def _verify(tmp: Path, original: Path, changed: set[str]) -> None:
-    """Re-open the new file: every part kam wrote is read back whole (its CRC checks) and, if XML, parses;
-    every part copied as stored bytes has the size and CRC it has in the original. (Inflating the copied
-    parts again, as testzip does, cost a second on a 100,000-visit workbook and checks nothing kam made.)"""
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    """CRC-32 and raw deflate of a part (zlib lets go of the GIL for both, so this runs beside expat)."""
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return zlib.crc32(data), packer.compress(data) + packer.flush()
+
+
+def _put(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, original: Path) -> int:
+    """Write a part kam made: deflated in a thread while this one checks, if it is XML, that it parses (no
+    DOCTYPE); returns the CRC-32 of the stored bytes, which _verify compares with what reached the disk."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        packed = pool.submit(_deflate, data)
+        if info.filename.endswith((".xml", ".rels")):
+            try:
+                _parse_all(info.filename, [data])
+            except expat.ExpatError as exc:
+                raise KamError("write.verify", file=original, detail=exc) from exc
+        crc, raw = packed.result()
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.CRC, info.compress_size, info.file_size = crc, len(raw), len(data)
+    copy_raw(dst, dst, info, raw)
+    return zlib.crc32(raw)
+
+
+def _verify(tmp: Path, original: Path, written: dict[str, int]) -> None:
+    """Re-open the new file: every part kam wrote reached the disk as the bytes it deflated (their CRC),
+    having parsed before it was written; every part copied as stored bytes has the size and CRC it has in
+    the original. Nothing is inflated again (testzip did that: a second on a 100,000-visit workbook)."""
     try:
         with zipfile.ZipFile(original) as src, zipfile.ZipFile(tmp) as zf:
             before = {i.filename: (i.CRC, i.compress_size, i.file_size) for i in src.infolist()}
             for info in zf.infolist():
                 name = info.filename
-                if name in changed or name not in before:
-                    if name.endswith((".xml", ".rels")):
-                        _well_formed(zf, name)
-                    else:
-                        with zf.open(name) as fh:
-                            while fh.read(1 << 20):
-                                pass
+                if name in written:
+                    if zlib.crc32(raw_member(zf, info)) != written[name]:
+                        raise KamError("write.verify", file=original, detail=f"{name} is not what was written")
+                elif name not in before:
+                    raise KamError("write.verify", file=original, detail=f"{name} came from nowhere")
                 elif before[name] != (info.CRC, info.compress_size, info.file_size):
                     raise KamError("write.verify", file=original, detail=f"{name} changed while copied")
-    except (zipfile.BadZipFile, zlib.error, expat.ExpatError) as exc:
+    except (zipfile.BadZipFile, zlib.error) as exc:
         raise KamError("write.verify", file=original, detail=exc) from exc
 
 
-def _well_formed(zf: zipfile.ZipFile, name: str) -> None:
-    """Stream a part through expat with no handlers (fast, no tree); a DOCTYPE is refused."""
+def _parse_all(name: str, chunks: Iterable[bytes]) -> None:
+    """Run a part through expat with no handlers (fast, no tree); a DOCTYPE is refused."""
     parser = expat.ParserCreate()
 
     def no_doctype(*_args: object) -> None:
         raise expat.ExpatError(f"{name}: DOCTYPE not allowed")
 
     parser.StartDoctypeDeclHandler = no_doctype
-    with zf.open(name) as fh:
-        while chunk := fh.read(1 << 20):
-            parser.Parse(chunk, False)
+    for chunk in chunks:
+        parser.Parse(chunk, False)
     parser.Parse(b"", True)
 
 
