@@ -74,11 +74,11 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
 
 
-def _accounts(frames: TeamFrames) -> pd.DataFrame:
+def _accounts(frames: TeamFrames, book_rep: pd.Series) -> pd.DataFrame:
     """One row per (snapshot, customer): owner (the 负责销售, else the workbook's rep), name, stage, grade."""
     cust = frames.customers.drop_duplicates(["snapshot_id", "customer_id"]).copy()
-    reps = frames.books.set_index("snapshot_id")["rep"]
-    cust["rep"] = cust["owner"].where(cust["owner"].notna() & (cust["owner"] != ""), cust["snapshot_id"].map(reps))
+    cust["rep"] = cust["owner"].where(cust["owner"].notna() & (cust["owner"] != ""),
+                                      cust["snapshot_id"].map(book_rep))
     grades = frames.grades.drop_duplicates(["snapshot_id", "customer_id"])[["snapshot_id", "customer_id", "grade"]]
     out = cust.merge(grades, on=["snapshot_id", "customer_id"], how="left")
     out["grade"] = out["grade"].fillna(NOT_GRADED).replace("", NOT_GRADED)
@@ -93,29 +93,31 @@ def build_team_report(frames: TeamFrames, period: Period, today: date, reps: lis
     settings = settings or Settings()
     as_of = pd.Timestamp(min(today, period.end))
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
-    accounts = _accounts(frames)
+    book_rep = frames.books.set_index("snapshot_id")["rep"]
+    accounts = _accounts(frames, book_rep)
     owner = accounts.set_index(["snapshot_id", "customer_id"])["rep"]
     visits = _dates(frames.visits.copy(), "visit_date", "follow_up_due", "follow_up_done")
-    book_rep = frames.books.set_index("snapshot_id")["rep"]
-    keys = pd.MultiIndex.from_frame(visits[["snapshot_id", "customer_id"]]) if len(visits) else None
-    visits["rep"] = (owner.reindex(keys).to_numpy() if keys is not None else [])
-    visits["rep"] = visits["rep"].where(visits["rep"].notna(), visits["snapshot_id"].map(book_rep))
+    visits["rep"] = _rep_of(visits, owner, book_rep)
+    findings = frames.findings.copy()
+    findings["rep"] = _rep_of(findings, owner, book_rep)
     if reps:
         wanted = set(reps)
         accounts = accounts[accounts["rep"].isin(wanted)]
         visits = visits[visits["rep"].isin(wanted)]
+        findings = findings[findings["rep"].isin(wanted)]
     names = accounts.set_index(["snapshot_id", "customer_id"])["customer_name"]
     in_period = visits[(visits["visit_date"] >= start) & (visits["visit_date"] <= end)]
+    overdue = visits[visits["follow_up_due"].notna() & visits["follow_up_done"].isna()
+                     & (visits["follow_up_due"] < as_of)].copy()
+    stale = _stale_a(accounts, visits, as_of, settings)
 
-    per_rep = _per_rep(frames, accounts, visits, in_period, as_of, settings, reps)
+    per_rep = _per_rep(accounts, visits, in_period, overdue, stale, findings)
     stage_order = [*(v.zh for v in STAGE.values), NO_STAGE]
     pipeline = pd.crosstab(accounts["stage"], accounts["grade"]).reindex(
         index=stage_order, columns=[*GRADES, NOT_GRADED], fill_value=0)
     pipeline.index.name, pipeline.columns.name = "stage", None
     changes = _changes(frames, accounts, reps)
     deals = _deals(frames, accounts, names, start, end)
-    overdue = visits[visits["follow_up_due"].notna() & visits["follow_up_done"].isna()
-                     & (visits["follow_up_due"] < as_of)].copy()
     overdue["customer_name"] = _lookup(names, overdue)
     overdue["days_overdue"] = (as_of - overdue["follow_up_due"]).dt.days
     overdue = overdue.sort_values(["days_overdue", "rep"], ascending=[False, True])[
@@ -126,7 +128,6 @@ def build_team_report(frames: TeamFrames, period: Period, today: date, reps: lis
         claimed = claimed[claimed["owner"].isin(set(reps))]
     claimed = claimed[["workbook", "owner", "customer_id", "message"]].reset_index(drop=True) if len(claimed) \
         else _empty(["workbook", "owner", "customer_id", "message"])
-    stale = _stale_a(accounts, visits, as_of, settings)
     care = _care(frames, accounts, today)
     weekly = _weekly(visits, period, min(today, period.end), list(per_rep["rep"]))
     return TeamReport(period, today, per_rep, pipeline, changes, deals, overdue, claimed, stale, care, weekly,
@@ -134,13 +135,20 @@ def build_team_report(frames: TeamFrames, period: Period, today: date, reps: lis
 
 
 def _lookup(series: pd.Series, frame: pd.DataFrame) -> Any:
+    """`series` (indexed by snapshot and customer) looked up for each row of `frame`."""
     if not len(frame):
         return []
     return series.reindex(pd.MultiIndex.from_frame(frame[["snapshot_id", "customer_id"]])).to_numpy()
 
 
-def _per_rep(frames: TeamFrames, accounts: pd.DataFrame, visits: pd.DataFrame, in_period: pd.DataFrame,
-             as_of: pd.Timestamp, settings: Settings, reps: list[str] | None) -> pd.DataFrame:
+def _rep_of(frame: pd.DataFrame, owner: pd.Series, book_rep: pd.Series) -> pd.Series:
+    """The rep a row counts for: its account's 负责销售, else (an unknown account) its workbook's rep."""
+    found = pd.Series(_lookup(owner, frame), index=frame.index, dtype="object")
+    return found.where(found.notna(), frame["snapshot_id"].map(book_rep))
+
+
+def _per_rep(accounts: pd.DataFrame, visits: pd.DataFrame, in_period: pd.DataFrame, overdue: pd.DataFrame,
+             stale: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """A row per rep: accounts by grade, visits by method, follow-ups, stale A, callbacks, data quality."""
     grades = pd.crosstab(accounts["rep"], accounts["grade"]).reindex(columns=list(GRADES), fill_value=0)
     out = pd.DataFrame(index=sorted(set(accounts["rep"].dropna()) | set(visits["rep"].dropna())))
@@ -155,16 +163,8 @@ def _per_rep(frames: TeamFrames, accounts: pd.DataFrame, visits: pd.DataFrame, i
     out["follow_ups_opened"] = opened.groupby("rep").size()
     on_time = opened[opened["follow_up_done"].notna() & (opened["follow_up_done"] <= opened["follow_up_due"])]
     out["closed_on_time"] = on_time.groupby("rep").size()
-    overdue = visits[visits["follow_up_due"].notna() & visits["follow_up_done"].isna()
-                     & (visits["follow_up_due"] < as_of)]
     out["overdue"] = overdue.groupby("rep").size()
-    out["stale_a"] = _stale_a(accounts, visits, as_of, settings).groupby("rep").size()
-    found = frames.findings.merge(accounts[["snapshot_id", "customer_id", "rep"]], on=["snapshot_id", "customer_id"],
-                                  how="left")
-    found["rep"] = found["rep"].where(found["rep"].notna(), found["snapshot_id"].map(
-        frames.books.set_index("snapshot_id")["rep"]))
-    if reps:
-        found = found[found["rep"].isin(set(reps))]
+    out["stale_a"] = stale.groupby("rep").size()
     out["callbacks_missed"] = found[found["code"] == "callback-missing"].groupby("rep").size()
     rows = visits.groupby("rep").size().add(accounts.groupby("rep").size(), fill_value=0)
     errors = found[found["severity"] == "error"].groupby("rep").size()
