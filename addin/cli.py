@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import os
 import sys
@@ -20,7 +19,7 @@ from rich.console import Console
 from addin import __version__
 from addin.core.i18n import t
 from addin.core.parse import Invalid, parse_date
-from addin.errors import KamError
+from addin.errors import KamError, os_sentence
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,19 +76,6 @@ def _lang(ctx: click.Context) -> str:
             if a.startswith("--lang="):
                 return "en" if a.endswith("=en") else "zh"
     return lang or "zh"
-
-
-_ERRNO_ZH = {errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "这是一个文件夹", errno.EACCES: "没有权限",
-             errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间不足", errno.ENAMETOOLONG: "文件名太长",
-             errno.EROFS: "位于只读的磁盘上", errno.ENOENT: "不存在", errno.EEXIST: "已存在"}
-
-
-def os_sentence(exc: OSError, lang: str) -> str:
-    """One sentence for a file-system failure, naming the path and the reason."""
-    path = exc.filename or "?"
-    if lang == "zh":
-        return t("file.os_error", lang, path=path, reason=_ERRNO_ZH.get(exc.errno or 0, exc.strerror or str(exc)))
-    return t("file.os_error", lang, path=path, reason=(exc.strerror or str(exc)).lower())
 
 
 def usage_sentence(exc: click.UsageError, lang: str) -> str:

@@ -127,6 +127,9 @@ schema_versions = Table(
     Column("applied_at", DateTime, nullable=False),
 )
 
+#: joins a data table `d` to the workbooks whose current snapshot it belongs to
+CURRENT_JOIN = "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id"
+
 #: the views a BI tool starts from: each data table limited to every workbook's current snapshot
 CURRENT_VIEWS = (*STORE_TABLES.values(), "grades", "findings")
 

@@ -26,8 +26,7 @@ def _sheet(conn: Connection, key: str, columns: list[str]) -> pd.DataFrame:
     a second); dates come as the driver gives them (ISO text from SQLite) and the report parses them."""
     table = db.data_tables[key]
     present = [c for c in columns if c in table.c]
-    sql = (f"SELECT d.snapshot_id, {', '.join('d.' + c for c in present)} FROM {table.name} d "
-           "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id")
+    sql = f"SELECT d.snapshot_id, {', '.join('d.' + c for c in present)} FROM {table.name} d {db.CURRENT_JOIN}"
     frame = pd.DataFrame(raw_rows(conn, sql), columns=["snapshot_id", *present])
     for c in columns:
         if c not in frame.columns:

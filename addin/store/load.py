@@ -22,9 +22,10 @@ from addin.core.model import SheetTable
 from addin.core.settings import Settings, read_settings
 from addin.core.snapshot import STORE_TABLES, Snapshot, take_snapshot, with_settings
 from addin.core.team import TeamBook, TeamFinding, contested, team_findings
-from addin.errors import KamError
+from addin.errors import KamError, os_sentence
 from addin.store import db
 from addin.workbook.reader import read_workbook
+from addin.workbook.writer import fingerprint
 
 
 @dataclass
@@ -75,7 +76,7 @@ def team_model(book: Path | None) -> TeamModel:
     table = data.get("settings")
     if table is None:
         raise KamError("store.no_settings", file=book)
-    return model_from_table(table, str(book.resolve()), _digest(book))
+    return model_from_table(table, str(book.resolve()), fingerprint(book))
 
 
 def model_from_table(table: SheetTable, source: str, digest: str | None = None) -> TeamModel:
@@ -87,14 +88,6 @@ def model_from_table(table: SheetTable, source: str, digest: str | None = None) 
     if digest is None:
         digest = hashlib.sha256(repr(sorted(vars(settings).items())).encode("utf-8")).hexdigest()
     return TeamModel(table, source, digest, settings)
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel, lang: str,
@@ -109,7 +102,7 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
     todo: list[tuple[Path, str]] = []
     for path in paths:
         try:
-            digest = _digest(path)
+            digest = fingerprint(path)
             with engine.connect() as conn:  # a cheap look first: an unchanged workbook is not even parsed
                 known = _known_snapshot(conn, str(path.resolve()), digest, model.digest)
             if known is None:
@@ -123,7 +116,7 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
                 with engine.begin() as conn:
                     loaded[path] = _mark_current(conn, path, known)
         except OSError as exc:
-            loaded[path] = Loaded(path, "failed", message=f"{path}: {exc.strerror or exc}")
+            loaded[path] = Loaded(path, "failed", message=os_sentence(exc, lang))
         if progress is not None:
             progress(path)
     work = [(path, today, model.table, lang) for path, _ in todo]
@@ -179,7 +172,7 @@ def parse_workbook(job: tuple[Path, date, SheetTable | None, str]) -> Parsed | s
     except KamError as exc:
         return exc.message(lang)
     except OSError as exc:
-        return f"{path}: {exc.strerror or exc}"
+        return os_sentence(exc, lang)
     snap = take_snapshot(with_settings(data, settings), today)
     sheets = [(key, table.name, len(table.rows)) for key, table in data.sheets.items()]
     return Parsed(sheets, snap, [tuple(_finding_row(f, lang).values()) for f in snap.findings])
@@ -217,11 +210,6 @@ def _leave_with_parent(_consolidation: int) -> None:
 
     if os.name == "posix":
         threading.Thread(target=watch, daemon=True).start()
-
-
-def load_workbook(engine: Engine, path: Path, today: date, model: TeamModel, lang: str) -> Loaded:
-    """One workbook, in this process (what consolidate does for each, without the pool)."""
-    return consolidate([path], engine, today, model, lang).loaded[0]
 
 
 def store_snapshot(engine: Engine, path: Path, digest: str, today: date, model: TeamModel,
@@ -315,13 +303,17 @@ def _insert_rows(conn: Connection, snapshot_id: int, parsed: Parsed) -> None:
         bulk_insert(conn, "findings", ["snapshot_id", *FINDING_COLUMNS], [(snapshot_id, *r) for r in parsed.findings])
 
 
+def placeholders(conn: Connection, n: int) -> str:
+    """`n` parameter markers in the driver's own style, for SQL run past SQLAlchemy (`?` for SQLite)."""
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
 def bulk_insert(conn: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Many rows in one DBAPI executemany, past SQLAlchemy's per-row parameter processing (a third of a
     consolidation's time on 2,000-visit workbooks). Dates go to SQLite as the ISO text SQLAlchemy's Date
     type stores and reads back (the adapter registered below, as Python 3.11 does by default and 3.12 no
     longer promises); PostgreSQL's driver takes them as they are."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(conn, len(columns))})"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, rows)
@@ -348,10 +340,10 @@ FINDING_COLUMNS = ("sheet", "row_number", "column_name", "cell", "field", "code"
 
 
 def _finding_row(f: Finding, lang: str) -> dict[str, Any]:
+    """A finding as the store's finding columns (in the order of FINDING_COLUMNS)."""
     d = f.to_dict(lang)
-    return {"sheet": d["sheet"], "row_number": d["row"], "column_name": d["column"], "cell": d["cell"],
-            "field": d["field"], "code": d["code"], "severity": d["severity"], "customer_id": d["customer_id"],
-            "message": d["message"]}
+    return dict(zip(FINDING_COLUMNS, (d["sheet"], d["row"], d["column"], d["cell"], d["field"], d["code"],
+                                      d["severity"], d["customer_id"], d["message"]), strict=True))
 
 
 def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, int]]]:
@@ -360,12 +352,11 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
     heads = conn.execute(select(w.c.workbook_id, w.c.path, s.c.snapshot_id, s.c.rep, s.c.newest_entry)
                          .join(s, s.c.snapshot_id == w.c.current_snapshot_id).order_by(w.c.path)).all()
     ids = [h.snapshot_id for h in heads]
+    current = db.CURRENT_JOIN  # no IN list: any number of books
     names: dict[tuple[int, str], str] = {
-        (r[0], r[1]): r[2] for r in conn.exec_driver_sql(
-            "SELECT d.snapshot_id, d.sheet_key, d.sheet_name FROM snapshot_sheets d "
-            "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id")}
+        (r[0], r[1]): r[2] for r in raw_rows(
+            conn, f"SELECT d.snapshot_id, d.sheet_key, d.sheet_name FROM snapshot_sheets d {current}")}
     customers: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    current = "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id"  # no IN list: any number of books
     for sid, row, cid, name, code, owner in raw_rows(
             conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.customer_name, d.credit_code, d.owner "
             f"FROM customers d {current}"):
@@ -381,7 +372,7 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
     ids_wanted = sorted({cid for _, cid in wanted})
     for start in range(0, len(ids_wanted), 500):
         chunk = ids_wanted[start:start + 500]
-        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(chunk))
+        marks = placeholders(conn, len(chunk))
         for sid, row, cid, when, who in raw_rows(
                 conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.visit_date, d.visitor FROM visits d "
                 f"{current} WHERE d.customer_id IN ({marks})", tuple(chunk)):
