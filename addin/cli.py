@@ -241,7 +241,7 @@ def _each(books: tuple[Path, ...], fmt: str, lang: str, total_key: str, one: Cal
 
 
 #: the counts a total line may name (missing ones are 0)
-TOTAL_KEYS = ("errors", "warnings", "rows", "items", "written", "skipped", "brief_failed")
+TOTAL_KEYS = ("errors", "warnings", "rows", "items", "brief_failed")
 
 
 def _narrow(data: Any, reps: tuple[str, ...]) -> Any:
@@ -402,8 +402,8 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
         data = read_workbook(book)
         agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
         if write:
-            _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang,
-                         "json" if fmt != "table" else fmt, "agenda.written_book", len(agenda.items))
+            _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang, fmt,
+                         "agenda.written_book", len(agenda.items))
         if fmt == "ics":
             calendar.items.extend(agenda.items)
         elif fmt == "json":
@@ -412,7 +412,7 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
             agenda_table(agenda, lang, console())
         return Done(0, {"items": len(agenda.items)})
 
-    code = _each(books, "json" if fmt == "ics" else fmt, lang, "total.agenda", one)
+    code = _each(books, fmt, lang, "total.agenda", one)
     if fmt == "ics":
         _write_ics(calendar, books, out, lang)
     ctx.exit(code)
@@ -519,16 +519,11 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
     books = expand(paths)
     folders = [p for p in paths if p.is_dir()]
     model = team_model(settings_book)
-    out = console(stderr=True)
-    with _store(db) as engine:
-        if out.is_terminal:
-            with out.status(t("consolidate.progress", lang, file="…")) as status:
-                result = consolidate(books, engine, today, model, lang,
-                                     lambda p: status.update(t("consolidate.progress", lang, file=p.name)),
-                                     jobs=jobs or os.cpu_count() or 1, folders=folders)
-        else:
-            result = consolidate(books, engine, today, model, lang, jobs=jobs or os.cpu_count() or 1,
-                                 folders=folders)
+    workers = jobs or os.cpu_count() or 1
+    with _store(db) as engine, _working(t("consolidate.progress", lang, file="…")) as status:
+        result = consolidate(books, engine, today, model, lang,
+                             lambda p: status(t("consolidate.progress", lang, file=p.name)), jobs=workers,
+                             folders=folders)
     if fmt == "json":
         dump_json(consolidation_json(result, today, lang))
     else:
@@ -577,9 +572,7 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
         raise KamError("report.bad_out", file=out)
     if per_rep and out is None:
         raise KamError("report.per_rep_needs_out")
-    from addin.store.db import DEFAULT_STORE
-
-    target = db or DEFAULT_STORE
+    target = db or store.DEFAULT_STORE
     if "://" not in target and not Path(target).is_file():  # a report never creates a store
         raise KamError("store.empty", db=target)
     with _store(db) as engine:
@@ -640,14 +633,15 @@ def excel_addin_cmd(out: Path, lang: str) -> None:
 
 
 @contextlib.contextmanager
-def _working(text: str) -> Iterator[None]:
-    """A spinner with `text` on a terminal while a long write runs (a 100,000-row --mark takes seconds)."""
+def _working(text: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with `text` on a terminal while a long job runs (a 100,000-row --mark takes seconds); yields
+    a function that changes its text (doing nothing off a terminal)."""
     out = console(stderr=True)
     if not out.is_terminal:
-        yield
+        yield lambda _text: None
         return
-    with out.status(text):
-        yield
+    with out.status(text) as status:
+        yield lambda now: status.update(now)
 
 
 def _write_owned(book: Path, data: Any, label: Any, rows: list[list[object]], widths: tuple[int, ...],
@@ -688,9 +682,9 @@ def _report_write(book: Path, edits: Any, result: Any, lang: str, fmt: str) -> N
 
 
 def _tell(lines: list[str], fmt: str) -> None:
-    """Say what a write did: on stdout, or on stderr when stdout carries JSON."""
+    """Say what a write did: on stdout beside a table, on stderr when stdout carries JSON or a calendar."""
     for line in lines:
-        click.echo(line, err=fmt == "json")
+        click.echo(line, err=fmt != "table")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -161,6 +161,17 @@ def test_agenda_of_several_workbooks_as_one_calendar(runner, team, tmp_path):
     assert len(uids) <= per_book  # a festival greeting two workbooks share is one event
 
 
+def test_an_unreadable_workbook_leaves_the_calendar_on_stdout_clean(runner, team):
+    """With --format ics to stdout, the sentence about a broken workbook and the total go to stderr."""
+    import vobject
+
+    (team / "坏的.xlsx").write_bytes(b"not a zip at all")
+    result = runner.invoke(cli, ["agenda", str(team), "--format", "ics", "--today", TODAY.isoformat()])
+    assert result.exit_code == 2 and "坏的.xlsx" in result.stderr and "合计" in result.stderr
+    assert result.stdout.startswith("BEGIN:VCALENDAR")
+    assert vobject.readOne(result.stdout).vevent_list
+
+
 # --- kam consolidate into SQLite ----------------------------------------------------------------------------
 
 def _count(engine, table, **where):
