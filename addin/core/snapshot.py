@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 
 from addin.core.findings import Finding, count
-from addin.core.grading import FACTORS, INSUFFICIENT, grade_factors
+from addin.core.grading import INSUFFICIENT
 from addin.core.model import SheetTable, WorkbookData
 from addin.core.parse import cell_text
 from addin.core.schema import SHEETS, Field, FieldType
-from addin.core.validation import Parsed, build_context, validate
+from addin.core.validation import Context, Parsed, build_context, validate
 
 #: sheet key -> store table name (plain English plurals a BI tool shows well)
 STORE_TABLES = {"customers": "customers", "assessment": "assessments", "contacts": "contacts",
@@ -101,9 +101,9 @@ def take_snapshot(book: WorkbookData, today: date) -> Snapshot:
                     max(newest, default=None), dict(spread))
 
 
-def _grades(ctx: Any) -> list[dict[str, Any]]:
-    """Each assessed account's grade by kam's model (the first row of an account, as validation grades)."""
-    assessment: Parsed | None = ctx.sheets.get("assessment")
+def _grades(ctx: Context) -> list[dict[str, Any]]:
+    """Each assessed account's grade by kam's model, as validation graded it (the account's first row)."""
+    assessment = ctx.sheets.get("assessment")
     if assessment is None or "customer_id" not in assessment.raw:
         return []
     out: list[dict[str, Any]] = []
@@ -113,12 +113,10 @@ def _grades(ctx: Any) -> list[dict[str, Any]]:
         if not cid or cid in seen:
             continue
         seen.add(cid)
-        grade = ctx.grades.get(cid)
-        factors = {k: assessment.typed[k][i] if k in assessment.typed else None for k in FACTORS}
-        graded = grade_factors(factors, ctx.settings) if grade is not None else None
+        graded = ctx.graded.get(cid)
         out.append({"customer_id": cid, "row_number": assessment.rows[i],
                     "value_score": graded.value_score if graded else None,
                     "difficulty_score": graded.difficulty_score if graded else None,
-                    "grade": grade, "advice": graded.advice("zh") if graded else None,
+                    "grade": ctx.grades.get(cid), "advice": graded.advice("zh") if graded else None,
                     "abandon": bool(graded and graded.abandon)})
     return out

@@ -16,7 +16,7 @@ from itertools import zip_longest
 from typing import Any
 
 from addin.core.findings import Finding, at_cell, count
-from addin.core.grading import FACTORS, INSUFFICIENT, grade_factors
+from addin.core.grading import FACTORS, INSUFFICIENT, Grade, grade_factors
 from addin.core.i18n import Phrase, t
 from addin.core.model import SheetTable, WorkbookData, cell_address
 from addin.core.parse import (
@@ -141,6 +141,7 @@ class Context:
     customer_rows: dict[str, int] = field(default_factory=dict)  # customer_id -> index in 客户
     grades: dict[str, str | None] = field(default_factory=dict)
     abandon: set[str] = field(default_factory=set)  # accounts past an abandon line (考虑放弃或降低接触)
+    graded: dict[str, Grade] = field(default_factory=dict)  # each account's full grade (scores, advice)
 
     def account(self, cid: str, code: str, **params: Any) -> Finding:
         """An account-level finding, pointing at the account's row in 客户."""
@@ -852,6 +853,7 @@ def build_context(book: WorkbookData, today: date) -> Context:
                 continue
             graded = grade_factors(factors, settings)
             ctx.grades[cid] = graded.grade
+            ctx.graded[cid] = graded
             if graded.abandon:
                 ctx.abandon.add(cid)
     return ctx
