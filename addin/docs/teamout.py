@@ -291,17 +291,13 @@ def _svg_charts(sections: dict[str, Any], lang: str) -> list[str]:
 
 def write_report_file(report: TeamReport, lang: str, path: Path) -> None:
     """`--out report.xlsx|report.html`, written whole or not at all."""
-    from addin.workbook.files import atomic_write
+    from addin.workbook.files import atomic_write, write_bytes
 
-    if path.suffix.lower() == ".xlsx":
-        def put_xlsx(fh: Any) -> None:
-            write_xlsx(report, lang, fh)
+    if path.suffix.lower() != ".xlsx":
+        write_bytes(path, write_html(report, lang).encode("utf-8"))
+        return
 
-        atomic_write(path, put_xlsx)
-    else:
-        page = write_html(report, lang).encode("utf-8")
+    def put_xlsx(fh: Any) -> None:
+        write_xlsx(report, lang, fh)
 
-        def put_html(fh: Any) -> None:
-            fh.write(page)
-
-        atomic_write(path, put_html)
+    atomic_write(path, put_xlsx)
