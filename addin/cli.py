@@ -480,24 +480,6 @@ def db_option(func: F) -> F:
                         help="团队库：SQLite 文件（默认 ./kam-team.sqlite）或 postgresql://… / the team store")(func)
 
 
-@contextlib.contextmanager
-def _store(db: str | None) -> Iterator[Any]:
-    """The store's engine; any database failure (no server, wrong password, locked file) is one sentence."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from addin.store.db import DEFAULT_STORE, engine_for
-
-    engine = engine_for(db or DEFAULT_STORE)
-    shown = engine.url.render_as_string(hide_password=True)
-    try:
-        yield engine
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        raise KamError("store.error", db=shown, detail=detail) from exc
-    finally:
-        engine.dispose()
-
-
 @cli.command("consolidate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
@@ -513,6 +495,7 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
                     jobs: int | None, fmt: str, today: date, lang: str) -> None:
     """把多位销售的工作簿汇总进团队库。 Load many reps' workbooks into the team store."""
     from addin.report import consolidation_json, consolidation_table
+    from addin.store.db import open_store
     from addin.store.load import consolidate, team_model
     from addin.workbook.paths import expand
 
@@ -520,7 +503,7 @@ def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None,
     folders = [p for p in paths if p.is_dir()]
     model = team_model(settings_book)
     workers = jobs or os.cpu_count() or 1
-    with _store(db) as engine, _working(t("consolidate.progress", lang, file="…")) as status:
+    with open_store(db) as engine, _working(t("consolidate.progress", lang, file="…")) as status:
         result = consolidate(books, engine, today, model, lang,
                              lambda p: status(t("consolidate.progress", lang, file=p.name)), jobs=workers,
                              folders=folders)
@@ -575,7 +558,7 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
     target = db or store.DEFAULT_STORE
     if "://" not in target and not Path(target).is_file():  # a report never creates a store
         raise KamError("store.empty", db=target)
-    with _store(db) as engine:
+    with store.open_store(db) as engine:
         store.migrate(engine)
         with engine.connect() as conn:
             loaded = conn.execute(select(func.count()).select_from(store.workbooks)

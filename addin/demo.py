@@ -84,12 +84,10 @@ TEAM_REPORT = {"zh": "团队报告", "en": "team-report"}
 def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
     """The manager's view of a small team: a workbook per rep (with 撞单, a visit by two reps and a rep who
     stopped filling in, planted), consolidated into a store beside them, and this month's report."""
-    from addin.analytics.teamreport import build_team_report
     from addin.core.demo import REPS, make_team
-    from addin.core.period import parse_period
     from addin.docs.teamout import write_report_file
-    from addin.store.db import engine_for
-    from addin.store.frames import read_frames
+    from addin.store.db import open_store
+    from addin.store.frames import month_report
     from addin.store.load import TeamModel, consolidate
 
     team = folder / TEAM_FOLDER[lang]
@@ -101,14 +99,9 @@ def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
         atomic_write(target, lambda fh, rows=data.rows: build_workbook(fh, lang, rows))  # type: ignore[misc]
         books.append(target)
     store = folder / "kam-team.sqlite"
-    engine = engine_for(store)
-    try:
+    with open_store(store) as engine:
         result = consolidate(books, engine, today, TeamModel(), lang)
-        period = parse_period(None, today)
-        assert period is not None
-        report = build_team_report(read_frames(engine, period.start, today, lang), period, today)
-    finally:
-        engine.dispose()
+        report = month_report(engine, today, lang)
     codes = Counter(f.finding.code for f in result.team)
     loaded = sum(1 for x in result.loaded if x.status == "loaded")
     out.print(t("demo.team", lang, count=len(REPS), folder=team, store=store, loaded=loaded,

@@ -151,14 +151,10 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
     workbook's own 设置 when it has one), and write the month's team report into sheets kam owns here."""
 
     def job(port: ExcelPort, lang: str) -> str:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from addin.analytics.teamreport import build_team_report
-        from addin.core.period import parse_period
         from addin.core.schema import Label
         from addin.docs.teamout import labelled
-        from addin.store.db import engine_for
-        from addin.store.frames import read_frames
+        from addin.store.db import open_store
+        from addin.store.frames import month_report
         from addin.store.load import TeamModel, model_from_table
         from addin.store.load import consolidate as load_all
         from addin.workbook.paths import expand
@@ -172,7 +168,6 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
         settings = port.read(["settings"]).get("settings")
         model = model_from_table(settings, str(me)) if settings is not None and settings.rows else TeamModel()
         store = me.parent / TEAM_STORE
-        engine = engine_for(store)
         done = [0]
 
         def progress(path: Path) -> None:
@@ -180,16 +175,9 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
             port.book.app.status_bar = t("excel.status.consolidate_n", lang, done=done[0], total=len(paths),
                                          file=path.name)
 
-        try:
+        with open_store(store) as engine:
             result = load_all(paths, engine, when, model, lang, progress, folders=[Path(chosen)])
-            period = parse_period(None, when)
-            assert period is not None
-            report = build_team_report(read_frames(engine, period.start, when, lang, model.settings.overlap_days),
-                                       period, when, settings=model.settings)
-        except SQLAlchemyError as exc:
-            raise KamError("store.error", db=store, detail=str(getattr(exc, "orig", exc))[:200]) from exc
-        finally:
-            engine.dispose()
+            report = month_report(engine, when, lang, model.settings)
         summary = Label(t("excel.team_summary", "zh"), (), t("excel.team_summary", "en"))
         first = port.owned_sheet(summary, lang, _summary_rows(result, lang))
         sections = labelled(report, lang)

@@ -7,7 +7,8 @@ PostgreSQL: migrations hold an advisory lock so two managers starting at once do
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,23 @@ def engine_for(db: str | Path) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextlib.contextmanager
+def open_store(db: str | Path | None) -> Iterator[Engine]:
+    """The store's engine (DEFAULT_STORE when `db` is None), disposed afterwards; any database failure (no
+    server, wrong password, a locked or damaged file) becomes one sentence naming the store."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = engine_for(db or DEFAULT_STORE)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        yield engine
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise KamError("store.error", db=shown, detail=detail) from exc
+    finally:
+        engine.dispose()
 
 
 def migrate(engine: Engine) -> int:

@@ -10,7 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
-from addin.analytics.teamreport import TeamFrames
+from addin.analytics.teamreport import TeamFrames, TeamReport, build_team_report
+from addin.core.period import parse_period
+from addin.core.settings import Settings
 from addin.core.team import team_findings
 from addin.store import db
 from addin.store.load import raw_rows, team_books
@@ -76,3 +78,12 @@ def read_frames(engine: Engine, period_start: date, today: date, lang: str, over
                              ["workbook", "customer_id", "grade"])
     return TeamFrames(books, customers, grades, visits, development, contacts, findings, team, base_customers,
                       base_grades)
+
+
+def month_report(engine: Engine, today: date, lang: str, settings: Settings | None = None) -> TeamReport:
+    """This month's team report from the store, as the 汇总 button and `kam demo` show it."""
+    period = parse_period(None, today)
+    assert period is not None  # the current month always parses
+    model = settings or Settings()
+    frames = read_frames(engine, period.start, today, lang, model.overlap_days)
+    return build_team_report(frames, period, today, settings=model)
