@@ -445,3 +445,6 @@ def test_four_consolidations_at_once_into_a_new_postgresql_database(postgres_url
         assert conn.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0] == len(books)
         assert conn.execute("SELECT COUNT(*) FROM workbooks WHERE current_snapshot_id IS NOT NULL").fetchone()[0] \
             == len(books)
+        # the team findings are one consolidation's, not two written side by side
+        codes = [r[0] for r in conn.execute("SELECT code FROM team_findings")]
+    assert sorted(codes) == sorted((*TEAM_PLANTED, "account-claimed-twice"))  # 撞单 on both claims

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, select, text, update
 from sqlalchemy.engine import Connection
 
 from addin.core.findings import Finding
@@ -360,8 +360,9 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
     for sid, row, cid, name, code, owner in raw_rows(
             conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.customer_name, d.credit_code, d.owner "
             f"FROM customers d {current}"):
-        customers[sid].append({"row_number": row, "customer_id": cid, "customer_name": name, "credit_code": code,
-                               "owner": owner})
+        if sid in customers:  # PostgreSQL reads each statement afresh: a snapshot made current since is not ours
+            customers[sid].append({"row_number": row, "customer_id": cid, "customer_name": name,
+                                   "credit_code": code, "owner": owner})
     books = [TeamBook(h.path, names.get((h.snapshot_id, "customers"), "客户"),
                       names.get((h.snapshot_id, "visits"), "拜访记录"), customers[h.snapshot_id],
                       [], h.newest_entry, h.rep or "") for h in heads]
@@ -376,7 +377,7 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
         for sid, row, cid, when, who in raw_rows(
                 conn, "SELECT d.snapshot_id, d.row_number, d.customer_id, d.visit_date, d.visitor FROM visits d "
                 f"{current} WHERE d.customer_id IN ({marks})", tuple(chunk)):
-            path = snapshot_of[sid]
+            path = snapshot_of.get(sid, "")
             if (path, cid) in wanted:
                 by_path[path].visits.append({"row_number": row, "customer_id": cid,
                                              "visit_date": as_date(when) if when else None, "visitor": who})
@@ -384,8 +385,12 @@ def team_books(conn: Connection) -> tuple[list[TeamBook], dict[str, tuple[int, i
 
 
 def refresh_team_findings(engine: Engine, today: date, overlap_days: int, lang: str) -> list[TeamFinding]:
-    """Recompute the team findings and replace the stored ones, in one transaction."""
+    """Recompute the team findings and replace the stored ones, in one transaction. Consolidations running at
+    once take turns here (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so the last one to finish
+    sees every snapshot committed and none writes its findings beside another's."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(20261124)"))
         books, ids = team_books(conn)
         found = team_findings(books, today, overlap_days)
         conn.execute(db.team_findings.delete())
