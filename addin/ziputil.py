@@ -21,7 +21,11 @@ def raw_member(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 def copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None) -> None:
     """Append a member to `dst` without decompressing it (`data`: its raw bytes, if already read)."""
-    raw = raw_member(src, info) if data is None else data
+    write_raw(dst, info, raw_member(src, info) if data is None else data)
+
+
+def write_raw(dst: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes) -> None:
+    """Append a member whose stored (compressed) bytes are `raw`; `info` carries its CRC and sizes."""
     out = copy.copy(info)
     out.flag_bits &= ~0x08  # sizes go in the local header, no data descriptor
     out.extra = b""

@@ -26,7 +26,7 @@ from addin.workbook.files import take_over
 from addin.workbook.guard import inspect
 from addin.workbook.opc import unprefix
 from addin.workbook.sheetxml import CellValue, UnsupportedSheet, patch_cells
-from addin.ziputil import copy_raw, raw_member
+from addin.ziputil import copy_raw, raw_member, write_raw
 
 #: part name -> function turning the old bytes into the new bytes
 PartEdit = Callable[[bytes], bytes]
@@ -190,7 +190,7 @@ def _put(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, original: Pat
         crc, raw = packed.result()
     info.compress_type = zipfile.ZIP_DEFLATED
     info.CRC, info.compress_size, info.file_size = crc, len(raw), len(data)
-    copy_raw(dst, dst, info, raw)
+    write_raw(dst, info, raw)
     return zlib.crc32(raw)
 
 
