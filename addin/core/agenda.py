@@ -16,7 +16,6 @@ from addin.core.birthdays import lunar_to_solar, solar_to_lunar, upcoming
 from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
-from addin.core.parse import customer_key
 
 KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review")
 
@@ -105,13 +104,13 @@ def festival_dates(start: date, end: date) -> list[tuple[str, date, str | None]]
 def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: str,
                  reps: list[str] | None = None) -> Agenda:
     """Every agenda item between `start` and `end` (inclusive), for the accounts of `reps` (all when None)."""
+    from addin.core.scope import rep_accounts
     from addin.core.settings import read_settings
     from addin.core.validation import parse_sheet
 
     settings, _ = read_settings(book.get("settings"))
     date1904 = book.date1904
     names: dict[str, str] = {}
-    owners: dict[str, str] = {}
     industries: dict[str, str] = {}
     customers = book.get("customers")
     if customers is not None:
@@ -119,12 +118,11 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
         for i, cid in enumerate(parsed.ids):
             if cid and cid not in names:
                 names[cid] = parsed.text("customer_name", i)
-                owners[cid] = parsed.text("owner", i)
                 industries[cid] = (parsed.typed.get("industry") or [None] * len(parsed))[i] or ""
-    wanted = {customer_key(r) for r in reps} if reps else None  # 负责销售 compared as IDs are (NFKC, trimmed)
+    theirs = rep_accounts(book, reps) if reps else None
 
     def mine(cid: str) -> bool:
-        return wanted is None or customer_key(owners.get(cid, "")) in wanted
+        return theirs is None or cid in theirs
 
     grades = {g.customer_id: g.grade.grade for g in grade_workbook(book).grades}
     items: list[AgendaItem] = []

@@ -9,13 +9,16 @@ from addin.core.parse import customer_key
 
 
 def rep_accounts(book: WorkbookData, reps: Iterable[str]) -> set[str]:
-    """The customer IDs in 客户 whose 负责销售 is one of `reps` (compared as IDs are: NFKC, trimmed)."""
+    """The customer IDs in 客户 whose 负责销售 is one of `reps` (compared as IDs are: NFKC, trimmed); for an ID
+    written twice the first row decides, as everywhere else."""
     wanted = {customer_key(r) for r in reps}
     customers = book.get("customers")
     if customers is None or not customers.has("customer_id") or not customers.has("owner"):
         return set()
-    return {customer_key(customers.raw(v, "customer_id")) for _, v in customers.rows
-            if customer_key(customers.raw(v, "owner")) in wanted}
+    owner: dict[str, str] = {}
+    for _, v in customers.rows:
+        owner.setdefault(customer_key(customers.raw(v, "customer_id")), customer_key(customers.raw(v, "owner")))
+    return {cid for cid, rep in owner.items() if cid and rep in wanted}
 
 
 def for_reps(book: WorkbookData, reps: Iterable[str]) -> WorkbookData:
