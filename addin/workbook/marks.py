@@ -219,28 +219,20 @@ def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
     is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark)."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
-    out: list[str] = []
-    for i, r in enumerate(rows, start=1):
-        cells = []
-        for c, v in enumerate(r):
-            if v.__class__ is str:
-                cells.append(f'<c r="{letters[c]}{i}" t="inlineStr"><is><t xml:space="preserve">'
-                             f"{escape_text(v)}</t></is></c>")
-            else:
-                cells.append(_inline(i, c, v, date_style).decode())
-        out.append(f'<row r="{i}">{"".join(cells)}</row>')
-    return "".join(out).encode()
+    return "".join(f'<row r="{i}">' + "".join(_inline(f"{letters[c]}{i}", v, date_style) for c, v in enumerate(r))
+                   + "</row>" for i, r in enumerate(rows, start=1)).encode()
 
 
-def _inline(row: int, col: int, value: object, date_style: int | None = None) -> bytes:
-    ref = cell_address(row, col)
-    if isinstance(value, date) and date_style is not None:  # a real Excel date: the serial, date-formatted
-        serial = (value - date(1899, 12, 30)).days
-        return f'<c r="{ref}" s="{date_style}"><v>{serial}</v></c>'.encode()
-    if isinstance(value, int):
-        return f'<c r="{ref}"><v>{value}</v></c>'.encode()
-    text = escape_text(str(value))
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'.encode()
+def _inline(ref: str, value: object, date_style: int | None = None) -> str:
+    """One cell of an owned sheet: text as an inline string, whole numbers as numbers, dates (when the
+    workbook has a date style) as real Excel dates."""
+    if value.__class__ is not str:
+        if isinstance(value, date) and date_style is not None:  # the serial, date-formatted
+            return f'<c r="{ref}" s="{date_style}"><v>{(value - date(1899, 12, 30)).days}</v></c>'
+        if isinstance(value, int):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        value = str(value)
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape_text(value)}</t></is></c>'
 
 
 KAM_ARGB = set(FILL.values())
