@@ -16,7 +16,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -139,8 +139,8 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                             data = result.xml
                             if result.kept_formulas:
                                 kept[sheet] = result.kept_formulas
-                        if info.filename in edits.parts:
-                            data = edits.parts[info.filename](data)
+                        if edit is not None:
+                            data = edit(data)
                         out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                         out.external_attr = info.external_attr
                         written[info.filename] = _put(dst, out, data, path)
@@ -184,7 +184,7 @@ def _put(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, original: Pat
         packed = pool.submit(_deflate, data)
         if info.filename.endswith((".xml", ".rels")):
             try:
-                _parse_all(info.filename, [data])
+                _well_formed(info.filename, data)
             except expat.ExpatError as exc:
                 raise KamError("write.verify", file=original, detail=exc) from exc
         crc, raw = packed.result()
@@ -214,7 +214,7 @@ def _verify(tmp: Path, original: Path, written: dict[str, int]) -> None:
         raise KamError("write.verify", file=original, detail=exc) from exc
 
 
-def _parse_all(name: str, chunks: Iterable[bytes]) -> None:
+def _well_formed(name: str, data: bytes) -> None:
     """Run a part through expat with no handlers (fast, no tree); a DOCTYPE is refused."""
     parser = expat.ParserCreate()
 
@@ -222,9 +222,7 @@ def _parse_all(name: str, chunks: Iterable[bytes]) -> None:
         raise expat.ExpatError(f"{name}: DOCTYPE not allowed")
 
     parser.StartDoctypeDeclHandler = no_doctype
-    for chunk in chunks:
-        parser.Parse(chunk, False)
-    parser.Parse(b"", True)
+    parser.Parse(data, True)
 
 
 def _fsync_dir(folder: Path) -> None:
