@@ -29,6 +29,8 @@ MAX_RATIO = 200  # inflated / compressed, checked for parts over RATIO_FLOOR byt
 RATIO_FLOOR = 20 * 1024**2
 MAX_CELLS = 30_000_000  # bounding box of one sheet the fast reader may allocate (~1 GB); any 26-column sheet fits
 CHUNK = 4 * 1024**2
+#: a sheet part inflating to more than this is read in pieces (addin.workbook.pieces), never whole by calamine
+BIG_SHEET = 32 * 1024**2
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -53,6 +55,7 @@ class SheetPart:
     max_col: int = 0  # 1-based; 0 when unknown
     far_cell: str = ""
     uncalculated: set[str] = field(default_factory=set)  # cells holding a formula Excel never calculated
+    in_pieces: bool = False  # a big part: the guard scans it while the piecewise reader cuts it
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Inspection:
     workbook_part: str = "xl/workbook.xml"
     dialect: Dialect = TRANSITIONAL
     other_sheets: list[str] = field(default_factory=list)  # chart sheets, Excel 4 macro sheets, dialogs
+    #: the workbook's shared strings and styles parts (absent: None), which a sheet's cells point into
+    shared_strings: str | None = None
+    styles: str | None = None
 
 
 def sniff(path: Path) -> None:
@@ -184,36 +190,58 @@ def _carry(data: bytes) -> bytes:
     return data[min(start, len(data) - 256):]
 
 
-def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
-    """Stream a sheet part once: its last row, its widest column, and no DOCTYPE inside."""
-    tail = b""
-    max_row = 0
-    max_col = 0
-    far = ""
-    first = True
-    for chunk in _stream(zf, path, sheet.part):
-        data = tail + chunk
-        if first and _DOCTYPE.search(data[:4096]):
-            raise KamError("file.doctype", file=path, part=sheet.part)
-        first = False
-        max_row = max(max_row, _last_row(data))
+class ExtentScan:
+    """The guard's look at a sheet part, fed its inflated bytes chunk by chunk: the last row, the widest column,
+    the cells holding a formula with no value, and no DOCTYPE. `scan_extent` feeds it a whole part; the
+    piecewise reader feeds it as it cuts a big part into pieces."""
+
+    def __init__(self, path: Path, sheet: SheetPart) -> None:
+        self.path, self.sheet = path, sheet
+        self.tail = b""
+        self.first = True
+        self.max_col = 0
+        self.far = ""
+
+    def feed(self, chunk: bytes) -> None:
+        sheet = self.sheet
+        data = self.tail + chunk
+        if self.first and _DOCTYPE.search(data[:4096]):
+            raise KamError("file.doctype", file=self.path, part=sheet.part)
+        self.first = False
+        sheet.max_row = max(sheet.max_row, _last_row(data))
         if b"<f" in data or b":f" in data:
             sheet.uncalculated.update(m.group(1).decode() for m in _NO_VALUE.finditer(data))
         if _WIDE_FAST.search(data):
             for m in _WIDE_REF.finditer(data):
                 col = column_index(m.group(1)) + 1
-                if col > max_col:
-                    max_col = col
-                    far = f"{m.group(1).decode()}{m.group(2).decode()}"
-        tail = _carry(data)
-    sheet.max_row = max_row
-    sheet.max_col = max(max_col, 26)
-    sheet.far_cell = far or (cell_address(max_row, 0) if max_row else "")
+                if col > self.max_col:
+                    self.max_col = col
+                    self.far = f"{m.group(1).decode()}{m.group(2).decode()}"
+        self.tail = _carry(data)
+        sheet.max_col = max(self.max_col, 26)
+        sheet.far_cell = self.far or (cell_address(sheet.max_row, 0) if sheet.max_row else "")
+
+    def check(self) -> None:
+        """Refuse a sheet whose bounding box (as seen so far) is more than the fast reader may allocate."""
+        sheet = self.sheet
+        if sheet.max_row * sheet.max_col > MAX_CELLS:
+            raise KamError("file.far_cell", file=self.path, sheet=sheet.name, cell=sheet.far_cell,
+                           cells=f"{sheet.max_row * sheet.max_col:,}")
 
 
-def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | None = None) -> Inspection:
+def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
+    """Stream a sheet part once: its last row, its widest column, and no DOCTYPE inside."""
+    scan = ExtentScan(path, sheet)
+    for chunk in _stream(zf, path, sheet.part):
+        scan.feed(chunk)
+    scan.check()
+
+
+def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | None = None,
+            stream_big: bool = False) -> Inspection:
     """Open `path` as a zip, list its sheets, and scan the sheets in `needed` (names, or a function choosing
-    names from the listed ones; None = all).
+    names from the listed ones; None = all). With `stream_big`, a sheet part over BIG_SHEET is only marked
+    `in_pieces`: its reader scans it as it goes, so the part is inflated once, not twice.
 
     Raises KamError with one sentence for anything unreadable or hostile.
     """
@@ -227,6 +255,7 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         if len(infos) > MAX_PARTS:
             raise KamError("file.too_many_parts", file=path, count=len(infos), limit=MAX_PARTS)
         names = {i.filename for i in infos}
+        names_info = {i.filename: i for i in infos}
         root_rels = _read_bounded(zf, path, "_rels/.rels") if "_rels/.rels" in names else None
         book_part = workbook_part(names, root_rels)
         if book_part is None:
@@ -244,6 +273,11 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         main, rel_ns = "{" + result.dialect.main + "}", "{" + result.dialect.rel + "}"
         wb_rels = find_part(names, rels_part(book_part))
         rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels else {}
+        for rel in rels.values():
+            if rel.is_a("sharedStrings"):
+                result.shared_strings = find_part(names, rel.target)
+            elif rel.is_a("styles"):
+                result.styles = find_part(names, rel.target)
         pr = book.find(f"{main}workbookPr")
         result.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
         for sh in book.iter(f"{main}sheet"):
@@ -261,8 +295,8 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
                 continue
             if sheet.part not in names:
                 raise KamError("file.corrupt", file=path, detail=f"{sheet.name}: {sheet.part or '?'} missing")
+            if stream_big and names_info[sheet.part].file_size > BIG_SHEET:
+                sheet.in_pieces = True  # scanned piece by piece as it is read (addin.workbook.pieces)
+                continue
             scan_extent(zf, path, sheet)
-            if sheet.max_row * sheet.max_col > MAX_CELLS:
-                raise KamError("file.far_cell", file=path, sheet=sheet.name, cell=sheet.far_cell,
-                               cells=f"{sheet.max_row * sheet.max_col:,}")
     return result

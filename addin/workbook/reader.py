@@ -5,7 +5,8 @@ Returns plain `WorkbookData` for the core. Any failure of a library becomes one 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -13,7 +14,8 @@ from python_calamine import CalamineWorkbook
 from addin.core.model import SheetTable, WorkbookData, build_table, shaped_like_spec
 from addin.core.schema import SheetSpec, sheet_for_name
 from addin.errors import KamError
-from addin.workbook.guard import inspect
+from addin.workbook.guard import MAX_CELLS, Inspection, SheetPart, inspect
+from addin.workbook.pieces import OutOfOrder, read_in_pieces
 
 
 def _known(names: Iterable[str]) -> dict[str, tuple[str, SheetSpec]]:
@@ -40,24 +42,42 @@ def read_workbook(path: str | Path, sheets: Iterable[str] | None = None) -> Work
         known.update((k, v) for k, v in _known(names).items() if wanted is None or k in wanted)
         return {name for name, _ in known.values()}
 
-    listing = inspect(path, needed=choose)
+    listing = inspect(path, needed=choose, stream_big=True)
     try:
         book = _calamine(path, listing.workbook_part, listing.other_sheets)
     except Exception as exc:  # calamine raises its own error types for broken parts
         raise KamError("file.unreadable", file=path, detail=_short(exc)) from exc
+    parts = {s.name: s for s in listing.sheets}
     tables: dict[str, SheetTable] = {}
     for key, (name, spec) in known.items():
-        try:
-            grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise KamError("file.unreadable", file=path, detail=f"{name}: {_short(exc)}") from exc
+        grid = _grid(path, listing, book, parts[name])
         table = build_table(spec, name, grid)
+        del grid
         if shaped_like_spec(table):
             tables[key] = table
     adopted = {t.name for t in tables.values()}
     others = [s.name for s in listing.sheets if s.name not in adopted]
     uncalculated = {s.name: s.uncalculated for s in listing.sheets if s.uncalculated}
     return WorkbookData(str(path), tables, others, listing.date1904, uncalculated)
+
+
+def _grid(path: Path, listing: Inspection, book: CalamineWorkbook, part: SheetPart) -> list[Sequence[object]]:
+    """A sheet's grid from row 1 and column A: a big part in pieces, the others whole."""
+    try:
+        if part.in_pieces:
+            with zipfile.ZipFile(path) as zf:
+                try:
+                    return read_in_pieces(zf, listing, part)
+                except OutOfOrder:  # rows out of order: calamine places them, whole (the guard has seen it all)
+                    part.in_pieces = False
+                    if part.max_row * part.max_col > MAX_CELLS:
+                        raise KamError("file.far_cell", file=path, sheet=part.name, cell=part.far_cell,
+                                       cells=f"{part.max_row * part.max_col:,}") from None
+        return book.get_sheet_by_name(part.name).to_python(skip_empty_area=False)  # type: ignore[no-any-return]
+    except KamError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for broken parts
+        raise KamError("file.unreadable", file=path, detail=f"{part.name}: {_short(exc)}") from exc
 
 
 def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWorkbook:
@@ -69,7 +89,6 @@ def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWo
         return CalamineWorkbook.from_path(str(path))
     import io
     import re
-    import zipfile
 
     from addin.workbook.opc import read_rels, rels_part
     from addin.workbook.sheetxml import escape_text
