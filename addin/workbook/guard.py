@@ -273,11 +273,11 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         main, rel_ns = "{" + result.dialect.main + "}", "{" + result.dialect.rel + "}"
         wb_rels = find_part(names, rels_part(book_part))
         rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels else {}
-        for rel in rels.values():
-            if rel.is_a("sharedStrings"):
-                result.shared_strings = find_part(names, rel.target)
-            elif rel.is_a("styles"):
-                result.styles = find_part(names, rel.target)
+        for book_rel in rels.values():
+            if book_rel.is_a("sharedStrings"):
+                result.shared_strings = find_part(names, book_rel.target)
+            elif book_rel.is_a("styles"):
+                result.styles = find_part(names, book_rel.target)
         pr = book.find(f"{main}workbookPr")
         result.date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
         for sh in book.iter(f"{main}sheet"):

@@ -15,10 +15,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date, datetime, time, timedelta
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from python_calamine import CalamineSheet, CalamineWorkbook
@@ -178,7 +178,7 @@ class Grid:
 
     def add(self, sheet: CalamineSheet) -> None:
         """Add a parsed piece's rows at their place: empty rows for any gap, columns padded from A."""
-        if sheet.height == 0 or sheet.width == 0:
+        if sheet.height == 0 or sheet.width == 0 or sheet.start is None:
             return
         top, left = sheet.start
         if top < len(self.rows):

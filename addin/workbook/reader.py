@@ -73,7 +73,8 @@ def _grid(path: Path, listing: Inspection, book: CalamineWorkbook, part: SheetPa
                     if part.max_row * part.max_col > MAX_CELLS:
                         raise KamError("file.far_cell", file=path, sheet=part.name, cell=part.far_cell,
                                        cells=f"{part.max_row * part.max_col:,}") from None
-        return book.get_sheet_by_name(part.name).to_python(skip_empty_area=False)  # type: ignore[no-any-return]
+        grid: list[Sequence[object]] = list(book.get_sheet_by_name(part.name).to_python(skip_empty_area=False))
+        return grid
     except KamError:
         raise
     except Exception as exc:  # calamine raises its own error types for broken parts
