@@ -103,11 +103,11 @@ def usage_sentence(exc: click.UsageError, lang: str) -> str:
     return t("arg.other", lang, detail=exc.format_message())
 
 
-def dump_json(data: Any, compact: bool = False) -> None:
+def dump_json(data: Any, compact: bool = False, stream: str | None = None) -> None:
     """JSON on stdout (addin.report's, imported when first needed to keep `kam --help` quick)."""
     from addin.report import dump_json as dump
 
-    dump(data, compact)
+    dump(data, compact, stream)
 
 
 def _fail(message: str, code: int) -> None:
@@ -317,7 +317,7 @@ def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bo
         data = read_workbook(book)
         report = validate(_narrow(data, reps), today)
         if fmt == "json":
-            dump_json(validation_json(report, str(book), lang), compact=many)
+            dump_json(validation_json(report, str(book), lang), compact=many, stream="issues")
         else:
             validation_table(report, str(book), lang, console(), None if show_all else 200)
         if mark:

@@ -27,12 +27,35 @@ if TYPE_CHECKING:
 GRADE_STYLE = {"A": "bold green", "B": "bold cyan", "C": "bold yellow", "D": "bold red", INSUFFICIENT: "magenta"}
 
 
-def dump_json(data: Any, compact: bool = False) -> None:
+def dump_json(data: Any, compact: bool = False, stream: str | None = None) -> None:
     """Print `data` as JSON (UTF-8, not ASCII-escaped) straight to stdout: indented on a terminal, compact
     into a pipe or file (the compact form uses the C encoder, several times faster on big reports) and
-    always compact for JSON Lines (`compact`: one object per workbook, one per line)."""
+    always compact for JSON Lines (`compact`: one object per workbook, one per line).
+
+    `stream` names a last key of `data` whose value may be any iterable of records: in the compact form they
+    are encoded and written a batch at a time, so a report of 100,000 findings is never held as one string."""
     indent = 2 if sys.stdout.isatty() and not compact else None
-    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+    if stream is None or indent is not None:
+        if stream is not None:
+            data = {**data, stream: list(data[stream])}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+        return
+    head = {k: v for k, v in data.items() if k != stream}
+    text = json.dumps({**head, stream: []}, ensure_ascii=False, default=str)
+    click.echo(text[:-2], nl=False)  # up to the list's "["
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    batch: list[str] = []
+    first = True
+    for item in data[stream]:
+        batch.append(encode(item))
+        if len(batch) == STREAM_BATCH:
+            click.echo(("" if first else ", ") + ", ".join(batch), nl=False)
+            batch, first = [], False
+    click.echo(("" if first or not batch else ", ") + ", ".join(batch) + "]}")
+
+
+#: records encoded and written together by `dump_json(stream=...)`
+STREAM_BATCH = 2_000
 
 
 def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: int | None = None) -> None:
@@ -56,13 +79,13 @@ def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: 
 
 
 def validation_json(report: ValidationReport, source: str, lang: str) -> dict[str, Any]:
-    """The SPEC §4 JSON object of `kam validate`."""
+    """The SPEC §4 JSON object of `kam validate` (its issues made as they are read: see `dump_json`)."""
     errors, warnings = report.counts()
     return {
         "workbook": source,
         "today": report.today.isoformat(),
         "summary": {"rows_checked": report.rows_checked, "errors": errors, "warnings": warnings},
-        "issues": [f.to_dict(lang) for f in report.findings],
+        "issues": (f.to_dict(lang) for f in report.findings),  # made one by one as they are written
     }
 
 

@@ -230,3 +230,18 @@ def test_per_rep_writes_a_file_for_each_rep_holding_only_that_rep(store, tmp_pat
         assert [r[0] for r in rows] == [rep]
     result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--per-rep"])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 2_000, 2_001, 4_001])
+def test_streamed_json_is_byte_for_byte_the_json_of_the_whole(n, capsys):
+    """`dump_json(stream=...)` writes the records a batch at a time; the text is what json.dumps gives for the
+    whole object, whatever the number of records against the batch size."""
+    from addin import report
+
+    def records():
+        return ({"row": i, "message": f"第{i}行 \"引号\"", "cell": None} for i in range(n))
+
+    report.dump_json({"workbook": "甲.xlsx", "summary": {"errors": n}, "issues": records()}, stream="issues")
+    written = capsys.readouterr().out
+    whole = {"workbook": "甲.xlsx", "summary": {"errors": n}, "issues": list(records())}
+    assert written == json.dumps(whole, ensure_ascii=False) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import zip_longest
@@ -46,7 +46,7 @@ class Parsed:
 
     table: SheetTable
     rows: list[int]
-    raw: dict[str, list[object]] = field(default_factory=dict)
+    raw: dict[str, Sequence[object]] = field(default_factory=dict)
     typed: dict[str, list[Any]] = field(default_factory=dict)
     invalid: dict[str, list[tuple[int, Invalid]]] = field(default_factory=dict)
 
@@ -82,14 +82,15 @@ class Parsed:
 def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:
     """Parse every mapped column of `table`; text stays raw, typed columns get values or Invalid."""
     parsed = Parsed(table, [n for n, _ in table.rows])
-    grid = list(zip_longest(*(values for _, values in table.rows)))  # columns, transposed in C
+    grid = list(zip_longest(*(values for _, values in table.rows)))  # columns, transposed in C (never copied)
     for key, index in table.index.items():
-        column: list[object] = list(grid[index]) if index < len(grid) else [None] * len(parsed.rows)
+        column: Sequence[object] = grid[index] if index < len(grid) else (None,) * len(parsed.rows)
         parsed.raw[key] = column
         spec_field = table.spec.by_key[key]
         if spec_field.type in (FieldType.TEXT, FieldType.PHONE, FieldType.CREDIT_CODE) or spec_field.computed:
-            if key == "customer_id":
-                parsed.typed[key] = [customer_key(v) or None for v in column]
+            if key == "customer_id":  # once per account, not once per row: one key object per account
+                keys = {value: customer_key(value) or None for value in set(column)}
+                parsed.typed[key] = [keys[v] for v in column]
             elif spec_field.required or key in TEXT_USED:  # other text columns stay raw: no rule reads them typed
                 parsed.typed[key] = _text_column(column)
             continue
@@ -123,7 +124,7 @@ def _lunar_birthdays(parsed: Parsed) -> None:
     parsed.invalid["birthday"] = sorted([*parsed.invalid.get("birthday", []), *bad], key=lambda item: item[0])
 
 
-def _text_column(column: list[object]) -> list[str | None]:
+def _text_column(column: Sequence[object]) -> list[str | None]:
     """Cell texts, stripped, None for blanks (a fast path for the common str cell)."""
     return [(v.strip() or None) if v.__class__ is str else (None if v is None else (cell_text(v) or None))
             for v in column]
