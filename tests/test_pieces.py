@@ -6,6 +6,7 @@ pieces. Real parts: those producers' files and python-calamine itself."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from datetime import date
@@ -154,3 +155,20 @@ def test_a_hostile_far_cell_in_a_later_piece_is_refused(tmp_path):
     with zipfile.ZipFile(path) as zf, pytest.raises(KamError) as caught:
         pieces.read_in_pieces(zf, listing, guard.SheetPart("拜访记录", listing.sheets[0].part), 500)
     assert caught.value.key == "file.far_cell"
+
+
+def test_pieces_stay_in_memory_when_the_temporary_folder_cannot_be_written(tmp_path, monkeypatch):
+    """A full or read-only temporary folder costs speed, not the read: each piece is then packaged in memory."""
+    import contextlib
+
+    path = big_workbook(visits=2_000, customers=100, folder=tmp_path)
+    gone = tmp_path / "no-such-folder"
+    monkeypatch.setattr(pieces.tempfile, "TemporaryDirectory",
+                        lambda **_kw: contextlib.nullcontext(str(gone)))
+    parsed: list[object] = []
+    real = pieces._parse
+    monkeypatch.setattr(pieces, "_parse", lambda package: parsed.append(type(package)) or real(package))
+    for name, whole, cut in _both(path, piece_bytes=40_000):
+        assert cut == whole, name
+    assert parsed and set(parsed) == {io.BytesIO}
+    assert not gone.exists()

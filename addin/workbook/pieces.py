@@ -3,17 +3,21 @@
 python-calamine parses a sheet into one owned range of cells (about 60 bytes a cell, 430 MB for a 500,000-row
 visit log) before any value reaches Python, and the guard must inflate the part once more beforehand to learn
 its extent. Here the part is inflated once: each chunk is scanned by the guard (`ExtentScan`) and cut after a
-`</row>` into pieces of about PIECE_BYTES. Each piece becomes a small in-memory package (the sheet's own
-start tags, its rows, the workbook's shared strings and styles) that calamine parses on a worker thread (it
-lets go of the GIL) while the main thread scans and cuts the next one and converts the one before. The grid
+`</row>` into pieces of about PIECE_BYTES. Each piece becomes a small uncompressed package in a temporary
+folder (the sheet's own start tags, its rows, the workbook's shared strings and styles; deleted once parsed)
+that calamine parses on a worker thread (it lets go of the GIL) while the main thread scans and cuts the next
+one and converts the one before. The grid
 handed back is the one `to_python(skip_empty_area=False)` gives for the whole sheet: rows from row 1,
 columns from A, every row as wide as the widest, empty cells "".
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
+import tempfile
 import zipfile
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -57,6 +61,7 @@ class Package:
     def __init__(self, zf: zipfile.ZipFile, listing: Inspection) -> None:
         path = listing.path
         self.parts: dict[str, bytes] = {}
+        self.count = 0
         rels = [_REL.format(id="rId1", kind="worksheet", target="worksheets/sheet1.xml")]
         if listing.shared_strings:
             self.parts["xl/sharedStrings.xml"] = _read_bounded(zf, path, listing.shared_strings)
@@ -75,15 +80,24 @@ class Package:
             '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'{pr}<sheets><sheet name="{self.SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>').encode()
 
-    def around(self, piece: bytes) -> io.BytesIO:
-        """An uncompressed in-memory package holding `piece` as its one sheet."""
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-            for name, data in self.parts.items():
-                z.writestr(name, data)
-            z.writestr("xl/worksheets/sheet1.xml", piece)
-        buf.seek(0)
-        return buf
+    def around(self, piece: bytes, folder: str | None) -> str | io.BytesIO:
+        """An uncompressed package holding `piece` as its one sheet: a file in `folder` (calamine then reads
+        it without coming back to Python for each read, which on a busy main thread waits for the GIL), or
+        in memory when there is no folder to write to."""
+        target: str | io.BytesIO = io.BytesIO()
+        if folder is not None:
+            self.count += 1
+            target = os.path.join(folder, f"piece{self.count}.xlsx")
+        try:
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as z:
+                for name, data in self.parts.items():
+                    z.writestr(name, data)
+                z.writestr("xl/worksheets/sheet1.xml", piece)
+        except OSError:  # a full or read-only temporary folder: the piece stays in memory
+            return self.around(piece, None)
+        if isinstance(target, io.BytesIO):
+            target.seek(0)
+        return target
 
 
 def _row_end(buf: bytes, start: int, end: int) -> int:
@@ -143,10 +157,11 @@ def read_in_pieces(zf: zipfile.ZipFile, listing: Inspection, sheet: SheetPart,
         piece_bytes = max(PIECE_BYTES, SHARED_STRINGS_SHARE * len(package.parts.get("xl/sharedStrings.xml", b"")))
     grid = Grid()
     pending: deque[Future[CalamineSheet]] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-piece") as pool:
+    with (tempfile.TemporaryDirectory(prefix="kam-", ignore_cleanup_errors=True) as folder,
+          ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-piece") as pool):
         try:
             for piece in cut(zf, listing.path, sheet, piece_bytes):
-                pending.append(pool.submit(_parse, package.around(piece)))
+                pending.append(pool.submit(_parse, package.around(piece, folder)))
                 del piece
                 while len(pending) > DEPTH:
                     grid.add(pending.popleft().result())
@@ -158,8 +173,17 @@ def read_in_pieces(zf: zipfile.ZipFile, listing: Inspection, sheet: SheetPart,
     return grid.finish()
 
 
-def _parse(package: io.BytesIO) -> CalamineSheet:
-    return CalamineWorkbook.from_filelike(package).get_sheet_by_name(Package.SHEET)
+def _parse(package: str | io.BytesIO) -> CalamineSheet:
+    """Parse a packaged piece (on the worker thread); its file is gone once parsed."""
+    if isinstance(package, io.BytesIO):
+        return CalamineWorkbook.from_filelike(package).get_sheet_by_name(Package.SHEET)
+    book = CalamineWorkbook.from_path(package)
+    try:
+        return book.get_sheet_by_name(Package.SHEET)
+    finally:
+        book.close()
+        with contextlib.suppress(OSError):
+            os.remove(package)
 
 
 #: values of one kind that may stand in for each other when equal (1 == 1.0 == True must not be merged)
