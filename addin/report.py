@@ -43,15 +43,15 @@ def dump_json(data: Any, compact: bool = False, stream: str | None = None) -> No
     head = {k: v for k, v in data.items() if k != stream}
     text = json.dumps({**head, stream: []}, ensure_ascii=False, default=str)
     click.echo(text[:-2], nl=False)  # up to the list's "["
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    batch: list[str] = []
+    batch: list[Any] = []
     first = True
     for item in data[stream]:
-        batch.append(encode(item))
-        if len(batch) == STREAM_BATCH:
-            click.echo(("" if first else ", ") + ", ".join(batch), nl=False)
+        batch.append(item)
+        if len(batch) == STREAM_BATCH:  # one C-encoder call per batch, its brackets dropped
+            click.echo(("" if first else ", ") + json.dumps(batch, ensure_ascii=False, default=str)[1:-1], nl=False)
             batch, first = [], False
-    click.echo(("" if first or not batch else ", ") + ", ".join(batch) + "]}")
+    rest = json.dumps(batch, ensure_ascii=False, default=str)[1:-1]
+    click.echo(("" if first or not batch else ", ") + rest + "]}")
 
 
 #: records encoded and written together by `dump_json(stream=...)`

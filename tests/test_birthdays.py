@@ -113,3 +113,22 @@ def test_upcoming_window_and_order():
     assert [(b.name, b.days_until) for b in found] == [("王", 0), ("刘", 1), ("李", 30)]
     assert found[1].shown == "农历十月十五" and found[1].next_date == date(2026, 11, 23)
     assert found[2].calendar == "公历" and found[2].next_date == date(2026, 12, 22)
+
+
+def test_the_lunar_month_table_is_what_lunar_python_computes():
+    """addin.core.lunar_table holds 1900-2100 so no process pays for the astronomy; lunar-python (the real
+    part) recomputes every year of it here, month by month, and years outside it still come from there."""
+    from lunar_python import LunarYear, Solar
+
+    from addin.core import lunar_table
+    from addin.core.birthdays import _months
+
+    assert lunar_table.build() == lunar_table.DATA
+    for year in (1900, 1984, 2023, 2025, 2033, 2100):
+        computed = [(Solar.fromJulianDay(m.getFirstJulianDay()).toYmd(), m.getMonth(), m.getDayCount())
+                    for m in LunarYear.fromYear(year).getMonthsInYear()]
+        table = lunar_table.months(year)
+        assert table is not None
+        assert [(d.isoformat(), m, n) for d, m, n in table] == computed
+    assert lunar_table.months(1899) is None and lunar_table.months(2101) is None
+    assert _months(1899)[0][1] == 1 and len(_months(2101)) in (12, 13)

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from lunar_python import LunarYear, Solar
 
+from addin.core import lunar_table
 from addin.core.i18n import t
 from addin.core.model import WorkbookData
 from addin.core.parse import Invalid, cell_text, parse_date
@@ -30,11 +31,13 @@ from addin.core.text import is_blank
 
 @lru_cache(maxsize=512)
 def _months(lunar_year: int) -> tuple[tuple[date, int, int], ...]:
-    """(first solar day, month (negative = leap), length) of each month of a lunar year, from lunar-python.
-
-    lunar-python computes a year astronomically (~2 ms); caching the year's month table makes each
-    conversion a lookup, which matters for thousands of contacts.
+    """(first solar day, month (negative = leap), length) of each month of a lunar year: from the table for
+    1900-2100 (addin.core.lunar_table), else from lunar-python, which computes a year astronomically (~3 ms);
+    caching a year's months makes each conversion a lookup, which matters for thousands of contacts.
     """
+    known = lunar_table.months(lunar_year)
+    if known is not None:
+        return known
     out = []
     for m in LunarYear.fromYear(lunar_year).getMonthsInYear():
         first = Solar.fromJulianDay(m.getFirstJulianDay())

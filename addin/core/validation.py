@@ -386,13 +386,20 @@ def duplicate_row(ctx: Context) -> Iterator[Finding]:
             seen[signature] = i
 
 
+def _blanks(column: Sequence[object] | None) -> frozenset[object]:
+    """The values of a column a rep would call empty, each looked at once (a visit log repeats its values,
+    so a row's test is then one set lookup)."""
+    return frozenset(v for v in set(column) if is_blank(v)) if column is not None else frozenset()
+
+
 def location_required(ctx: Context) -> Iterator[Finding]:
     visits = _visits(ctx)
     if visits is None or "method" not in visits.typed:
         return
     locations = visits.raw.get("location")
+    blank = _blanks(locations)
     for i, method in enumerate(visits.typed["method"]):
-        if method == "面访" and (locations is None or is_blank(locations[i])):
+        if method == "面访" and (locations is None or locations[i] in blank):
             if locations is None:
                 yield visits.row_finding(i, "location-required")
             else:
@@ -404,8 +411,9 @@ def follow_up_missing(ctx: Context) -> Iterator[Finding]:
     if visits is None or "issues_found" not in visits.raw:
         return
     due = visits.raw.get("follow_up_due")
+    no_issue, no_due = _blanks(visits.raw["issues_found"]), _blanks(due)
     for i, issue in enumerate(visits.raw["issues_found"]):
-        if not is_blank(issue) and (due is None or is_blank(due[i])):
+        if issue not in no_issue and (due is None or due[i] in no_due):
             key = "follow_up_due" if due is not None else "issues_found"
             yield visits.at(i, key, "follow-up-missing", value=cell_text(issue))
 
@@ -439,8 +447,9 @@ def follow_up_overdue(ctx: Context) -> Iterator[Finding]:
     if visits is None or "follow_up_due" not in visits.typed:
         return
     done = visits.raw.get("follow_up_done")
+    not_done = _blanks(done)
     for i, due in enumerate(visits.typed["follow_up_due"]):
-        if due is not None and due < ctx.today and (done is None or is_blank(done[i])):
+        if due is not None and due < ctx.today and (done is None or done[i] in not_done):
             yield visits.at(i, "follow_up_due", "follow-up-overdue", due=due.isoformat(),
                             today=ctx.today.isoformat())
 
@@ -723,13 +732,17 @@ def callback_missing(ctx: Context) -> Iterator[Finding]:
     for cid, when in zip(visits.ids, dates, strict=True):
         if cid and when is not None:
             by_customer[cid].append(when)
+    for seen in by_customer.values():
+        seen.sort()
     for i, (cid, when, method) in enumerate(zip(visits.ids, dates, visits.typed["method"], strict=True)):
         if not cid or when is None or method != "面访" or ctx.grades.get(cid) not in ("A", "B"):
             continue
         age = (ctx.today - when).days
         if not days <= age <= 90:
             continue
-        if not any(when < d <= when + timedelta(days=days) for d in by_customer[cid]):
+        seen = by_customer[cid]
+        after = bisect.bisect_right(seen, when)  # the first contact after this visit, if any
+        if after == len(seen) or seen[after] > when + timedelta(days=days):
             yield visits.at(i, "method", "callback-missing", date=when.isoformat(), days=days)
 
 
@@ -741,8 +754,9 @@ def review_missing(ctx: Context) -> Iterator[Finding]:
         return
     last = ctx.today.replace(day=1) - timedelta(days=1)
     comments = visits.raw["manager_comment"]
+    no_comment = _blanks(comments)
     for i, when in enumerate(visits.typed["visit_date"]):
-        if when is not None and (when.year, when.month) == (last.year, last.month) and is_blank(comments[i]):
+        if when is not None and (when.year, when.month) == (last.year, last.month) and comments[i] in no_comment:
             yield visits.at(i, "manager_comment", "review-missing", month=f"{last.year}-{last.month:02d}")
 
 
