@@ -56,7 +56,7 @@ SEVERITY: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One finding: where it is, its stable code, and what to say (rendered per language on output)."""
 
@@ -99,7 +99,10 @@ def render_params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Parameters as text for a message: labels in the chosen language, values as written."""
     out: dict[str, Any] = {}
     for key, value in params.items():
-        if isinstance(value, list | tuple):
+        kind = value.__class__
+        if kind is str or kind is int or kind is float:  # most values: written as they are
+            out[key] = value
+        elif isinstance(value, list | tuple):
             out[key] = join((_text(v, lang) for v in value), lang)
         else:
             out[key] = _text(value, lang)
