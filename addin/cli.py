@@ -316,15 +316,17 @@ def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bo
         seen = fingerprint(book) if mark and book.is_file() else None
         data = read_workbook(book)
         report = validate(_narrow(data, reps), today)
+        said = [f.message(lang) for f in report.findings] if mark else None  # for the JSON and the marks
         if fmt == "json":
-            dump_json(validation_json(report, str(book), lang), compact=many, stream="issues")
+            dump_json(validation_json(report, str(book), lang, said), compact=many, stream="issues")
         else:
             validation_table(report, str(book), lang, console(), None if show_all else 200)
         if mark:
             from addin.workbook.marks import mark_workbook
 
             with _working(t("progress.mark", lang, file=book.name)):
-                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup, release=True)
+                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup, release=True,
+                                       said=said)
             _tell(result.lines(lang), fmt)
         errors, warnings = report.counts()
         return Done(1 if errors else 0, {"errors": errors, "warnings": warnings,

@@ -78,14 +78,17 @@ def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: 
             out.print(t("report.more", lang, count=len(items) - len(shown)))
 
 
-def validation_json(report: ValidationReport, source: str, lang: str) -> dict[str, Any]:
+def validation_json(report: ValidationReport, source: str, lang: str,
+                    said: list[str] | None = None) -> dict[str, Any]:
     """The SPEC §4 JSON object of `kam validate` (its issues made as they are read: see `dump_json`)."""
     errors, warnings = report.counts()
     return {
         "workbook": source,
         "today": report.today.isoformat(),
         "summary": {"rows_checked": report.rows_checked, "errors": errors, "warnings": warnings},
-        "issues": (f.to_dict(lang) for f in report.findings),  # made one by one as they are written
+        # made one by one as they are written; `said`: the findings' sentences, when already rendered
+        "issues": (f.to_dict(lang) for f in report.findings) if said is None
+        else (f.to_dict(lang, m) for f, m in zip(report.findings, said, strict=True)),
     }
 
 

@@ -249,3 +249,19 @@ def test_a_part_that_would_not_parse_is_never_written(tmp_path, monkeypatch):
         writer.write_workbook(path, edits, backup=False)
     assert caught.value.key == "write.verify"
     assert path.read_bytes() == before and not list(tmp_path.glob("*.tmp"))
+
+
+def test_the_well_formed_check_reads_a_part_in_slices_and_still_catches_what_is_broken(monkeypatch):
+    """expat is fed EXPAT_SLICE bytes at a time (so the deflating thread gets the GIL between slices): a
+    character cut in two by a slice still parses, and a broken tag or a DOCTYPE in a later slice is refused."""
+    from xml.parsers import expat
+
+    from addin.workbook import writer
+
+    monkeypatch.setattr(writer, "EXPAT_SLICE", 7)
+    good = '<?xml version="1.0" encoding="UTF-8"?><r><t>拜访记录 é</t><t>第二</t></r>'.encode()
+    writer._well_formed("ok.xml", good)
+    with pytest.raises(expat.ExpatError):
+        writer._well_formed("bad.xml", good.replace(b"</r>", b"</x>"))
+    with pytest.raises(expat.ExpatError, match="DOCTYPE"):
+        writer._well_formed("dtd.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')

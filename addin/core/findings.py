@@ -78,12 +78,12 @@ class Finding:
         """The sentence for the rep: names the value found and what is expected."""
         return t(self.message_key or f"finding.{self.code}", lang, **render_params(self.params, lang))
 
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The SPEC §4 record."""
+    def to_dict(self, lang: str = "zh", message: str | None = None) -> dict[str, Any]:
+        """The SPEC §4 record (`message`: the sentence when it was already rendered in `lang`)."""
         return {
             "sheet": self.sheet, "row": self.row, "column": self.column, "cell": self.cell,
             "field": self.field, "code": self.code, "severity": self.severity,
-            "customer_id": self.customer_id, "message": self.message(lang),
+            "customer_id": self.customer_id, "message": self.message(lang) if message is None else message,
         }
 
 

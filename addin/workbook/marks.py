@@ -332,14 +332,16 @@ def _recorded_marks(path: Path, part_listed: bool) -> dict[str, dict[tuple[int, 
 
 
 def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang: str, *,
-                  expected: str | None = None, backup: bool = True, release: bool = False) -> MarkResult:
+                  expected: str | None = None, backup: bool = True, release: bool = False,
+                  said: list[str] | None = None) -> MarkResult:
     """Undo kam's previous marks, then mark `report`'s findings and (re)write the results sheet. With
     `release`, the rows of `book` are let go once the plan is made (the command line needs them no more,
-    and on a 500,000-visit workbook they are most of the memory while the sheets are rewritten)."""
+    and on a 500,000-visit workbook they are most of the memory while the sheets are rewritten). `said`:
+    the findings' sentences in `lang`, when the caller rendered them already."""
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
     results_name = existing_sheet(list(sheet_parts), RESULTS)
-    plan = mark_plan(book, report, lang, skip_sheet=results_name)
+    plan = mark_plan(book, report, lang, skip_sheet=results_name, said=said)
     if release:
         for table in book.sheets.values():
             table.rows = []

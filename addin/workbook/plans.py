@@ -92,11 +92,14 @@ def _target_cell(book: WorkbookData, f: Finding) -> tuple[str, int, int] | None:
     return f.sheet, f.row, table.index.get("customer_id", first)
 
 
-def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_sheet: str | None = None) -> MarkPlan:
-    """Plan --mark for `report`: fills, notes and the results sheet, the same for a file and for live Excel."""
+def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_sheet: str | None = None,
+              said: list[str] | None = None) -> MarkPlan:
+    """Plan --mark for `report`: fills, notes and the results sheet, the same for a file and for live Excel.
+    `said`: each finding's sentence in `lang`, when the caller rendered them already (for its JSON)."""
     plan = MarkPlan()
     messages: dict[tuple[str, int, int], list[str]] = {}
-    said = [f.message(lang) for f in report.findings]  # each sentence rendered once, for its note and its row
+    if said is None:
+        said = [f.message(lang) for f in report.findings]  # each sentence rendered once, for its note and its row
     for f, message in zip(report.findings, said, strict=True):
         target = _target_cell(book, f)
         if target is None or target[0] == skip_sheet:
