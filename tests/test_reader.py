@@ -157,3 +157,20 @@ def test_a_long_formula_across_a_chunk_boundary_is_still_seen_uncalculated(tmp_p
     for chunk in (997, 1500, 4093):  # boundaries falling inside the formulas at many offsets
         monkeypatch.setattr(guard, "CHUNK", chunk)
         assert read_workbook(path).uncalculated.get("拜访记录") == expected, chunk
+
+
+@pytest.mark.parametrize(("xml", "found"), [
+    (b'<c r="B2"><f>SUM(A1:A3)</f></c>', True),
+    (b'<c r="B3"><f t="shared" si="0"/></c>', True),
+    (b'<x:c r="B4"><x:f>1+1</x:f></x:c>', True),
+    (b'<c r="B5"><f\n>1</f></c>', True),
+    (b'<dataValidation><formula1>1</formula1><formula2>9</formula2></dataValidation>', False),
+    (b'<autoFilter ref="A1:C9"><filterColumn colId="0"/></autoFilter><worksheet xmlns:foo="x">', False),
+    (b"ends with <f", False),
+])
+def test_the_guard_looks_for_formulas_only_where_an_f_element_may_stand(xml, found):
+    """The costly scan for formulas without a value runs only when an <f> element (any prefix, open or
+    self-closing) may be in the chunk; a sheet's <formula1> or <filterColumn> alone does not set it off."""
+    from addin.workbook.guard import _has_formula
+
+    assert _has_formula(xml) is found

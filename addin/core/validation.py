@@ -775,13 +775,16 @@ def new_face(ctx: Context) -> Iterator[Finding]:
         if cid and i < len(names) and not is_blank(names[i]):
             known[cid].add(norm(cell_text(names[i])))
     recent = {d for d in set(visits.typed["visit_date"]) if d is not None and 0 <= (ctx.today - d).days <= 90}
+    said: dict[object, list[tuple[str, str]]] = {}  # a 被访人 cell -> its names and their keys, once per value
     for i, (cid, when) in enumerate(zip(visits.ids, visits.typed["visit_date"], strict=True)):
         if when not in recent or not cid:
             continue
         met = visits.raw["visitee"][i]
-        if is_blank(met):
-            continue
-        new = [n for n in _NAME_SPLIT.split(cell_text(met)) if n and norm(n) not in known[cid]]
+        names = said.get(met)
+        if names is None:
+            names = said[met] = [] if is_blank(met) else \
+                [(n, norm(n)) for n in _NAME_SPLIT.split(cell_text(met)) if n]
+        new = [n for n, key in names if key not in known[cid]]
         if new:
             yield visits.at(i, "visitee", "new-face", names=new)
 

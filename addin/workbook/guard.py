@@ -190,6 +190,21 @@ def _carry(data: bytes) -> bytes:
     return data[min(start, len(data) - 256):]
 
 
+_AFTER_TAG_NAME = frozenset(b" \t\r\n>/")
+
+
+def _has_formula(data: bytes) -> bool:
+    """Whether `data` may hold an <f> element (<f>, <f t="shared" .../>, <x:f>): the test before the costly
+    _NO_VALUE scan, which a sheet's <formula1> (data validation) or <filterColumn> alone no longer sets off."""
+    for needle in (b"<f", b":f"):
+        at = data.find(needle)
+        while at >= 0:
+            if at + 2 < len(data) and data[at + 2] in _AFTER_TAG_NAME:
+                return True
+            at = data.find(needle, at + 2)
+    return False
+
+
 class ExtentScan:
     """The guard's look at a sheet part, fed its inflated bytes chunk by chunk: the last row, the widest column,
     the cells holding a formula with no value, and no DOCTYPE. `scan_extent` feeds it a whole part; the
@@ -209,7 +224,7 @@ class ExtentScan:
             raise KamError("file.doctype", file=self.path, part=sheet.part)
         self.first = False
         sheet.max_row = max(sheet.max_row, _last_row(data))
-        if b"<f" in data or b":f" in data:
+        if _has_formula(data):
             sheet.uncalculated.update(m.group(1).decode() for m in _NO_VALUE.finditer(data))
         if _WIDE_FAST.search(data):
             for m in _WIDE_REF.finditer(data):
