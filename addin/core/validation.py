@@ -780,11 +780,11 @@ def new_face(ctx: Context) -> Iterator[Finding]:
         if when not in recent or not cid:
             continue
         met = visits.raw["visitee"][i]
-        names = said.get(met)
-        if names is None:
-            names = said[met] = [] if is_blank(met) else \
+        people = said.get(met)
+        if people is None:
+            people = said[met] = [] if is_blank(met) else \
                 [(n, norm(n)) for n in _NAME_SPLIT.split(cell_text(met)) if n]
-        new = [n for n, key in names if key not in known[cid]]
+        new = [n for n, key in people if key not in known[cid]]
         if new:
             yield visits.at(i, "visitee", "new-face", names=new)
 
