@@ -1,9 +1,11 @@
 """Every SPEC §4 code: a row that triggers it and a near miss that must not."""
 
 import copy
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin.core.findings import SEVERITY
 from addin.core.model import WorkbookData, build_table
@@ -250,3 +252,50 @@ def test_overlap_on_each_later_visit_only():
                         dict(base, 拜访日期=date(2026, 11, 3), 拜访人="吴", 谈话要点="c")]
     report = run(three_visits)
     assert codes(report, "visit-overlap") == [("拜访记录", 4, "visitor"), ("拜访记录", 5, "visitor")]
+
+
+def _overlap_by_scanning_back(visits, window):
+    """visit-overlap as the method states it, the slow way: for each visit, look back over the same account's
+    earlier visits (by date, then row) until one is more than `window` days old; the first by someone else is
+    the overlap. Row index -> (other visitor, other date)."""
+    from collections import defaultdict
+
+    by_account = defaultdict(list)
+    for i, (cid, when, who) in enumerate(visits):
+        if cid and when is not None and who:
+            by_account[cid].append((when, i, who))
+    found = {}
+    for items in by_account.values():
+        items.sort()
+        for pos, (when, i, who) in enumerate(items):
+            for back in range(pos - 1, -1, -1):
+                other_date, _, other = items[back]
+                if (when - other_date).days > window:
+                    break
+                if other != who:
+                    found[i] = (other, other_date.isoformat())
+                    break
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3", ""]), st.integers(0, 40) | st.none(),
+                          st.sampled_from(["周", "林", "吴", ""])), max_size=40),
+       st.integers(0, 12))
+def test_visit_overlap_is_the_look_back_the_method_describes(visits, window):
+    """The rule walks each account's visits once in date order (a run of one visitor's visits ends where
+    another's begins); it finds exactly what scanning back from every visit finds, for any window."""
+    import dataclasses
+
+    from addin.core.validation import build_context, visit_overlap
+
+    rows = [(cid, None if day is None else date(2026, 10, 1) + timedelta(days=day), who) for cid, day, who in visits]
+    data = copy.deepcopy(CLEAN)
+    data["visits"] = [{"拜访日期": when, "客户编号": cid, "拜访人": who, "拜访方式": "电话", "谈话要点": "x"}
+                      for cid, when, who in rows]
+    book = make(data)
+    ctx = build_context(book, TODAY)
+    ctx.settings = dataclasses.replace(ctx.settings, overlap_days=window)
+    header = book.sheets["visits"].header_row
+    got = {f.row - header - 1: (f.params["other_visitor"], f.params["other_date"]) for f in visit_overlap(ctx)}
+    assert got == _overlap_by_scanning_back(rows, window)

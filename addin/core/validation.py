@@ -460,22 +460,26 @@ def visit_overlap(ctx: Context) -> Iterator[Finding]:
     if visits is None or not {"visit_date", "visitor", "customer_id"} <= set(visits.typed):
         return
     window = ctx.settings.overlap_days
-    by_customer: dict[str, list[tuple[date, int, str]]] = defaultdict(list)
     dates, people = visits.typed["visit_date"], visits.typed["visitor"]
-    for i, (cid, when, who) in enumerate(zip(visits.ids, dates, people, strict=True)):
-        if cid and when is not None and who:
-            by_customer[cid].append((when, i, who))
-    for items in by_customer.values():
-        items.sort()
-        for pos, (when, i, who) in enumerate(items):
-            for back in range(pos - 1, -1, -1):
-                other_date, _, other = items[back]
-                if (when - other_date).days > window:
-                    break
-                if other != who:
-                    yield visits.at(i, "visitor", "visit-overlap", visitor=who, visit=when.isoformat(),
-                                    other_visitor=other, other_date=other_date.isoformat(), limit=window)
-                    break
+    # every visit in order of account, date and row; within an account, a run of visits by one visitor ends
+    # where another visitor's begins, and the visit that ended the run before is the nearest one by someone
+    # else: one pass, whatever the window (looking back from each visit cost 2.5 s on 500,000 at 200 days)
+    order = sorted((cid, when, i) for i, (cid, when, who) in enumerate(zip(visits.ids, dates, people, strict=True))
+                   if cid and when is not None and who)
+    account: str | None = None
+    visitor = ""
+    last: date | None = None
+    other: tuple[date, str] | None = None  # the last visit of the run before this one
+    for cid, when, i in order:
+        who = people[i]
+        if cid != account:
+            account, visitor, other = cid, who, None
+        elif who != visitor:
+            other, visitor = (last, visitor), who  # type: ignore[assignment]
+        if other is not None and (when - other[0]).days <= window:
+            yield visits.at(i, "visitor", "visit-overlap", visitor=who, visit=when.isoformat(),
+                            other_visitor=other[1], other_date=other[0].isoformat(), limit=window)
+        last = when
 
 
 def result_reason_missing(ctx: Context) -> Iterator[Finding]:
