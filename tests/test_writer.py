@@ -265,3 +265,27 @@ def test_the_well_formed_check_reads_a_part_in_slices_and_still_catches_what_is_
         writer._well_formed("bad.xml", good.replace(b"</r>", b"</x>"))
     with pytest.raises(expat.ExpatError, match="DOCTYPE"):
         writer._well_formed("dtd.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')
+
+
+def test_an_owned_sheet_keeps_white_space_only_where_it_matters(tmp_path):
+    """Texts of kam's own sheets carry xml:space="preserve" only when they start or end with white space or
+    hold a line break or a double space; openpyxl (the real part) reads every one back as written."""
+    import openpyxl
+
+    from addin.workbook.marks import owned_sheet_xml
+
+    values = ["plain", " leading", "trailing ", "two\nlines", "a  b", "<&>", "plain"]
+    xml = owned_sheet_xml([values], [], (10,) * len(values))
+    assert xml.count(b'xml:space="preserve"') == 4
+    path = tmp_path / "owned.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "校验结果"
+    wb.save(path)
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    members["xl/worksheets/sheet1.xml"] = xml
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    row = next(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert list(row) == values

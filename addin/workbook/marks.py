@@ -216,11 +216,32 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
 
 def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
     """The <row> elements of an owned sheet, built as text and encoded once (a 30,000-finding results sheet
-    is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark)."""
+    is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark). A text met before (a code,
+    a severity, a sheet name, a fill) is escaped once."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
-    return "".join(f'<row r="{i}">' + "".join(_inline(f"{letters[c]}{i}", v, date_style) for c, v in enumerate(r))
-                   + "</row>" for i, r in enumerate(rows, start=1)).encode()
+    escaped: dict[str, str] = {}
+
+    def text(value: str) -> str:
+        """The <t> element of a text: white space kept where it would otherwise be lost."""
+        done = escaped.get(value)
+        if done is None:
+            plain = value == value.strip() and "\n" not in value and "  " not in value
+            done = ("<t>" if plain else '<t xml:space="preserve">') + escape_text(value) + "</t>"
+            if len(escaped) < 50_000:
+                escaped[value] = done
+        return done
+
+    out = []
+    for i, r in enumerate(rows, start=1):
+        out.append(f'<row r="{i}">')
+        for c, v in enumerate(r):
+            if v.__class__ is str:
+                out.append(f'<c r="{letters[c]}{i}" t="inlineStr"><is>{text(v)}</is></c>')
+            else:
+                out.append(_inline(f"{letters[c]}{i}", v, date_style))
+        out.append("</row>")
+    return "".join(out).encode()
 
 
 def _inline(ref: str, value: object, date_style: int | None = None) -> str:
@@ -250,6 +271,7 @@ class StyleBook:
         self._made: dict[tuple[int, bytes], int] = {}
         self._canon: dict[bytes, int] = {}
         self._fills = ooxml.fills(styles)  # parsed once; refreshed only when a fill is added
+        self._own: dict[int, tuple[bytes, str, str]] = {}  # style -> its fill as recorded (fills never change)
 
     def xf(self, i: int) -> bytes:
         return self.xfs[i] if 0 <= i < len(self.xfs) else (self.xfs[0] if self.xfs else b'<xf numFmtId="0"/>')
@@ -257,6 +279,15 @@ class StyleBook:
     def fill_of(self, i: int) -> bytes:
         fid = ooxml.xf_fill(self.xf(i))
         return self._fills[fid] if 0 <= fid < len(self._fills) else ooxml.DEFAULT_FILLS[0]
+
+    def own_fill(self, i: int) -> tuple[bytes, str, str]:
+        """The fill of style `i` as the marks sheet records it: XML, colour column, XML as text (once per
+        style: a marked sheet has a handful of styles and 30,000 marked cells)."""
+        known = self._own.get(i)
+        if known is None:
+            fill = self.fill_of(i)
+            known = self._own[i] = (fill, _fill_colour(fill), fill.decode())
+        return known
 
     def is_kam(self, i: int) -> bool:
         return ooxml.fill_rgb(self.fill_of(i)) in KAM_ARGB
@@ -381,8 +412,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                     back = sb.with_fill(current, own) if own is not None and sb.is_kam(current) else current
                     if sev is None:
                         return back
-                    own_fill = sb.fill_of(back)
-                    record.append([sheet, cell_address(*where), _fill_colour(own_fill), own_fill.decode()])
+                    _fill, colour, fill_text = sb.own_fill(back)
+                    record.append([sheet, cell_address(*where), colour, fill_text])
                     return sb.with_fill(back, kam_fill[sev])
 
                 edits[row][col] = Style(remap=remap)

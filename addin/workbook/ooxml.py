@@ -171,7 +171,8 @@ def insert_legacy_drawing(sheet: bytes, rel_id: str, rel_ns: str = NS_REL) -> by
     for tag in _LEGACY_FOLLOWERS:
         pos = sheet.rfind(tag) if tag == b"</worksheet>" else sheet.find(tag, after)
         if pos >= 0:
-            return sheet[:pos] + element + sheet[pos:]
+            view = memoryview(sheet)  # one copy of a 200 MB sheet, not three
+            return b"".join((view[:pos], element, view[pos:]))
     raise ValueError("worksheet has no end tag")
 
 

@@ -39,6 +39,9 @@ _STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)\d+"')
 
 
+_LETTERS = [cell_address(1, c)[:-1].encode() for c in range(702)]  # A..ZZ as bytes, for finding a cell
+
+
 class UnsupportedSheet(Exception):
     """The sheet XML uses a form this patcher does not rewrite safely (e.g. namespace prefixes)."""
 
@@ -100,7 +103,7 @@ def _restyle(cell: bytes, style: int) -> bytes:
     head_end = cell.find(b">")
     self_closing = cell[head_end - 1: head_end] == b"/"
     head = cell[: head_end - 1] if self_closing else cell[:head_end]
-    head = re.sub(rb'\ss="\d+"', b"", head) + f' s="{style}"'.encode()
+    head = _STYLE_ATTR.sub(b"", head) + b' s="%d"' % style
     return head + cell[head_end - 1 if self_closing else head_end:]
 
 
@@ -110,10 +113,12 @@ def _restyle_in_place(row_xml: bytes, row: int, edits: Mapping[int, CellValue]) 
     its tag cannot be told apart with certainty (the general path then does it). Styles are computed in the
     order of `edits`, as the general path does (a remap may record what it saw)."""
     found: list[tuple[int, int, int, Style]] = []
+    number = b'%d"' % row
     for col, style in edits.items():
         if not isinstance(style, Style):
             return None
-        at = row_xml.find(b' r="' + cell_address(row, col).encode() + b'"')
+        at = row_xml.find(b' r="' + _LETTERS[col] + number if col < len(_LETTERS) else
+                          b' r="' + cell_address(row, col).encode() + b'"')
         start = row_xml.rfind(b"<c", 0, at + 1) if at >= 0 else -1
         head_end = row_xml.find(b">", at)
         if start < 0 or head_end < 0 or row_xml[start + 2: start + 3] not in (b" ", b"\t", b"\n", b"\r") \
