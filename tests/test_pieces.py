@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
+from xml.parsers import expat
 
 import pytest
 from click.testing import CliRunner
@@ -56,9 +58,12 @@ def test_a_piece_boundary_never_splits_a_row(tmp_path):
     with zipfile.ZipFile(path) as zf:
         parts = list(pieces.cut(zf, path, guard.SheetPart(visits.name, visits.part), 50_000))
     assert len(parts) > 5
+    numbers = []
     for part in parts:
-        assert part.count(b"<row ") == part.count(b"</row>") + part.count(b"/>\n<row")  # whole rows only
+        expat.ParserCreate().Parse(part, True)  # each piece a whole document: rows never cut in two
         assert b"<dimension" not in part
+        numbers += [int(n) for n in re.findall(rb'<row r="(\d+)"', part)]
+    assert numbers == list(range(1, len(numbers) + 1))
     for name, whole, cut in _both(path, piece_bytes=50_000):
         assert cut == whole, name
 
@@ -80,38 +85,40 @@ def test_gaps_and_a_late_first_column_keep_their_place(tmp_path):
         assert cut == whole, name
 
 
-def test_rows_out_of_order_fall_back_to_the_whole_sheet(tmp_path):
+def _one_sheet_book(path: Path, title: str, rows: list[list[object]], change) -> Path:
+    """An openpyxl workbook of one sheet, its sheet XML then changed by `change` (bytes -> bytes)."""
     import openpyxl
 
-    path = tmp_path / "order.xlsx"
     wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "客户"
-    ws.append(["客户编号", "客户名称"])
-    for i in range(200):
-        ws.append([f"K{i:03d}", f"公司{i}"])
+    wb.active.title = title
+    for row in rows:
+        wb.active.append(row)
     wb.save(path)
     with zipfile.ZipFile(path) as src:
         members = {i.filename: src.read(i) for i in src.infolist()}
-    sheet = members["xl/worksheets/sheet1.xml"]
-    start, end = sheet.index(b'<row r="150"'), sheet.index(b'<row r="151"')
-    moved = sheet[start:end]
-    sheet = sheet[:start] + sheet[end:]
-    at = sheet.index(b'<row r="20"')
-    members["xl/worksheets/sheet1.xml"] = sheet[:at] + moved + sheet[at:]
+    members["xl/worksheets/sheet1.xml"] = change(members["xl/worksheets/sheet1.xml"])
     with zipfile.ZipFile(path, "w") as dst:
         for name, data in members.items():
             dst.writestr(name, data)
+    return path
+
+
+def _row_150_before_row_20(sheet: bytes) -> bytes:
+    start, end = sheet.index(b'<row r="150"'), sheet.index(b'<row r="151"')
+    moved, sheet = sheet[start:end], sheet[:start] + sheet[end:]
+    at = sheet.index(b'<row r="20"')
+    return sheet[:at] + moved + sheet[at:]
+
+
+def test_rows_out_of_order_fall_back_to_the_whole_sheet(tmp_path, monkeypatch):
+    rows = [["客户编号", "客户名称"], *([f"K{i:03d}", f"公司{i}"] for i in range(200))]
+    path = _one_sheet_book(tmp_path / "order.xlsx", "客户", rows, _row_150_before_row_20)
     listing = inspect(path)
     with zipfile.ZipFile(path) as zf, pytest.raises(pieces.OutOfOrder):
         pieces.read_in_pieces(zf, listing, guard.SheetPart("客户", listing.sheets[0].part), 500)
     whole = read_workbook(path)
-    old = guard.BIG_SHEET
-    try:
-        guard.BIG_SHEET = 500
-        cut = read_workbook(path)
-    finally:
-        guard.BIG_SHEET = old
+    monkeypatch.setattr(guard, "BIG_SHEET", 500)
+    cut = read_workbook(path)
     assert [(n, list(v)) for n, v in cut.sheets["customers"].rows] == whole.sheets["customers"].rows
 
 
@@ -132,25 +139,11 @@ def test_validate_finds_the_same_with_the_visit_log_in_pieces(tmp_path, monkeypa
 
 def test_a_hostile_far_cell_in_a_later_piece_is_refused(tmp_path):
     """The guard's bound holds for a sheet read in pieces: the far cell is refused before calamine sees it."""
-    import openpyxl
-
     from addin.errors import KamError
 
-    path = tmp_path / "far.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "拜访记录"
-    for r in range(1, 300):
-        ws.cell(row=r, column=1, value=f"v{r}")
-    wb.save(path)
-    with zipfile.ZipFile(path) as src:
-        members = {i.filename: src.read(i) for i in src.infolist()}
-    sheet = members["xl/worksheets/sheet1.xml"]
     far = b'<row r="1048000"><c r="XFD1048000" t="inlineStr"><is><t>x</t></is></c></row>'
-    members["xl/worksheets/sheet1.xml"] = sheet.replace(b"</sheetData>", far + b"</sheetData>")
-    with zipfile.ZipFile(path, "w") as dst:
-        for name, data in members.items():
-            dst.writestr(name, data)
+    path = _one_sheet_book(tmp_path / "far.xlsx", "拜访记录", [[f"v{r}"] for r in range(1, 300)],
+                           lambda sheet: sheet.replace(b"</sheetData>", far + b"</sheetData>"))
     listing = inspect(path, needed=set())  # listed, not scanned: the pieces are scanned as they are cut
     with zipfile.ZipFile(path) as zf, pytest.raises(KamError) as caught:
         pieces.read_in_pieces(zf, listing, guard.SheetPart("拜访记录", listing.sheets[0].part), 500)
