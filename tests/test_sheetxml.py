@@ -3,6 +3,7 @@
 import re
 from xml.etree import ElementTree as ET
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,3 +86,18 @@ def test_style_only_edits_restyle_cells_in_place_and_text_that_looks_like_a_refe
     assert b'<c r="B2" s="11"/>' in out and b'<c r="C2" s="7"><v>5</v></c>' in out
     assert b'<c r="B3"/><c r="C3" s="14"><v>1</v></c>' in out
     assert seen == [1, 4]  # each remap called once per cell, in the order of the edits
+
+
+def test_a_prefixed_sheet_data_is_told_apart_from_text_that_names_it():
+    """patch_cells refuses <x:sheetData> (found by its literal tail, then checked as a tag), not a plain part
+    whose text merely mentions x:sheetData."""
+    from addin.workbook.sheetxml import UnsupportedSheet, _prefixed_sheet_data
+
+    plain = (b'<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x:sheetData</t></is></c></row>'
+             b"</sheetData></worksheet>")
+    prefixed = b'<x:worksheet xmlns:x="m"><x:sheetData><x:row r="1"/></x:sheetData></x:worksheet>'
+    assert not _prefixed_sheet_data(plain)
+    assert _prefixed_sheet_data(prefixed)
+    assert patch_cells(plain, {1: {1: "y"}}).xml.count(b"<c ") == 2
+    with pytest.raises(UnsupportedSheet):
+        patch_cells(prefixed + b"<sheetData/>", {1: {0: "y"}})

@@ -198,9 +198,20 @@ def _rows_to_visit(xml: bytes, start: int, end: int, order: list[int]) -> Iterat
         pos = found.end()
 
 
+def _prefixed_sheet_data(xml: bytes) -> bool:
+    """Whether the part writes <x:sheetData> (found by its literal tail first: a regex scan of a 200 MB
+    part for a prefixed tag took 0.09 s per 45 MB)."""
+    at = xml.find(b":sheetData")
+    while at >= 0:
+        if re.search(rb"<\w+:sheetData\b", xml[max(at - 64, 0): at + 11]):
+            return True
+        at = xml.find(b":sheetData", at + 10)
+    return False
+
+
 def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> PatchResult:
     """Apply `edits` ({1-based row: {0-based col: value}}) to a worksheet part; rows are created as needed."""
-    if b"<sheetData" not in xml or re.search(rb"<\w+:sheetData\b", xml):
+    if b"<sheetData" not in xml or _prefixed_sheet_data(xml):
         raise UnsupportedSheet("no plain <sheetData>")
     kept: list[str] = []
     col_styles = column_styles(xml)
