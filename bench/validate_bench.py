@@ -35,10 +35,13 @@ import json, sys, datetime
 import openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
 ids = {row[0] for row in wb["客户"].iter_rows(min_row=2, values_only=True)}
+rows = wb["拜访记录"].iter_rows(values_only=True)
+head = {h: i for i, h in enumerate(next(rows))}  # columns by header, as the sheet has them now
+names = ("拜访日期", "客户编号", "拜访方式", "地点", "谈话要点", "跟进期限", "跟进完成")
+V, C, M, L, K, D, F = (head[h] for h in names)
 issues = 0
-for row in wb["拜访记录"].iter_rows(min_row=2, values_only=True):
-    visit, cid, visitor, method, location, _p, points = row[:7]
-    due, done = row[10], row[11]
+for row in rows:
+    visit, cid, method, location, points, due, done = (row[i] for i in (V, C, M, L, K, D, F))
     if cid not in ids: issues += 1
     if not points: issues += 1
     if method == "面访" and not location: issues += 1
