@@ -30,7 +30,7 @@ RATIO_FLOOR = 20 * 1024**2
 MAX_CELLS = 30_000_000  # bounding box of one sheet the fast reader may allocate (~1 GB); any 26-column sheet fits
 CHUNK = 4 * 1024**2
 #: a sheet part inflating to more than this is read in pieces (addin.workbook.pieces), never whole by calamine
-BIG_SHEET = 32 * 1024**2
+BIG_SHEET = 16 * 1024**2
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
