@@ -252,19 +252,42 @@ def test_a_part_that_would_not_parse_is_never_written(tmp_path, monkeypatch):
 
 
 def test_the_well_formed_check_reads_a_part_in_slices_and_still_catches_what_is_broken(monkeypatch):
-    """expat is fed EXPAT_SLICE bytes at a time (so the deflating thread gets the GIL between slices): a
-    character cut in two by a slice still parses, and a broken tag or a DOCTYPE in a later slice is refused."""
-    from xml.parsers import expat
+    """libxml2 (through lxml, the real part) is fed CHECK_SLICE bytes at a time: a character cut in two by a
+    slice still parses, and a broken tag, an empty part or a DOCTYPE in a later slice is refused."""
+    from addin.workbook import writer
+
+    monkeypatch.setattr(writer, "CHECK_SLICE", 7)
+    good = '<?xml version="1.0" encoding="UTF-8"?><r><t>拜访记录 é</t><t>第二</t></r>'.encode()
+    writer.well_formed("ok.xml", good)
+    for bad in (good.replace(b"</r>", b"</x>"), b"", good + b"<r/>", good.replace(b"\xe7\xac\xac", b"\x01")):
+        with pytest.raises(writer.PartNotXml):
+            writer.well_formed("bad.xml", bad)
+    with pytest.raises(writer.PartNotXml, match="DOCTYPE"):
+        writer.well_formed("dtd.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')
+
+
+def test_a_check_started_early_that_fails_stops_the_write(tmp_path, monkeypatch):
+    """A part whose early check (Replace.checking) failed is never written: the writer takes that check's
+    verdict (it does not check the same bytes again) and the workbook stays as it was."""
+    from concurrent.futures import ThreadPoolExecutor
 
     from addin.workbook import writer
 
-    monkeypatch.setattr(writer, "EXPAT_SLICE", 7)
-    good = '<?xml version="1.0" encoding="UTF-8"?><r><t>拜访记录 é</t><t>第二</t></r>'.encode()
-    writer._well_formed("ok.xml", good)
-    with pytest.raises(expat.ExpatError):
-        writer._well_formed("bad.xml", good.replace(b"</r>", b"</x>"))
-    with pytest.raises(expat.ExpatError, match="DOCTYPE"):
-        writer._well_formed("dtd.xml", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r>&a;</r>')
+    path = tmp_path / "book.xlsx"
+    openpyxl.Workbook().save(path)
+    before = path.read_bytes()
+    broken = b"<worksheet><sheetData></worksheet>"
+    check = writer.well_formed
+    checked_again: list[str] = []
+    monkeypatch.setattr(writer, "well_formed", lambda name, data: checked_again.append(name) or check(name, data))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checking = pool.submit(check, "xl/worksheets/sheet1.xml", broken)
+        edits = writer.WorkbookEdits(parts={"xl/worksheets/sheet1.xml": writer.Replace(broken, checking)})
+        with pytest.raises(KamError) as caught:
+            writer.write_workbook(path, edits, backup=False)
+    assert caught.value.key == "write.verify"
+    assert "xl/worksheets/sheet1.xml" not in checked_again
+    assert path.read_bytes() == before
 
 
 def test_an_owned_sheet_keeps_white_space_only_where_it_matters(tmp_path):

@@ -28,7 +28,7 @@ from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
 from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
 from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
-from addin.workbook.writer import Replace, WorkbookEdits, write_workbook
+from addin.workbook.writer import Replace, WorkbookEdits, well_formed, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
@@ -90,9 +90,11 @@ class Package:
     relationships, any prefix, either dialect), changed in memory, handed to the writer as whole-part edits."""
 
     def __init__(self, zf: zipfile.ZipFile, listing: Inspection,
-                 early: dict[str, Future[bytes]] | None = None) -> None:
+                 early: dict[str, Future[bytes]] | None = None, checker: ThreadPoolExecutor | None = None) -> None:
         self.zf = zf
         self.early = dict(early or {})  # parts being read on another thread, taken once when first asked for
+        self.checker = checker  # where the big parts kam makes are checked as soon as they are made
+        self.checks: dict[str, tuple[bytes, Future[None]]] = {}
         self.names = set(zf.namelist())
         self.dialect = listing.dialect
         self.workbook_part = listing.workbook_part
@@ -124,11 +126,18 @@ class Package:
         except ValueError as exc:
             raise KamError("write.unsupported", file=self.zf.filename, sheet=part, detail=exc) from exc
 
+    def made(self, part: str, data: bytes) -> None:
+        """Set a part kam made whole, its well-formedness check started now on the checker thread (beside
+        the making of the next part) when there is one; the writer waits for it rather than checking again."""
+        self.parts[part] = data
+        if self.checker is not None and part.endswith(".xml"):
+            self.checks[part] = (data, self.checker.submit(well_formed, part, data))
+
     def new_part(self, pattern: str) -> str:
         return opc.free_part_name(self.names | set(self.parts), pattern)
 
     def add_part(self, part: str, data: bytes, content_type: str) -> None:
-        self.parts[part] = data
+        self.made(part, data)
         self.types = opc.ensure_content_type(self.types, part, content_type)
 
     def link(self, source: str, target: str, kind: str) -> str:
@@ -164,7 +173,7 @@ class Package:
     def place_sheet(self, current_part: str | None, title: str, xml: bytes, hidden: bool = False) -> None:
         """Replace kam's sheet when it exists, else add it at the end (no sheet index shifts)."""
         if current_part is not None:
-            self.parts[current_part] = xml
+            self.made(current_part, xml)
             return
         part = self.new_part("xl/worksheets/sheet{}.xml")
         rel_id = self.link(self.workbook_part, part, "worksheet")
@@ -198,7 +207,12 @@ class Package:
         for name, now, before in zip(names, (self.workbook, self.wb_rels, self.types), self._as_read, strict=True):
             if now != before:
                 parts[name] = now
-        return WorkbookEdits(parts={name: _replace_with(data) for name, data in parts.items()})
+        return WorkbookEdits(parts={name: _replace_with(data, self._check_of(name, data))
+                                    for name, data in parts.items()})
+
+    def _check_of(self, name: str, data: bytes) -> Future[None] | None:
+        checked = self.checks.get(name)
+        return checked[1] if checked is not None and checked[0] is data else None
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
@@ -378,7 +392,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
     sheet_parts = {s.name: s.part for s in listing.sheets}
     results_name = existing_sheet(list(sheet_parts), RESULTS)
     with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max_workers=1) as pool:
-        # the sheets to mark are inflated beside the planning (zlib lets go of the GIL): 0.1 s on 100,000 visits
+        # the sheets to mark are inflated beside the planning (zlib lets go of the GIL): 0.1 s on 100,000 visits;
+        # then each part kam makes is checked on the same thread while the next is made (see Package.made)
         names = set(zf.namelist())
         marked = {f.sheet for f in report.findings if isinstance(f.sheet, str)}
         early = {part: pool.submit(zf.read, part) for name, part in sheet_parts.items()
@@ -388,7 +403,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             for table in book.sheets.values():
                 table.rows = []
         recorded = _recorded_marks(path, MARKS_SHEET in sheet_parts)
-        pkg = Package(zf, listing, early)
+        pkg = Package(zf, listing, early, checker=pool)
         styles_part, styles = pkg.styles()
         sb = StyleBook(styles)
         kam_fill = {sev: ooxml.fill_xml(argb) for sev, argb in FILL.items()}
@@ -464,9 +479,9 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
                     new_vml = ooxml.add_note_shapes(new_vml, [w for r in add if (w := parse_address(r))])
             if patched != xml:
-                pkg.parts[part] = patched
+                pkg.made(part, patched)
             if comments_part and new_comments != comments:
-                pkg.parts[comments_part] = new_comments
+                pkg.made(comments_part, new_comments)
             if vml_part and new_vml != vml:
                 pkg.parts[vml_part] = new_vml
         new_styles = sb.result()
@@ -478,10 +493,10 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         if len(record) > 1 or MARKS_SHEET in sheet_parts:
             pkg.owned_sheet(sheet_parts.get(MARKS_SHEET), MARKS_SHEET, record, [], MARKS_WIDTHS, hidden=True)
         edits_out = pkg.edits()
-    result = write_workbook(path, edits_out, expected=expected, backup=backup)
+        result = write_workbook(path, edits_out, expected=expected, backup=backup)
     return MarkResult(path, title, len(plan.severity), noted, result.backup, skipped)
 
 
-def _replace_with(data: bytes) -> Callable[[bytes], bytes]:
+def _replace_with(data: bytes, checking: Future[None] | None = None) -> Callable[[bytes], bytes]:
     """A part edit that swaps in new bytes (computed from the same file the writer re-checks)."""
-    return Replace(data)
+    return Replace(data, checking)
