@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +27,7 @@ from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
 from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
 from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
-from addin.workbook.writer import Replace, WorkbookEdits, well_formed, write_workbook
+from addin.workbook.writer import Replace, WorkbookEdits, deflate, well_formed, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
@@ -93,8 +92,8 @@ class Package:
                  early: dict[str, Future[bytes]] | None = None, checker: ThreadPoolExecutor | None = None) -> None:
         self.zf = zf
         self.early = dict(early or {})  # parts being read on another thread, taken once when first asked for
-        self.checker = checker  # where the big parts kam makes are checked as soon as they are made
-        self.checks: dict[str, tuple[bytes, Future[None]]] = {}
+        self.checker = checker  # where the big parts kam makes are checked and deflated as soon as they are made
+        self.checks: dict[str, tuple[bytes, Future[None], Future[tuple[int, bytes]]]] = {}
         self.names = set(zf.namelist())
         self.dialect = listing.dialect
         self.workbook_part = listing.workbook_part
@@ -127,11 +126,13 @@ class Package:
             raise KamError("write.unsupported", file=self.zf.filename, sheet=part, detail=exc) from exc
 
     def made(self, part: str, data: bytes) -> None:
-        """Set a part kam made whole, its well-formedness check started now on the checker thread (beside
-        the making of the next part) when there is one; the writer waits for it rather than checking again."""
+        """Set a part kam made whole, its well-formedness check and its deflate started now on the checker's
+        threads (beside the making of the next part: libxml2 and zlib let go of the GIL) when there is one;
+        the writer waits for them rather than doing them again."""
         self.parts[part] = data
         if self.checker is not None and part.endswith(".xml"):
-            self.checks[part] = (data, self.checker.submit(well_formed, part, data))
+            self.checks[part] = (data, self.checker.submit(well_formed, part, data),
+                                 self.checker.submit(deflate, data))
 
     def new_part(self, pattern: str) -> str:
         return opc.free_part_name(self.names | set(self.parts), pattern)
@@ -207,12 +208,14 @@ class Package:
         for name, now, before in zip(names, (self.workbook, self.wb_rels, self.types), self._as_read, strict=True):
             if now != before:
                 parts[name] = now
-        return WorkbookEdits(parts={name: _replace_with(data, self._check_of(name, data))
-                                    for name, data in parts.items()})
+        return WorkbookEdits(parts={name: self._replace(name, data) for name, data in parts.items()})
 
-    def _check_of(self, name: str, data: bytes) -> Future[None] | None:
-        checked = self.checks.get(name)
-        return checked[1] if checked is not None and checked[0] is data else None
+    def _replace(self, name: str, data: bytes) -> Replace:
+        """The edit for a part, with the check and deflate started on exactly these bytes, if any."""
+        started = self.checks.get(name)
+        if started is not None and started[0] is data:
+            return Replace(data, started[1], started[2])
+        return Replace(data)
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
@@ -391,7 +394,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
     results_name = existing_sheet(list(sheet_parts), RESULTS)
-    with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max_workers=1) as pool:
+    with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max_workers=2) as pool:
         # the sheets to mark are inflated beside the planning (zlib lets go of the GIL): 0.1 s on 100,000 visits;
         # then each part kam makes is checked on the same thread while the next is made (see Package.made)
         names = set(zf.namelist())
@@ -495,8 +498,3 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         edits_out = pkg.edits()
         result = write_workbook(path, edits_out, expected=expected, backup=backup)
     return MarkResult(path, title, len(plan.severity), noted, result.backup, skipped)
-
-
-def _replace_with(data: bytes, checking: Future[None] | None = None) -> Callable[[bytes], bytes]:
-    """A part edit that swaps in new bytes (computed from the same file the writer re-checks)."""
-    return Replace(data, checking)

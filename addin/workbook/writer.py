@@ -34,13 +34,15 @@ PartEdit = Callable[[bytes], bytes]
 
 class Replace:
     """A part edit that swaps in whole new bytes: the writer does not even read the part it replaces (a
-    500,000-row sheet kam rewrote would otherwise sit in memory twice). `checking`: the well-formedness check
-    of exactly these bytes, started on another thread as soon as they were made; the writer waits for it
-    instead of checking again."""
+    500,000-row sheet kam rewrote would otherwise sit in memory twice). `checking` and `packing`: the
+    well-formedness check and the deflate (`deflate`) of exactly these bytes, started on other threads as
+    soon as they were made; the writer waits for them instead of doing them again."""
 
-    def __init__(self, data: bytes, checking: Future[None] | None = None) -> None:
+    def __init__(self, data: bytes, checking: Future[None] | None = None,
+                 packing: Future[tuple[int, bytes]] | None = None) -> None:
         self.data = data
         self.checking = checking
+        self.packing = packing
 
     def __call__(self, _old: bytes) -> bytes:
         return self.data
@@ -146,14 +148,14 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                             data = edit(data)
                         out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                         out.external_attr = info.external_attr
-                        written[info.filename] = _put(dst, out, data, path, _checking(edit, data))
+                        written[info.filename] = _put(dst, out, data, path, *_started(edit, data))
                     else:
                         copy_raw(src, dst, info)
                 for name, make in edits.parts.items():
                     if name not in seen:  # a part kam adds
                         out = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                         data = make(b"")
-                        written[name] = _put(dst, out, data, path, _checking(make, data))
+                        written[name] = _put(dst, out, data, path, *_started(make, data))
             fh.flush()
             os.fsync(fh.fileno())
         _verify(tmp, path, written)
@@ -173,26 +175,26 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
             tmp.unlink()
 
 
-def _deflate(data: bytes) -> tuple[int, bytes]:
+def deflate(data: bytes) -> tuple[int, bytes]:
     """CRC-32 and raw deflate of a part (zlib lets go of the GIL for both, so this runs beside the check)."""
     packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
     return zlib.crc32(data), packer.compress(data) + packer.flush()
 
 
-def _checking(edit: PartEdit | None, data: bytes) -> Future[None] | None:
-    """The check already running for `data`, when the edit made exactly these bytes and started one."""
-    if isinstance(edit, Replace) and edit.checking is not None and edit.data is data:
-        return edit.checking
-    return None
+def _started(edit: PartEdit | None, data: bytes) -> tuple[Future[None] | None, Future[tuple[int, bytes]] | None]:
+    """The check and the deflate already running for `data`, when the edit made exactly these bytes."""
+    if isinstance(edit, Replace) and edit.data is data:
+        return edit.checking, edit.packing
+    return None, None
 
 
 def _put(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, original: Path,
-         checking: Future[None] | None = None) -> int:
+         checking: Future[None] | None = None, packing: Future[tuple[int, bytes]] | None = None) -> int:
     """Write a part kam made: deflated in a thread while this one checks, if it is XML, that it parses (no
-    DOCTYPE), or waits for the check `checking` started earlier on these bytes; returns the CRC-32 of the
+    DOCTYPE), or waits for the check and deflate started earlier on these bytes; returns the CRC-32 of the
     stored bytes, which _verify compares with what reached the disk."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        packed = pool.submit(_deflate, data)
+        packed = packing or pool.submit(deflate, data)
         try:
             if checking is not None:
                 checking.result()
