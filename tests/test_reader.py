@@ -167,6 +167,8 @@ def test_a_long_formula_across_a_chunk_boundary_is_still_seen_uncalculated(tmp_p
     (b'<dataValidation><formula1>1</formula1><formula2>9</formula2></dataValidation>', False),
     (b'<autoFilter ref="A1:C9"><filterColumn colId="0"/></autoFilter><worksheet xmlns:foo="x">', False),
     (b"ends with <f", False),
+    (b"<t>" + b"of fifty fine offers, " * 1000 + b'</t><c r="B9"><f>1</f></c>', True),
+    (b"<t>" + b"of fifty fine offers, " * 1000 + b"</t><formula1>1</formula1>", False),
 ])
 def test_the_guard_looks_for_formulas_only_where_an_f_element_may_stand(xml, found):
     """The costly scan for formulas without a value runs only when an <f> element (any prefix, open or
