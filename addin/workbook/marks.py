@@ -91,7 +91,8 @@ class Package:
     def __init__(self, zf: zipfile.ZipFile, listing: Inspection,
                  early: dict[str, Future[bytes]] | None = None, checker: ThreadPoolExecutor | None = None) -> None:
         self.zf = zf
-        self.early = dict(early or {})  # parts being read on another thread, taken once when first asked for
+        # parts being read on another thread, each taken (and let go of) when first asked for
+        self.early = early if early is not None else {}
         self.checker = checker  # where the big parts kam makes are checked and deflated as soon as they are made
         self.checks: dict[str, tuple[bytes, Future[None], Future[tuple[int, bytes]]]] = {}
         self.names = set(zf.namelist())
@@ -446,6 +447,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
 
                 edits[row][col] = Style(remap=remap)
             patched = patch_cells(xml, edits).xml if edits else xml
+            changed = patched is not xml
+            del xml  # a 500,000-visit sheet is 240 MB: the original goes as soon as the patched one exists
             rel_list = pkg.rels(part)
             comments_rel = next((r for r in rel_list if r.is_a("comments")), None)
             vml_rel = next((r for r in rel_list if r.is_a("vmlDrawing")), None)
@@ -477,11 +480,12 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         rel_id = pkg.link(part, vml_part, "vmlDrawing")
                         pkg.types = opc.ensure_content_type(pkg.types, vml_part, ooxml.CT_VML)
                         patched = ooxml.insert_legacy_drawing(patched, rel_id, pkg.dialect.rel)
+                        changed = True
                     new_comments = ooxml.add_comments(new_comments, add)
                     if not new_vml:
                         new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
                     new_vml = ooxml.add_note_shapes(new_vml, [w for r in add if (w := parse_address(r))])
-            if patched != xml:
+            if changed:
                 pkg.made(part, patched)
             if comments_part and new_comments != comments:
                 pkg.made(comments_part, new_comments)
