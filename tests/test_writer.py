@@ -312,3 +312,23 @@ def test_an_owned_sheet_keeps_white_space_only_where_it_matters(tmp_path):
             dst.writestr(name, data)
     row = next(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
     assert list(row) == values
+
+
+@pytest.mark.parametrize("broken", [
+    b"<r>&foo;</r>", b"<r>a\x01b</r>", b"<r>&#1;</r>", b"<r><a></b></r>", b"<r/><s/>", b"<r><a>", b"<r a=1/>",
+    b'<r a="1" a="2"/>', b'<r a="<"/>', b"<r>\xff\xfe</r>", b"", b"<r/>junk", b"<!DOCTYPE r><r/>",
+])
+def test_the_part_check_refuses_what_expat_refused(broken):
+    """The libxml2 check (lxml, the real part) refuses every malformed part the expat check refused: an
+    undefined entity, a control character, mismatched or unclosed tags, two roots, a bad or repeated
+    attribute, bad UTF-8, an empty part, text after the root, a DOCTYPE."""
+    from xml.parsers import expat
+
+    from addin.workbook import writer
+
+    with pytest.raises(writer.PartNotXml):
+        writer.well_formed("part.xml", broken)
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = lambda *_a: (_ for _ in ()).throw(expat.ExpatError("DOCTYPE"))
+    with pytest.raises(expat.ExpatError):
+        parser.Parse(broken, True)
