@@ -101,3 +101,60 @@ def test_a_prefixed_sheet_data_is_told_apart_from_text_that_names_it():
     assert patch_cells(plain, {1: {1: "y"}}).xml.count(b"<c ") == 2
     with pytest.raises(UnsupportedSheet):
         patch_cells(prefixed + b"<sheetData/>", {1: {0: "y"}})
+
+
+def _cells_and_styles(xml: bytes) -> list[tuple[str, str | None, str | None]]:
+    """Each cell of the sheet in document order: reference, style, and value or text."""
+    out = []
+    for c in ET.fromstring(xml).iter(f"{NS}c"):
+        t, v = c.find(f"{NS}is/{NS}t"), c.find(f"{NS}v")
+        out.append((c.get("r"), c.get("s"), t.text if t is not None else (v.text if v is not None else None)))
+    return out
+
+
+styled_rows = st.dictionaries(st.integers(1, 5), st.dictionaries(st.integers(0, 7), st.integers(0, 4), min_size=1),
+                              max_size=4)
+style_edits = st.dictionaries(st.integers(1, 6), st.dictionaries(st.integers(0, 9), st.integers(0, 3), min_size=1),
+                              min_size=1, max_size=4)
+
+
+@given(styled_rows, style_edits)
+def test_marks_made_where_cells_stand_are_what_taking_the_row_apart_makes(rows, edits):
+    """Style-only edits done in place (existing cells restyled, missing ones inserted before their right-hand
+    neighbour or at the row's end) give the same cells, in the same order, with the same remaps seen in the
+    same order, as the general path that takes each row apart."""
+    import addin.workbook.sheetxml as sx
+
+    body = "".join(f'<row r="{r}" spans="1:9">' + "".join(
+        f'<c r="{cell_address(r, c)}" s="{s}"><v>{c}</v></c>' for c, s in sorted(cells.items())) + "</row>"
+        for r, cells in sorted(rows.items()))
+    xml = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols>'
+           f'<col min="3" max="3" style="9"/></cols><sheetData>{body}</sheetData></worksheet>').encode()
+
+    def run(in_place: bool) -> tuple[list, list[int]]:
+        seen: list[int] = []
+
+        def remap(current: int, add: int) -> int:
+            seen.append(current)
+            return current * 10 + add
+
+        plan = {r: {c: Style(remap=lambda cur, a=a: remap(cur, a)) for c, a in cols.items()}
+                for r, cols in edits.items()}
+        original = sx._restyle_in_place
+
+        def watched(*args):
+            done = original(*args)
+            fell_back.append(done is None)
+            return done
+
+        sx._restyle_in_place = watched if in_place else (lambda *_args: None)
+        try:
+            out = patch_cells(xml, plan).xml
+        finally:
+            sx._restyle_in_place = original
+        return _cells_and_styles(out), seen
+
+    fell_back: list[bool] = []
+    assert run(True) == run(False)
+    appended_only = [r for r, cols in edits.items() if r in rows and min(cols) > max(rows[r])]
+    assert fell_back.count(True) == len(appended_only)  # every other existing row was marked in place

@@ -107,45 +107,95 @@ def _restyle(cell: bytes, style: int) -> bytes:
     return head + cell[head_end - 1 if self_closing else head_end:]
 
 
-def _restyle_in_place(row_xml: bytes, row: int, edits: Mapping[int, CellValue]) -> bytes | None:
-    """Style-only edits of cells the row already has (what --mark does to most rows), each found by its
-    reference and restyled where it stands, without taking the row apart; None when any cell is missing or
-    its tag cannot be told apart with certainty (the general path then does it). Styles are computed in the
-    order of `edits`, as the general path does (a remap may record what it saw)."""
-    found: list[tuple[int, int, int, Style]] = []
+class _Unsure(Exception):
+    """A reference found where it cannot be told apart from text (r="K123" inside a cell's text)."""
+
+
+def _cell_span(row_xml: bytes, row: int, col: int, number: bytes) -> tuple[int, int, int] | None:
+    """(start, end, end of the start tag) of the row's cell in column `col`, found by its reference; None
+    when nothing in the row reads like it. Raises _Unsure when the first match is not inside a <c ...> tag
+    (text reading r="K123": the real cell may still come later)."""
+    at = row_xml.find(b' r="' + _LETTERS[col] + number if col < len(_LETTERS) else
+                      b' r="' + cell_address(row, col).encode() + b'"')
+    if at < 0:
+        return None
+    start = row_xml.rfind(b"<c", 0, at + 1)
+    head_end = row_xml.find(b">", at)
+    if start < 0 or head_end < 0 or row_xml[start + 2: start + 3] not in (b" ", b"\t", b"\n", b"\r") \
+            or b">" in row_xml[start:at]:
+        raise _Unsure(col)
+    end = head_end + 1 if row_xml[head_end - 1: head_end] == b"/" else row_xml.find(b"</c>", head_end) + 4
+    if end < 4:
+        raise _Unsure(col)
+    return start, end, head_end
+
+
+def _restyle_in_place(row_xml: bytes, row: int, edits: Mapping[int, CellValue],
+                      col_styles: Mapping[int, bytes]) -> bytes | None:
+    """Style-only edits (what --mark does to most rows) made where the cells stand, without taking the row
+    apart: a cell the row has is restyled; one it lacks (a mark on an empty cell) is inserted before the
+    nearest cell to its right, or after the last one. None when a cell's tag cannot be told apart with
+    certainty, or the row has no cells (the general path then does it). Styles are computed in the order of
+    `edits`, as the general path does (a remap may record what it saw)."""
+    try:
+        return _restyle_where_they_stand(row_xml, row, edits, col_styles)
+    except _Unsure:
+        return None
+
+
+def _restyle_where_they_stand(row_xml: bytes, row: int, edits: Mapping[int, CellValue],
+                              col_styles: Mapping[int, bytes]) -> bytes | None:
     number = b'%d"' % row
+    close = row_xml.rfind(b"</row>")
+    last = row_xml.rfind(b"<c ", 0, close)
+    last_ref = _CELL_REF.search(row_xml, last) if last >= 0 else None
+    last_col = column_index(last_ref.group(1)) if last_ref is not None else -1
+    if last_col < min(edits):  # only new cells at the right: the general path appends them, in column order
+        return None
+    places: list[tuple[int, int, int, int, Style]] = []  # (start, end, head end or -1 for a new cell, col, style)
     for col, style in edits.items():
         if not isinstance(style, Style):
             return None
-        at = row_xml.find(b' r="' + _LETTERS[col] + number if col < len(_LETTERS) else
-                          b' r="' + cell_address(row, col).encode() + b'"')
-        start = row_xml.rfind(b"<c", 0, at + 1) if at >= 0 else -1
-        head_end = row_xml.find(b">", at)
-        if start < 0 or head_end < 0 or row_xml[start + 2: start + 3] not in (b" ", b"\t", b"\n", b"\r") \
-                or b">" in row_xml[start:at]:
-            return None  # not inside a <c ...> tag (e.g. text that happens to read r="K123")
-        end = head_end + 1 if row_xml[head_end - 1: head_end] == b"/" else row_xml.find(b"</c>", head_end) + 4
-        if end < 4:
+        span = _cell_span(row_xml, row, col, number)
+        if span is not None:
+            places.append((span[0], span[1], span[2], col, style))
+            continue
+        if close < 0 or last_col < 0:
             return None
-        found.append((start, end, head_end, style))
-    spans: list[tuple[int, int, bytes]] = []
-    for start, end, head_end, style in found:  # every cell found: only now may a remap see it (it records)
+        if col > last_col:
+            places.append((close, close, -1, col, style))
+            continue
+        right = next((found for c in range(col + 1, last_col + 1)
+                      if (found := _cell_span(row_xml, row, c, number)) is not None), None)
+        if right is None:
+            return None
+        places.append((right[0], right[0], -1, col, style))
+    spans: list[tuple[int, int, int, bytes]] = []
+    for start, end, head_end, col, style in places:  # every place known: only now may a remap see it (it records)
+        if head_end < 0:
+            spans.append((start, 0, col, _new_cell(row, col, style, col_styles)))
+            continue
         cell = row_xml[start:end]
         current = _STYLE_ATTR.search(cell, 0, head_end - start)
-        spans.append((start, end, _restyle(cell, style.apply(int(current.group(1)) if current else 0))))
-    spans.sort()
+        spans.append((start, 1, col, _restyle(cell, style.apply(int(current.group(1)) if current else 0))))
+    spans.sort(key=lambda span: span[:3])  # new cells before the cell they go in front of, by column
     out, pos = [], 0
-    for start, end, cell in spans:
+    ends = {start: end for start, end, head_end, _col, _style in places if head_end >= 0}
+    for start, kind, _col, cell in spans:
         out += [row_xml[pos:start], cell]
-        pos = end
+        pos = ends[start] if kind else start
     out.append(row_xml[pos:])
+    if any(head_end < 0 for _s, _e, head_end, _c, _st in places):  # cells added: the spans hint goes stale
+        open_end = out[0].find(b">") if out[0] else -1
+        if open_end >= 0:
+            out[0] = re.sub(rb'\sspans="[^"]*"', b"", out[0][:open_end]) + out[0][open_end:]
     return b"".join(out)
 
 
 def _patch_row(row_xml: bytes, row: int, edits: Mapping[int, CellValue], col_styles: Mapping[int, bytes],
                kept: list[str]) -> bytes:
     """Rewrite one <row> element's cells for `edits` (0-based col -> value), keeping the others."""
-    restyled = _restyle_in_place(row_xml, row, edits)
+    restyled = _restyle_in_place(row_xml, row, edits, col_styles)
     if restyled is not None:
         return restyled
     open_end = row_xml.find(b">") + 1
