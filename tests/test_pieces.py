@@ -137,6 +137,23 @@ def test_validate_finds_the_same_with_the_visit_log_in_pieces(tmp_path, monkeypa
     assert len(json.loads(cut.output)["issues"]) > 500
 
 
+def test_rows_out_of_order_early_do_not_let_a_far_cell_later_through(tmp_path, monkeypatch):
+    """When the pieces stop at rows out of order, the rest of the part is still scanned before calamine reads
+    it whole: a far cell after that point is refused, not allocated."""
+    from addin.errors import KamError
+
+    far = b'<row r="1048000"><c r="XFD1048000" t="inlineStr"><is><t>x</t></is></c></row>'
+    rows = [["客户编号", "客户名称"], *([f"K{i:03d}", f"公司{i}"] for i in range(200))]
+    path = _one_sheet_book(tmp_path / "order-far.xlsx", "客户", rows,
+                           lambda sheet: _row_150_before_row_20(sheet).replace(b"</sheetData>", far + b"</sheetData>"))
+    monkeypatch.setattr(guard, "BIG_SHEET", 500)
+    monkeypatch.setattr(guard, "CHUNK", 1_000)  # the part inflates in small chunks: the far cell comes late
+    monkeypatch.setattr(pieces, "PIECE_BYTES", 500)
+    with pytest.raises(KamError) as caught:
+        read_workbook(path)
+    assert caught.value.key == "file.far_cell"
+
+
 def test_a_hostile_far_cell_in_a_later_piece_is_refused(tmp_path):
     """The guard's bound holds for a sheet read in pieces: the far cell is refused before calamine sees it."""
     from addin.errors import KamError

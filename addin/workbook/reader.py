@@ -8,13 +8,14 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import cast
 
 from python_calamine import CalamineWorkbook
 
 from addin.core.model import SheetTable, WorkbookData, build_table, shaped_like_spec
 from addin.core.schema import SheetSpec, sheet_for_name
 from addin.errors import KamError
-from addin.workbook.guard import MAX_CELLS, Inspection, SheetPart, inspect
+from addin.workbook.guard import Inspection, SheetPart, inspect, scan_extent
 from addin.workbook.pieces import OutOfOrder, read_in_pieces
 
 
@@ -68,13 +69,10 @@ def _grid(path: Path, listing: Inspection, book: CalamineWorkbook, part: SheetPa
             with zipfile.ZipFile(path) as zf:
                 try:
                     return read_in_pieces(zf, listing, part)
-                except OutOfOrder:  # rows out of order: calamine places them, whole (the guard has seen it all)
-                    part.in_pieces = False
-                    if part.max_row * part.max_col > MAX_CELLS:
-                        raise KamError("file.far_cell", file=path, sheet=part.name, cell=part.far_cell,
-                                       cells=f"{part.max_row * part.max_col:,}") from None
-        grid: list[Sequence[object]] = list(book.get_sheet_by_name(part.name).to_python(skip_empty_area=False))
-        return grid
+                except OutOfOrder:  # rows out of order: calamine places them, reading the part whole, once the
+                    part.in_pieces = False  # guard has scanned all of it (the pieces stopped part way)
+                    scan_extent(zf, path, part)
+        return cast(list[Sequence[object]], book.get_sheet_by_name(part.name).to_python(skip_empty_area=False))
     except KamError:
         raise
     except Exception as exc:  # calamine raises its own error types for broken parts
