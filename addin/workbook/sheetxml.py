@@ -160,7 +160,7 @@ def _restyle_where_they_stand(row_xml: bytes, row: int, edits: Mapping[int, Cell
         if span is not None:
             places.append((span[0], span[1], span[2], col, style))
             continue
-        if close < 0 or last_col < 0:
+        if close < 0:
             return None
         if col > last_col:
             places.append((close, close, -1, col, style))
@@ -170,22 +170,21 @@ def _restyle_where_they_stand(row_xml: bytes, row: int, edits: Mapping[int, Cell
         if right is None:
             return None
         places.append((right[0], right[0], -1, col, style))
-    spans: list[tuple[int, int, int, bytes]] = []
+    spans: list[tuple[int, int, int, bytes, int]] = []  # (start, 0 new / 1 restyled, col, cell, where to go on)
     for start, end, head_end, col, style in places:  # every place known: only now may a remap see it (it records)
         if head_end < 0:
-            spans.append((start, 0, col, _new_cell(row, col, style, col_styles)))
+            spans.append((start, 0, col, _new_cell(row, col, style, col_styles), start))
             continue
         cell = row_xml[start:end]
         current = _STYLE_ATTR.search(cell, 0, head_end - start)
-        spans.append((start, 1, col, _restyle(cell, style.apply(int(current.group(1)) if current else 0))))
+        spans.append((start, 1, col, _restyle(cell, style.apply(int(current.group(1)) if current else 0)), end))
     spans.sort(key=lambda span: span[:3])  # new cells before the cell they go in front of, by column
     out, pos = [], 0
-    ends = {start: end for start, end, head_end, _col, _style in places if head_end >= 0}
-    for start, kind, _col, cell in spans:
+    for start, _kind, _col, cell, resume in spans:
         out += [row_xml[pos:start], cell]
-        pos = ends[start] if kind else start
+        pos = resume
     out.append(row_xml[pos:])
-    if any(head_end < 0 for _s, _e, head_end, _c, _st in places):  # cells added: the spans hint goes stale
+    if any(kind == 0 for _s, kind, _c, _cell, _r in spans):  # cells added: the spans hint goes stale
         open_end = out[0].find(b">") if out[0] else -1
         if open_end >= 0:
             out[0] = re.sub(rb'\sspans="[^"]*"', b"", out[0][:open_end]) + out[0][open_end:]
