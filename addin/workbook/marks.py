@@ -239,8 +239,9 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
 
 def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
     """The <row> elements of an owned sheet, built as text and encoded once (a 30,000-finding results sheet
-    is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark). A text met before (a code,
-    a severity, a sheet name, a fill) is escaped once."""
+    is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark): text as an inline string,
+    whole numbers as numbers, dates (when the workbook has a date style) as real Excel dates. A text met
+    before (a code, a severity, a sheet name, a fill) is escaped once."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
     escaped: dict[str, str] = {}
@@ -259,24 +260,18 @@ def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
     for i, r in enumerate(rows, start=1):
         out.append(f'<row r="{i}">')
         for c, v in enumerate(r):
-            if v.__class__ is str:
-                out.append(f'<c r="{letters[c]}{i}" t="inlineStr"><is>{text(v)}</is></c>')
-            else:
-                out.append(_inline(f"{letters[c]}{i}", v, date_style))
+            ref = f"{letters[c]}{i}"
+            if v.__class__ is not str:
+                if isinstance(v, date) and date_style is not None:  # a real Excel date: the serial, formatted
+                    out.append(f'<c r="{ref}" s="{date_style}"><v>{(v - date(1899, 12, 30)).days}</v></c>')
+                    continue
+                if isinstance(v, int):
+                    out.append(f'<c r="{ref}"><v>{v}</v></c>')
+                    continue
+                v = str(v)
+            out.append(f'<c r="{ref}" t="inlineStr"><is>{text(v)}</is></c>')
         out.append("</row>")
     return "".join(out).encode()
-
-
-def _inline(ref: str, value: object, date_style: int | None = None) -> str:
-    """One cell of an owned sheet: text as an inline string, whole numbers as numbers, dates (when the
-    workbook has a date style) as real Excel dates."""
-    if value.__class__ is not str:
-        if isinstance(value, date) and date_style is not None:  # the serial, date-formatted
-            return f'<c r="{ref}" s="{date_style}"><v>{(value - date(1899, 12, 30)).days}</v></c>'
-        if isinstance(value, int):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        value = str(value)
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape_text(value)}</t></is></c>'
 
 
 KAM_ARGB = set(FILL.values())
@@ -397,7 +392,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
     results_name = existing_sheet(list(sheet_parts), RESULTS)
     with zipfile.ZipFile(path) as zf, ThreadPoolExecutor(max_workers=2) as pool:
         # the sheets to mark are inflated beside the planning (zlib lets go of the GIL): 0.1 s on 100,000 visits;
-        # then each part kam makes is checked on the same thread while the next is made (see Package.made)
+        # then each part kam makes is checked and deflated on this pool while the next is made (Package.made)
         names = set(zf.namelist())
         marked = {f.sheet for f in report.findings if isinstance(f.sheet, str)}
         early = {part: pool.submit(zf.read, part) for name, part in sheet_parts.items()
