@@ -103,8 +103,7 @@ def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
         result = consolidate(books, engine, today, TeamModel(), lang)
         report = month_report(engine, today, lang)
     codes = Counter(f.finding.code for f in result.team)
-    loaded = sum(1 for x in result.loaded if x.status == "loaded")
-    out.print(t("demo.team", lang, count=len(REPS), folder=team, store=store, loaded=loaded,
+    out.print(t("demo.team", lang, count=len(REPS), folder=team, store=store, loaded=result.counts()["loaded"],
                 codes=", ".join(f"{c} × {n}" for c, n in sorted(codes.items()))))
     html, xlsx = folder / f"{TEAM_REPORT[lang]}.html", folder / f"{TEAM_REPORT[lang]}.xlsx"
     write_report_file(report, lang, html)

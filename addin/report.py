@@ -184,8 +184,7 @@ def consolidation_json(result: Consolidation, today: date, lang: str) -> dict[st
     loaded = [x.to_dict() for x in result.loaded]
     return {
         "store": result.store, "today": today.isoformat(), "workbooks": loaded,
-        "summary": {status: sum(1 for x in result.loaded if x.status == status)
-                    for status in ("loaded", "unchanged", "failed")},
+        "summary": result.counts(),
         "team_issues": [f.to_dict(lang) for f in result.team],
         "retired": result.retired,
     }
@@ -219,5 +218,4 @@ def consolidation_table(result: Consolidation, lang: str, out: Console) -> None:
         out.print(team)
     for path in result.retired:
         out.print(t("consolidate.retired", lang, file=path))
-    counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
-    out.print(t("consolidate.summary", lang, team=len(result.team), **counts))
+    out.print(t("consolidate.summary", lang, team=len(result.team), **result.counts()))

@@ -189,9 +189,8 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
         for key, source, kind, chart in team_charts(sections):
             port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang),
                        len(sections[key][1]) + 2, f"kam_{chart}")
-        counts = {s: sum(1 for x in result.loaded if x.status == s) for s in ("loaded", "unchanged", "failed")}
         return t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store, team=len(result.team),
-                 sheets=len(report.sections()) + 1, first=first, **counts)
+                 sheets=len(report.sections()) + 1, first=first, **result.counts())
 
     return _run(book, "excel.status.consolidate", job)
 

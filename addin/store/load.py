@@ -57,6 +57,11 @@ class Consolidation:
     store: str
     retired: list[str] = field(default_factory=list)  # stored workbooks no longer in the folders given
 
+    def counts(self) -> dict[str, int]:
+        """How many workbooks were loaded, found unchanged and failed (every status, zero included)."""
+        return {status: sum(1 for x in self.loaded if x.status == status)
+                for status in ("loaded", "unchanged", "failed")}
+
 
 @dataclass
 class TeamModel:
