@@ -6,9 +6,9 @@ its extent. Here the part is inflated once: each chunk is scanned by the guard (
 `</row>` into pieces of about PIECE_BYTES. Each piece becomes a small uncompressed package in a temporary
 folder (the sheet's own start tags, its rows, the workbook's shared strings and styles; deleted once parsed)
 that calamine parses on a worker thread (it lets go of the GIL) while the main thread scans and cuts the next
-one and converts the one before. The grid
-handed back is the one `to_python(skip_empty_area=False)` gives for the whole sheet: rows from row 1,
-columns from A, every row as wide as the widest, empty cells "".
+one and converts the one before. The grid handed back is the one `to_python(skip_empty_area=False)` gives
+for the whole sheet: rows from row 1, columns from A, every row as wide as the widest, empty cells "".
+Rows out of order stop the pieces (OutOfOrder): the reader then scans the rest and reads the part whole.
 """
 
 from __future__ import annotations
