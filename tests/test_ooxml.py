@@ -61,3 +61,18 @@ def test_each_new_vml_drawing_gets_its_own_shape_id_block():
     second = ooxml.add_note_shapes(ooxml.empty_vml(2), [(2, 1)])
     assert ooxml.idmap_blocks(first) == [1] and ooxml.idmap_blocks(second) == [2]
     assert b'id="_x0000_s1025"' in first and b'id="_x0000_s2049"' in second
+
+
+def test_notes_and_shapes_made_in_runs_are_the_same_part():
+    """Comments and VML shapes are encoded a run at a time; however the runs fall, the part is the same, and
+    a comments part with no list at all gets one and keeps its notes (defusedxml parses it)."""
+    notes = {f"A{r}": f"kam:\n• 第{r}条 <x>" for r in range(1, 12)}
+    whole = ooxml.add_comments(b"", notes)
+    assert all(b"".join(ooxml.add_comment_pieces(b"", notes, run)) == whole for run in (1, 2, 5, 11, 50))
+    cells = [(r, r % 3) for r in range(2, 13)]
+    shapes = ooxml.add_note_shapes(b"", cells)
+    assert all(b"".join(ooxml.add_note_shape_pieces(b"", cells, run=run)) == shapes for run in (1, 4, 100))
+    bare = b'<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors/></comments>'
+    part = ooxml.add_comments(bare, {"B3": "kam: x"})
+    ET.fromstring(part)
+    assert ooxml.comment_refs(part) == {"B3": 0}

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from addin.core.model import cell_address
-from addin.workbook.sheetxml import Style, patch_cells
+from addin.workbook.sheetxml import Style, patch_cells, patch_pieces
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -52,6 +52,8 @@ def test_patch_sets_exactly_the_edits(rows, edits):
     rows_seen = [int(r.get("r")) for r in ET.fromstring(out).iter(f"{NS}row")]
     assert rows_seen == sorted(rows_seen)
     assert out.endswith(b"<pageMargins/></worksheet>")
+    pieces, _kept = patch_pieces(xml, edits)  # the same part in pieces, ending where followers of the cells go
+    assert b"".join(pieces) == out and bytes(pieces[-1]).startswith(b"</sheetData>")
 
 
 def test_style_only_edit_keeps_the_value():

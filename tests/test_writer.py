@@ -267,8 +267,8 @@ def test_the_well_formed_check_reads_a_part_in_slices_and_still_catches_what_is_
 
 
 def test_a_check_started_early_that_fails_stops_the_write(tmp_path, monkeypatch):
-    """A part whose early check (Replace.checking) failed is never written: the writer takes that check's
-    verdict (it does not check the same bytes again) and the workbook stays as it was."""
+    """A part handed on as it was made (Packed) whose check failed is never written: the writer takes that
+    check's verdict (it does not check the same bytes again) and the workbook stays as it was."""
     from concurrent.futures import ThreadPoolExecutor
 
     from addin.workbook import writer
@@ -277,17 +277,58 @@ def test_a_check_started_early_that_fails_stops_the_write(tmp_path, monkeypatch)
     openpyxl.Workbook().save(path)
     before = path.read_bytes()
     broken = b"<worksheet><sheetData></worksheet>"
-    check = writer.well_formed
-    checked_again: list[str] = []
-    monkeypatch.setattr(writer, "well_formed", lambda name, data: checked_again.append(name) or check(name, data))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        checking = pool.submit(check, "xl/worksheets/sheet1.xml", broken)
-        edits = writer.WorkbookEdits(parts={"xl/worksheets/sheet1.xml": writer.Replace(broken, checking)})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = writer.Packed("xl/worksheets/sheet1.xml", [broken[:9], memoryview(broken)[9:]], pool)
+        checked_again: list[str] = []
+        check = writer.well_formed
+        monkeypatch.setattr(writer, "well_formed", lambda name, data: checked_again.append(name) or check(name, data))
+        edits = writer.WorkbookEdits(parts={"xl/worksheets/sheet1.xml": made})
         with pytest.raises(KamError) as caught:
             writer.write_workbook(path, edits, backup=False)
     assert caught.value.key == "write.verify"
     assert "xl/worksheets/sheet1.xml" not in checked_again
     assert path.read_bytes() == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=30), st.integers(1, 64))
+def test_a_part_in_pieces_is_deflated_and_checked_as_the_same_part_whole(pieces, size):
+    """However a part is cut (bytes and views, grouped into runs of any size), its CRC-32 and deflated bytes
+    are those of the part whole, and zlib (the real part) inflates them back to it."""
+    from addin.workbook import writer
+
+    whole = b"".join(pieces)
+    cut: list[bytes | memoryview] = [memoryview(p) if i % 2 else p for i, p in enumerate(pieces)]
+    runs = writer._runs(cut, size)
+    assert b"".join(b"".join(r) if isinstance(r, list) else bytes(r) for r in runs) == whole
+    crc, raw = writer.deflate(runs)
+    assert (crc, raw) == writer.deflate(whole)
+    assert crc == zlib.crc32(whole) and zlib.decompress(raw, -15) == whole
+
+
+def test_a_part_in_pieces_reaches_the_file_whole(tmp_path):
+    """A sheet handed to the writer as pieces (views into its old XML and new bytes) is written as their
+    join; openpyxl (the real part) reads the new value, and the part's recorded size is the join's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from addin.workbook import writer
+
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "old"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml")
+    at = xml.index(b"<sheetData>") + len(b"<sheetData>")
+    end = xml.index(b"</sheetData>")
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe6\x96\xb0</t></is></c></row>'
+    view = memoryview(xml)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = writer.Packed("xl/worksheets/sheet1.xml", [view[:at], row, view[end:]], pool)
+        writer.write_workbook(path, writer.WorkbookEdits(parts={"xl/worksheets/sheet1.xml": made}), backup=False)
+    assert openpyxl.load_workbook(path).active["A1"].value == "新"
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == at + len(row) + len(xml) - end
 
 
 def test_an_owned_sheet_keeps_white_space_only_where_it_matters(tmp_path):
@@ -332,3 +373,14 @@ def test_the_part_check_refuses_what_expat_refused(broken):
     parser.StartDoctypeDeclHandler = lambda *_a: (_ for _ in ()).throw(expat.ExpatError("DOCTYPE"))
     with pytest.raises(expat.ExpatError):
         parser.Parse(broken, True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.text(max_size=6), st.integers(-5, 5)), min_size=1, max_size=4), max_size=12),
+       st.integers(1, 13))
+def test_an_owned_sheet_encoded_in_runs_is_the_same_sheet(rows, run):
+    """The rows of kam's own sheets are encoded a run at a time: wherever the runs fall, the bytes are the
+    same as in one run."""
+    from addin.workbook.marks import _rows_xml
+
+    assert b"".join(_rows_xml(rows, None, run)) == b"".join(_rows_xml(rows, None, 10_000))

@@ -26,8 +26,8 @@ from addin.errors import KamError
 from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
 from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
-from addin.workbook.sheetxml import CellValue, Style, escape_text, patch_cells
-from addin.workbook.writer import Replace, WorkbookEdits, deflate, well_formed, write_workbook
+from addin.workbook.sheetxml import CellValue, Piece, Style, escape_text, patch_pieces
+from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
@@ -60,22 +60,30 @@ def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]],
                     date_style: int | None = None) -> bytes:
     """A whole worksheet kam owns (校验结果, 生日提醒): frozen header, filter, column widths, links in column D;
     in the package's own dialect (Transitional or Strict namespaces)."""
-    data = _rows_xml(rows, date_style)
+    return b"".join(owned_sheet_pieces(rows, links, widths, namespace, rel_ns, date_style))
+
+
+def owned_sheet_pieces(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...],
+                       namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL,
+                       date_style: int | None = None) -> list[Piece]:
+    """owned_sheet_xml as pieces, never joined: the rows are encoded a run at a time, so a 150,000-finding
+    results sheet never exists as one text and one bytes object at once."""
     hyperlinks = "".join(
         f'<hyperlink ref="D{n}" location="{ooxml.attr_escape(loc)}" display="{ooxml.attr_escape(shown)}"/>'
         for n, loc, shown in links)
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     last = cell_address(max(len(rows), 1), len(widths) - 1)
-    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             + f'<worksheet xmlns="{namespace}" xmlns:r="{rel_ns}">'.encode()
             + f'<dimension ref="A1:{last}"/>'.encode()
             + b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               b'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-            + f"<cols>{cols}</cols>".encode() + b"<sheetData>" + data + b"</sheetData>"
-            + f'<autoFilter ref="A1:{last}"/>'.encode()
+            + f"<cols>{cols}</cols>".encode() + b"<sheetData>")
+    tail = (b"</sheetData>" + f'<autoFilter ref="A1:{last}"/>'.encode()
             + (f"<hyperlinks>{hyperlinks}</hyperlinks>".encode() if links else b"")
             + b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
               b"</worksheet>")
+    return [head, *_rows_xml(rows, date_style), tail]
 
 
 def existing_sheet(names: list[str], label: Label) -> str | None:
@@ -94,11 +102,10 @@ class Package:
         # parts being read on another thread, each taken (and let go of) when first asked for
         self.early = early if early is not None else {}
         self.checker = checker  # where the big parts kam makes are checked and deflated as soon as they are made
-        self.checks: dict[str, tuple[bytes, Future[None], Future[tuple[int, bytes]]]] = {}
         self.names = set(zf.namelist())
         self.dialect = listing.dialect
         self.workbook_part = listing.workbook_part
-        self.parts: dict[str, bytes] = {}
+        self.parts: dict[str, bytes | Packed] = {}
         self.workbook = self.xml(self.workbook_part)
         self.wb_rels_part = self.stored(opc.rels_part(self.workbook_part))
         self.wb_rels = self.read(self.wb_rels_part)
@@ -113,7 +120,10 @@ class Package:
         """A part as stored (b"" when absent), or as changed so far."""
         part = self.stored(part)
         if part in self.parts:
-            return self.parts[part]
+            data = self.parts[part]
+            if isinstance(data, Packed):
+                raise RuntimeError(f"{part} was handed to the writer as it was made, and is not kept")
+            return data
         if part in self.early:
             return self.early.pop(part).result()
         return self.zf.read(part) if part in self.names else b""
@@ -126,19 +136,20 @@ class Package:
         except ValueError as exc:
             raise KamError("write.unsupported", file=self.zf.filename, sheet=part, detail=exc) from exc
 
-    def made(self, part: str, data: bytes) -> None:
-        """Set a part kam made whole, its well-formedness check and its deflate started now on the checker's
-        threads (beside the making of the next part: libxml2 and zlib let go of the GIL) when there is one;
-        the writer waits for them rather than doing them again."""
-        self.parts[part] = data
-        if self.checker is not None and part.endswith(".xml"):
-            self.checks[part] = (data, self.checker.submit(well_formed, part, data),
-                                 self.checker.submit(deflate, data))
+    def made(self, part: str, data: bytes | list[Piece]) -> None:
+        """Set a part kam made, whole or in pieces. With a checker, an XML or VML part is handed on as it is
+        made (`Packed`: checked, if XML, and deflated on the checker's threads beside the making of the next
+        part, then only its deflated bytes kept) and cannot be read back; without one it is kept as bytes."""
+        if self.checker is not None and part.endswith((".xml", ".vml")):
+            self.parts[part] = Packed(part, [data] if isinstance(data, bytes) else data, self.checker,
+                                      check=part.endswith(".xml"))  # VML drawings are not strict XML
+        else:
+            self.parts[part] = data if isinstance(data, bytes) else b"".join(data)
 
     def new_part(self, pattern: str) -> str:
         return opc.free_part_name(self.names | set(self.parts), pattern)
 
-    def add_part(self, part: str, data: bytes, content_type: str) -> None:
+    def add_part(self, part: str, data: bytes | list[Piece], content_type: str) -> None:
         self.made(part, data)
         self.types = opc.ensure_content_type(self.types, part, content_type)
 
@@ -172,7 +183,7 @@ class Package:
         self.types = opc.ensure_content_type(self.types, part, opc.CT_STYLES)
         return part, ooxml.minimal_styles(self.dialect.main)
 
-    def place_sheet(self, current_part: str | None, title: str, xml: bytes, hidden: bool = False) -> None:
+    def place_sheet(self, current_part: str | None, title: str, xml: bytes | list[Piece], hidden: bool = False) -> None:
         """Replace kam's sheet when it exists, else add it at the end (no sheet index shifts)."""
         if current_part is not None:
             self.made(current_part, xml)
@@ -185,8 +196,8 @@ class Package:
     def owned_sheet(self, current_part: str | None, title: str, rows: list[list[object]],
                     links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False,
                     date_style: int | None = None) -> None:
-        self.place_sheet(current_part, title, owned_sheet_xml(rows, links, widths, self.dialect.main,
-                                                              self.dialect.rel, date_style), hidden)
+        self.place_sheet(current_part, title, owned_sheet_pieces(rows, links, widths, self.dialect.main,
+                                                                 self.dialect.rel, date_style), hidden)
 
     def date_style(self) -> int:
         """A cell style showing a date (Excel's built-in short date, number format 14), added when absent."""
@@ -209,14 +220,8 @@ class Package:
         for name, now, before in zip(names, (self.workbook, self.wb_rels, self.types), self._as_read, strict=True):
             if now != before:
                 parts[name] = now
-        return WorkbookEdits(parts={name: self._replace(name, data) for name, data in parts.items()})
-
-    def _replace(self, name: str, data: bytes) -> Replace:
-        """The edit for a part, with the check and deflate started on exactly these bytes, if any."""
-        started = self.checks.get(name)
-        if started is not None and started[0] is data:
-            return Replace(data, started[1], started[2])
-        return Replace(data)
+        return WorkbookEdits(parts={name: data if isinstance(data, Packed) else Replace(data)
+                                    for name, data in parts.items()})
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
@@ -237,11 +242,11 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
     return title, result.backup
 
 
-def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
-    """The <row> elements of an owned sheet, built as text and encoded once (a 30,000-finding results sheet
-    is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark): text as an inline string,
-    whole numbers as numbers, dates (when the workbook has a date style) as real Excel dates. A text met
-    before (a code, a severity, a sheet name, a fill) is escaped once."""
+def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096) -> list[bytes]:
+    """The <row> elements of an owned sheet, built as text and encoded `run` rows at a time (a 30,000-finding
+    results sheet is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark): text as an
+    inline string, whole numbers as numbers, dates (when the workbook has a date style) as real Excel dates.
+    A text met before (a code, a severity, a sheet name, a fill) is escaped once."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
     escaped: dict[str, str] = {}
@@ -256,8 +261,12 @@ def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
                 escaped[value] = done
         return done
 
-    out = []
+    encoded: list[bytes] = []
+    out: list[str] = []
     for i, r in enumerate(rows, start=1):
+        if i % run == 0:
+            encoded.append("".join(out).encode())
+            out = []
         out.append(f'<row r="{i}">')
         for c, v in enumerate(r):
             ref = f"{letters[c]}{i}"
@@ -271,7 +280,8 @@ def _rows_xml(rows: list[list[object]], date_style: int | None) -> bytes:
                 v = str(v)
             out.append(f'<c r="{ref}" t="inlineStr"><is>{text(v)}</is></c>')
         out.append("</row>")
-    return "".join(out).encode()
+    encoded.append("".join(out).encode())
+    return encoded
 
 
 KAM_ARGB = set(FILL.values())
@@ -441,9 +451,11 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                     return sb.with_fill(back, kam_fill[sev])
 
                 edits[row][col] = Style(remap=remap)
-            patched = patch_cells(xml, edits).xml if edits else xml
-            changed = patched is not xml
-            del xml  # a 500,000-visit sheet is 240 MB: the original goes as soon as the patched one exists
+            # the patched sheet stays in pieces, most of them views into the original: never joined, they are
+            # checked and deflated as they stand (Package.made), and the original goes once that is done
+            patched: list[Piece] = patch_pieces(xml, edits)[0] if edits else [xml]
+            changed = bool(edits)
+            del xml
             rel_list = pkg.rels(part)
             comments_rel = next((r for r in rel_list if r.is_a("comments")), None)
             vml_rel = next((r for r in rel_list if r.is_a("vmlDrawing")), None)
@@ -453,6 +465,8 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             vml = pkg.read(vml_part) if vml_part else b""
             new_comments, removed = ooxml.remove_kam_comments(comments, NOTE_PREFIX) if comments else (comments, [])
             new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
+            comments_out: bytes | list[Piece] = new_comments
+            vml_out: bytes | list[Piece] = new_vml
             if marks:
                 taken = ooxml.comment_refs(new_comments)
                 add: dict[str, str] = {}
@@ -474,18 +488,20 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         vml_part = pkg.new_part("xl/drawings/vmlDrawing{}.vml")
                         rel_id = pkg.link(part, vml_part, "vmlDrawing")
                         pkg.types = opc.ensure_content_type(pkg.types, vml_part, ooxml.CT_VML)
-                        patched = ooxml.insert_legacy_drawing(patched, rel_id, pkg.dialect.rel)
+                        patched[-1] = ooxml.insert_legacy_drawing(bytes(patched[-1]), rel_id, pkg.dialect.rel)
                         changed = True
-                    new_comments = ooxml.add_comments(new_comments, add)
+                    comments_out = ooxml.add_comment_pieces(new_comments, add)
                     if not new_vml:
                         new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
-                    new_vml = ooxml.add_note_shapes(new_vml, [w for r in add if (w := parse_address(r))])
+                    vml_out = ooxml.add_note_shape_pieces(new_vml, [w for r in add if (w := parse_address(r))])
             if changed:
                 pkg.made(part, patched)
-            if comments_part and new_comments != comments:
-                pkg.made(comments_part, new_comments)
-            if vml_part and new_vml != vml:
-                pkg.parts[vml_part] = new_vml
+            if comments_part and (comments_out is not new_comments or new_comments != comments):
+                pkg.made(comments_part, comments_out)
+            if vml_part and (vml_out is not new_vml or new_vml != vml):
+                pkg.made(vml_part, vml_out)
+            # the pieces are the writer's threads' now (the patched ones hold the original sheet): let them go
+            del patched, comments_out, vml_out, edits
         new_styles = sb.result()
         if new_styles != pkg.read(styles_part) or styles_part not in pkg.names:
             pkg.parts[styles_part] = new_styles

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 
 from addin.core.model import parse_address
 from addin.workbook.opc import TRANSITIONAL_MAIN, TRANSITIONAL_REL
-from addin.workbook.sheetxml import escape_text
+from addin.workbook.sheetxml import Piece, escape_text
 
 NS_REL = TRANSITIONAL_REL
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
@@ -216,6 +217,12 @@ def remove_kam_comments(comments: bytes, prefix: str) -> tuple[bytes, list[str]]
 
 def add_comments(comments: bytes, notes: dict[str, str]) -> bytes:
     """Append one comment per ref (author kam)."""
+    return b"".join(add_comment_pieces(comments, notes))
+
+
+def add_comment_pieces(comments: bytes, notes: dict[str, str], run: int = 4096) -> list[Piece]:
+    """add_comments as pieces, never joined: the new comments are encoded `run` at a time (130,000 notes on a
+    500,000-visit log are 40 MB, which a join and a replace held three times)."""
     if not comments:
         comments = empty_comments()
     names = authors(comments)
@@ -225,13 +232,29 @@ def add_comments(comments: bytes, notes: dict[str, str]) -> bytes:
         comments = comments.replace(b"</authors>", f"<author>{KAM_AUTHOR}</author></authors>".encode(), 1)
         names.append(KAM_AUTHOR)
     kam = names.index(KAM_AUTHOR)
-    body = b"".join(
-        (f'<comment ref="{ref}" authorId="{kam}"><text><r><rPr><sz val="9"/><rFont val="宋体"/><charset val="134"/>'
-         f'</rPr><t xml:space="preserve">{escape_text(text)}</t></r></text></comment>').encode()
-        for ref, text in notes.items())
     if b"<commentList/>" in comments:
         comments = comments.replace(b"<commentList/>", b"<commentList></commentList>", 1)
-    return comments.replace(b"</commentList>", body + b"</commentList>", 1)
+    if b"</commentList>" not in comments:  # a part with no list at all gets one where it belongs, at the end
+        comments = comments.replace(b"</comments>", b"<commentList></commentList></comments>", 1)
+    made = (f'<comment ref="{ref}" authorId="{kam}"><text><r><rPr><sz val="9"/><rFont val="宋体"/>'
+            f'<charset val="134"/></rPr><t xml:space="preserve">{escape_text(text)}</t></r></text></comment>'
+            for ref, text in notes.items())
+    pos = comments.index(b"</commentList>")
+    return [comments[:pos], *_encoded(made, run), comments[pos:]]
+
+
+def _encoded(texts: Iterable[str], run: int) -> list[bytes]:
+    """`texts`, made as they are asked for, encoded `run` at a time in order: only one run exists as text."""
+    out: list[bytes] = []
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == run:
+            out.append("".join(batch).encode())
+            batch = []
+    if batch:
+        out.append("".join(batch).encode())
+    return out
 
 
 def empty_vml(block: int = 1) -> bytes:
@@ -272,6 +295,12 @@ def remove_note_shapes(vml: bytes, refs: list[str]) -> bytes:
 
 def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) -> bytes:
     """Append hidden Note shapes for 1-based rows / 0-based columns (a new drawing takes shape-id `block`)."""
+    return b"".join(add_note_shape_pieces(vml, cells, block))
+
+
+def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int = 1, run: int = 4096) -> list[Piece]:
+    """add_note_shapes as pieces, never joined: the shapes are encoded `run` at a time (130,000 shapes are
+    90 MB of VML)."""
     if not vml:
         vml = empty_vml(block)
     if b'id="_x0000_t202"' not in vml:
@@ -279,18 +308,19 @@ def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) ->
     ids = [int(x) for x in re.findall(rb'id="_x0000_s(\d+)"', vml)]
     first_block = (idmap_blocks(vml) or [block])[0]
     next_id = max([*ids, first_block * 1024]) + 1
-    shapes = []
-    for n, (row, col) in enumerate(cells):
-        r0 = row - 1
-        anchor = f"{col + 1}, 15, {max(r0 - 1, 0)}, 10, {col + 3}, 15, {r0 + 3}, 4"
-        shapes.append(
-            f'<v:shape id="_x0000_s{next_id + n}" type="#_x0000_t202" style="position:absolute;margin-left:0;'
-            f'margin-top:0;width:160pt;height:70pt;z-index:{next_id + n};visibility:hidden" fillcolor="#ffffe1" '
-            f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-            f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
-            f'<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
-            f"<x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
-            f"<x:Row>{r0}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>")
+    def shapes() -> Iterator[str]:
+        for n, (row, col) in enumerate(cells):
+            r0 = row - 1
+            anchor = f"{col + 1}, 15, {max(r0 - 1, 0)}, 10, {col + 3}, 15, {r0 + 3}, 4"
+            yield (
+                f'<v:shape id="_x0000_s{next_id + n}" type="#_x0000_t202" style="position:absolute;margin-left:0;'
+                f'margin-top:0;width:160pt;height:70pt;z-index:{next_id + n};visibility:hidden" fillcolor="#ffffe1" '
+                f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+                f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+                f'<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
+                f"<x:SizeWithCells/><x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+                f"<x:Row>{r0}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>")
+
     pos = vml.rfind(b"</xml>")
-    return vml[:pos] + "".join(shapes).encode() + vml[pos:]
+    return [vml[:pos], *_encoded(shapes(), run), vml[pos:]]
 

@@ -260,6 +260,18 @@ def _prefixed_sheet_data(xml: bytes) -> bool:
 
 def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> PatchResult:
     """Apply `edits` ({1-based row: {0-based col: value}}) to a worksheet part; rows are created as needed."""
+    pieces, kept = patch_pieces(xml, edits)
+    return PatchResult(b"".join(pieces), kept)
+
+
+#: a stretch of a part: bytes, or a view into the part it was patched from (not copied)
+Piece = bytes | memoryview
+
+
+def patch_pieces(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> tuple[list[Piece], list[str]]:
+    """patch_cells without the join: the patched part as pieces, most of them views into `xml` (a 500,000-row
+    sheet is 240 MB; joined, it would sit in memory twice), and the formulas kept. The last piece is the part
+    from </sheetData> to the end, where elements that follow the cells (legacyDrawing) go."""
     if b"<sheetData" not in xml or _prefixed_sheet_data(xml):
         raise UnsupportedSheet("no plain <sheetData>")
     kept: list[str] = []
@@ -298,7 +310,7 @@ def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> Pat
         for r in order[k:]:
             pieces.append(_new_row(r, edits[r], col_styles))
     head = _fix_dimension(xml[:body_start], edits)  # <dimension> comes before <sheetData>
-    return PatchResult(b"".join([head, *pieces, view[pos:]]), kept)
+    return [head, *pieces, view[pos:body_end], view[body_end:]], kept
 
 
 def _new_cell(row: int, col: int, value: CellValue, col_styles: Mapping[int, bytes]) -> bytes:
