@@ -16,7 +16,10 @@ kam runs all its rules: `kam validate --format json`, and `--mark` on a copy.
 The peers' packages live in the benchmark's own environment (bench/out/peers-venv, made on first run with
 pip), not in kam's dependencies.
 
-Run: python bench/validate_peers.py [--sizes 10000,100000,500000] [--repeat 3]
+`--clean` runs the same on the same team with every visit row kam finds fault with taken out (about 80% of
+the rows stay): what a clean log costs, where no finding is made, rendered or written.
+
+Run: python bench/validate_peers.py [--sizes 10000,100000,500000] [--repeat 3] [--clean]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import FINDINGS_LOCK, OUT, PEAK_MB, big_workbook, findings_digest  # noqa: E402
+from bench.common import FINDINGS_LOCK, OUT, PEAK_MB, big_workbook, clean_workbook, findings_digest  # noqa: E402
 
 PEERS_VENV = OUT / "peers-venv"
 PEER_PACKAGES = ("openpyxl", "pandas", "python-calamine", "polars", "fastexcel", "pyarrow")
@@ -165,13 +168,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clean", action="store_true", help="the team with a clean visit log")
     args = parser.parse_args()
     peers = peers_python()
     me = Path(sys.executable)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        book = big_workbook(visits=size, customers=2_000)
-        copy = OUT / f"mark-copy-{size}.xlsx"
+        book = (clean_workbook if args.clean else big_workbook)(visits=size, customers=2_000)
+        copy = OUT / f"mark-copy-{size}{'-clean' if args.clean else ''}.xlsx"
         day = ["--today", TODAY]
         found = {
             "floor": median(peers, FLOOR, args.repeat, str(book)),
@@ -184,7 +188,7 @@ def main() -> None:
                                  "json", *day, before=lambda b=book, c=copy: shutil.copy(b, c)),
         }
         rows.append((size, found))
-        locked = json.loads(FINDINGS_LOCK.read_text(encoding="utf-8")).get(str(size))
+        locked = None if args.clean else json.loads(FINDINGS_LOCK.read_text(encoding="utf-8")).get(str(size))
         if locked is not None:  # the same findings as kam locked (an untimed run)
             report = subprocess.run([str(me), "-m", "addin.cli", "validate", str(book), "--format", "json", *day],
                                     capture_output=True, text=True, cwd=ROOT).stdout
