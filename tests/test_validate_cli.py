@@ -141,6 +141,56 @@ def test_mark_twice_is_stable(runner, tmp_path):
     assert first == second
 
 
+def _sheet_parts(book) -> dict[str, str]:
+    """Sheet name -> worksheet part, read through workbook.xml and its relationships."""
+    from defusedxml import ElementTree as ET
+
+    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(book) as zf:
+        rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+        sheets = [(s.get("name"), s.get(rid)) for s in ET.fromstring(zf.read("xl/workbook.xml")).iter()
+                  if s.tag.endswith("}sheet")]
+    return {name: "xl/" + rels[r].removeprefix("/xl/") for name, r in sheets}
+
+
+def _with_part_changed(book, part, change):
+    with zipfile.ZipFile(book) as zf:
+        items = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            zf.writestr(info, change(data) if info.filename == part else data)
+
+
+def test_mark_a_crafted_workbook_whose_sheets_share_parts(runner, tmp_path):
+    """Two sheet names pointing at one worksheet part, or two sheets at one comments part (no program writes
+    that; a crafted file can): --mark marks the shared part once, with the findings of every name, and
+    openpyxl (the real part) opens the result."""
+    book = seeded_workbook(runner, tmp_path / "rep.xlsx")
+    invoke(runner, "validate", book, "--mark", "--today", "2026-11-22", "--no-backup")  # comments parts now exist
+    parts = _sheet_parts(book)
+    visits, development = parts["拜访记录"], parts["开发记录"]
+    shared_sheet = tmp_path / "shared-sheet.xlsx"
+    shared_sheet.write_bytes(book.read_bytes())
+    _with_part_changed(shared_sheet, "xl/_rels/workbook.xml.rels",
+                       lambda d: d.replace(development.removeprefix("xl/").encode(), visits.removeprefix("xl/").encode()))
+    result = invoke(runner, "validate", shared_sheet, "--mark", "--today", "2026-11-22", "--no-backup")
+    assert result.exit_code == 1 and "kam 遇到意外错误" not in result.output, result.output
+    wb = openpyxl.load_workbook(shared_sheet)
+    noted = {c.coordinate for row in wb["拜访记录"].iter_rows() for c in row if c.comment}
+    assert {"F2", "B3", "L4"} <= noted  # the visit findings are marked on the shared part
+    shared_notes = tmp_path / "shared-notes.xlsx"
+    shared_notes.write_bytes(book.read_bytes())
+    with zipfile.ZipFile(book) as zf:
+        rels_of = {n: zf.read(n) for n in zf.namelist() if n.endswith(".xml.rels") and "worksheets/_rels" in n}
+    visits_rels = rels_of[visits.replace("worksheets/", "worksheets/_rels/") + ".rels"]
+    customers_rels = parts["客户"].replace("worksheets/", "worksheets/_rels/") + ".rels"
+    assert customers_rels in rels_of and b"comments" in visits_rels
+    _with_part_changed(shared_notes, customers_rels, lambda _d: visits_rels)
+    result = invoke(runner, "validate", shared_notes, "--mark", "--today", "2026-11-22", "--no-backup")
+    assert result.exit_code == 1 and "kam 遇到意外错误" not in result.output, result.output
+    openpyxl.load_workbook(shared_notes)
+
+
 def test_mark_keeps_unowned_parts_of_a_rich_workbook(runner, tmp_path):
     from tests.test_writer import rich_workbook
 

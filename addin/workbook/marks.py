@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ from addin.core.validation import ValidationReport
 from addin.errors import KamError
 from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
-from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
+from addin.workbook.plans import MARK_RANK, MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
 from addin.workbook.sheetxml import CellValue, Piece, Style, escape_text, patch_pieces
 from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
@@ -136,11 +137,12 @@ class Package:
         except ValueError as exc:
             raise KamError("write.unsupported", file=self.zf.filename, sheet=part, detail=exc) from exc
 
-    def made(self, part: str, data: bytes | list[Piece]) -> None:
+    def made(self, part: str, data: bytes | list[Piece], keep: bool = False) -> None:
         """Set a part kam made, whole or in pieces. With a checker, an XML or VML part is handed on as it is
         made (`Packed`: checked, if XML, and deflated on the checker's threads beside the making of the next
-        part, then only its deflated bytes kept) and cannot be read back; without one it is kept as bytes."""
-        if self.checker is not None and part.endswith((".xml", ".vml")):
+        part, then only its deflated bytes kept) and cannot be read back; without one, or to `keep` it for
+        reading back, it is kept as bytes."""
+        if self.checker is not None and part.endswith((".xml", ".vml")) and not keep:
             self.parts[part] = Packed(part, [data] if isinstance(data, bytes) else data, self.checker,
                                       check=part.endswith(".xml"))  # VML drawings are not strict XML
         else:
@@ -390,6 +392,24 @@ def _recorded_marks(path: Path, part_listed: bool) -> dict[str, dict[tuple[int, 
     return out
 
 
+def _marks_of(names: list[str], by_sheet: Mapping[str, dict[int, dict[int, str]]],
+              notes: Mapping[tuple[str, int, int], str]) -> tuple[dict[int, dict[int, str]], Callable[[int, int], str]]:
+    """The marks of one sheet part ({row: {col: severity}}) and the note of each marked cell: the sheet's own,
+    or, for a part several sheet names point at, theirs together (worst severity, notes one after another)."""
+    if len(names) == 1:
+        return by_sheet.get(names[0], {}), lambda row, col: notes[(names[0], row, col)]
+    marks: dict[int, dict[int, str]] = defaultdict(dict)
+    said: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for name in names:
+        for row, cols in by_sheet.get(name, {}).items():
+            for col, severity in cols.items():
+                if MARK_RANK[severity] > MARK_RANK.get(marks[row].get(col, ""), 0):
+                    marks[row][col] = severity
+                note = notes[(name, row, col)]
+                said[(row, col)].append(note if not said[(row, col)] else note.removeprefix(NOTE_PREFIX + "\n"))
+    return dict(marks), lambda row, col: "\n".join(said[(row, col)])
+
+
 def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang: str, *,
                   expected: str | None = None, backup: bool = True, release: bool = False,
                   said: list[str] | None = None) -> MarkResult:
@@ -425,11 +445,19 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         record: list[list[object]] = [list(MARKS_HEAD)]
         blocks = [b for name in pkg.names if name.lower().endswith(".vml") for b in ooxml.idmap_blocks(pkg.read(name))]
         next_block = max(blocks, default=0) + 1
+        # each sheet part is marked once: a part two sheet names point at (only a crafted file does that) takes
+        # the marks of all of them; a comments or VML part two sheets share is kept whole, to be read back,
+        # instead of being handed on as it is made
+        names_of: dict[str, list[str]] = defaultdict(list)
         for sheet, part in sheet_parts.items():
-            if sheet in (results_name, MARKS_SHEET) or not part:
-                continue
-            marks = by_sheet.get(sheet, {})
-            undo = recorded.get(sheet, {})
+            if sheet not in (results_name, MARKS_SHEET) and part:
+                names_of[part].append(sheet)
+        notes_parts = Counter(opc.find_part(pkg.names, r.target) for part in names_of for r in pkg.rels(part)
+                              if r.is_a("comments") or r.is_a("vmlDrawing"))
+        for part, sheet_names in names_of.items():
+            sheet = sheet_names[0]
+            marks, note_of = _marks_of(sheet_names, by_sheet, plan.notes)
+            undo = {cell: own for name in sheet_names for cell, own in recorded.get(name, {}).items()}
             if not marks and not undo:
                 rels_list = pkg.rels(part)
                 if not any(r.is_a("comments") for r in rels_list):
@@ -476,7 +504,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                         if ref in taken:
                             skipped.append(f"{sheet}!{ref}")
                         else:
-                            add[ref] = plan.notes[(sheet, row, col)]
+                            add[ref] = note_of(row, col)
                 if add:
                     noted += len(add)
                     if comments_part is None:
@@ -497,9 +525,9 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             if changed:
                 pkg.made(part, patched)
             if comments_part and (comments_out is not new_comments or new_comments != comments):
-                pkg.made(comments_part, comments_out)
+                pkg.made(comments_part, comments_out, keep=notes_parts[comments_part] > 1)
             if vml_part and (vml_out is not new_vml or new_vml != vml):
-                pkg.made(vml_part, vml_out)
+                pkg.made(vml_part, vml_out, keep=notes_parts[vml_part] > 1)
             # the pieces are the writer's threads' now (the patched ones hold the original sheet): let them go
             del patched, comments_out, vml_out, edits
         new_styles = sb.result()
