@@ -206,8 +206,9 @@ def main() -> None:
         kam_s = found["kam"][0]
         print(f"{size:>8}: kam {kam_s / found['floor'][0]:.2f}x the floor (goal <= 2 at 100k), "
               f"{kam_s / found['polars'][0]:.2f}x polars (goal < 1; a columnar read alone is "
-              f"{found['columnar read'][0] / found['polars'][0]:.2f}x polars), --mark {found['kam --mark'][0] / kam_s:.2f}x "
-              f"validate (goal <= 2), peak {found['kam'][1]:.0f} MB (goal <= 400 at 500k)")
+              f"{found['columnar read'][0] / found['polars'][0]:.2f}x polars), "
+              f"--mark {found['kam --mark'][0] / kam_s:.2f}x validate (goal <= 2), "
+              f"peak {found['kam'][1]:.0f} MB (goal <= 400 at 500k)")
     print(json.dumps([{"visits": s, **{k: {"s": v[0], "mb": v[1], "issues": v[2]} for k, v in f.items()}}
                       for s, f in rows]))
 
