@@ -410,6 +410,64 @@ def _marks_of(names: list[str], by_sheet: Mapping[str, dict[int, dict[int, str]]
     return dict(marks), lambda row, col: "\n".join(said[(row, col)])
 
 
+@dataclass
+class _Notes:
+    """What marking one sheet part's notes came to."""
+
+    legacy_rel: str | None  # the relationship of a VML drawing made for the sheet, for its <legacyDrawing>
+    added: int
+    skipped: list[str]
+    next_block: int  # the next free shape-id block for a new VML drawing
+
+
+def _mark_notes(pkg: Package, part: str, sheet: str, marks: Mapping[int, Mapping[int, str]],
+                note_of: Callable[[int, int], str], shared: Counter[str | None], next_block: int) -> _Notes:
+    """Take kam's earlier notes off one sheet part and put a note on each cell it marks (a cell holding
+    another note keeps it, and is listed as skipped); the comments and VML parts are made at once. A part
+    two sheets share (`shared` counts them) is kept whole, to be read back."""
+    rel_list = pkg.rels(part)
+    comments_rel = next((r for r in rel_list if r.is_a("comments")), None)
+    vml_rel = next((r for r in rel_list if r.is_a("vmlDrawing")), None)
+    comments_part = opc.find_part(pkg.names, comments_rel.target) if comments_rel else None
+    vml_part = opc.find_part(pkg.names, vml_rel.target) if vml_rel else None
+    comments = pkg.xml(comments_part) if comments_part else b""
+    vml = pkg.read(vml_part) if vml_part else b""
+    new_comments, removed = ooxml.remove_kam_comments(comments, NOTE_PREFIX) if comments else (comments, [])
+    new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
+    comments_out: bytes | list[Piece] = new_comments
+    vml_out: bytes | list[Piece] = new_vml
+    legacy_rel = None
+    taken = ooxml.comment_refs(new_comments) if marks else {}
+    add: dict[str, str] = {}
+    skipped: list[str] = []
+    for row, cols in marks.items():
+        for col in cols:
+            ref = cell_address(row, col)
+            if ref in taken:
+                skipped.append(f"{sheet}!{ref}")
+            else:
+                add[ref] = note_of(row, col)
+    if add:
+        if comments_part is None:
+            comments_part = pkg.new_part("xl/comments{}.xml")
+            pkg.link(part, comments_part, "comments")
+            pkg.types = opc.ensure_content_type(pkg.types, comments_part, ooxml.CT_COMMENTS)
+            new_comments = ooxml.empty_comments(pkg.dialect.main)
+        if vml_part is None:
+            vml_part = pkg.new_part("xl/drawings/vmlDrawing{}.vml")
+            legacy_rel = pkg.link(part, vml_part, "vmlDrawing")
+            pkg.types = opc.ensure_content_type(pkg.types, vml_part, ooxml.CT_VML)
+        comments_out = ooxml.add_comment_pieces(new_comments, add)
+        if not new_vml:
+            new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
+        vml_out = ooxml.add_note_shape_pieces(new_vml, [w for r in add if (w := parse_address(r))])
+    if comments_part and (comments_out is not new_comments or new_comments != comments):
+        pkg.made(comments_part, comments_out, keep=shared[comments_part] > 1)
+    if vml_part and (vml_out is not new_vml or new_vml != vml):
+        pkg.made(vml_part, vml_out, keep=shared[vml_part] > 1)
+    return _Notes(legacy_rel, len(add), skipped, next_block)
+
+
 def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang: str, *,
                   expected: str | None = None, backup: bool = True, release: bool = False,
                   said: list[str] | None = None) -> MarkResult:
@@ -469,6 +527,11 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
                 if not any(r.is_a("comments") for r in rels_list):
                     continue
             xml = pkg.xml(part)
+            # the notes first: their parts are checked and deflated while this sheet is patched
+            notes = _mark_notes(pkg, part, sheet, marks, note_of, notes_parts, next_block)
+            noted += notes.added
+            skipped += notes.skipped
+            next_block = notes.next_block
             edits: dict[int, dict[int, CellValue]] = defaultdict(dict)
             cells = {(r, c) for r, cols in marks.items() for c in cols} | set(undo)
             for row, col in cells:
@@ -490,52 +553,12 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
             patched: list[Piece] = patch_pieces(xml, edits)[0] if edits else [xml]
             changed = bool(edits)
             del xml
-            rel_list = pkg.rels(part)
-            comments_rel = next((r for r in rel_list if r.is_a("comments")), None)
-            vml_rel = next((r for r in rel_list if r.is_a("vmlDrawing")), None)
-            comments_part = opc.find_part(pkg.names, comments_rel.target) if comments_rel else None
-            vml_part = opc.find_part(pkg.names, vml_rel.target) if vml_rel else None
-            comments = pkg.xml(comments_part) if comments_part else b""
-            vml = pkg.read(vml_part) if vml_part else b""
-            new_comments, removed = ooxml.remove_kam_comments(comments, NOTE_PREFIX) if comments else (comments, [])
-            new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
-            comments_out: bytes | list[Piece] = new_comments
-            vml_out: bytes | list[Piece] = new_vml
-            if marks:
-                taken = ooxml.comment_refs(new_comments)
-                add: dict[str, str] = {}
-                for row, cols in marks.items():
-                    for col in cols:
-                        ref = cell_address(row, col)
-                        if ref in taken:
-                            skipped.append(f"{sheet}!{ref}")
-                        else:
-                            add[ref] = note_of(row, col)
-                if add:
-                    noted += len(add)
-                    if comments_part is None:
-                        comments_part = pkg.new_part("xl/comments{}.xml")
-                        pkg.link(part, comments_part, "comments")
-                        pkg.types = opc.ensure_content_type(pkg.types, comments_part, ooxml.CT_COMMENTS)
-                        new_comments = ooxml.empty_comments(pkg.dialect.main)
-                    if vml_part is None:
-                        vml_part = pkg.new_part("xl/drawings/vmlDrawing{}.vml")
-                        rel_id = pkg.link(part, vml_part, "vmlDrawing")
-                        pkg.types = opc.ensure_content_type(pkg.types, vml_part, ooxml.CT_VML)
-                        patched[-1] = ooxml.insert_legacy_drawing(bytes(patched[-1]), rel_id, pkg.dialect.rel)
-                        changed = True
-                    comments_out = ooxml.add_comment_pieces(new_comments, add)
-                    if not new_vml:
-                        new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
-                    vml_out = ooxml.add_note_shape_pieces(new_vml, [w for r in add if (w := parse_address(r))])
+            if notes.legacy_rel is not None:
+                patched[-1] = ooxml.insert_legacy_drawing(bytes(patched[-1]), notes.legacy_rel, pkg.dialect.rel)
+                changed = True
             if changed:
                 pkg.made(part, patched)
-            if comments_part and (comments_out is not new_comments or new_comments != comments):
-                pkg.made(comments_part, comments_out, keep=notes_parts[comments_part] > 1)
-            if vml_part and (vml_out is not new_vml or new_vml != vml):
-                pkg.made(vml_part, vml_out, keep=notes_parts[vml_part] > 1)
-            # the pieces are the writer's threads' now (the patched ones hold the original sheet): let them go
-            del patched, comments_out, vml_out, edits
+            del patched, edits  # the pieces are the writer's threads' now (they hold the original sheet)
         new_styles = sb.result()
         if new_styles != pkg.read(styles_part) or styles_part not in pkg.names:
             pkg.parts[styles_part] = new_styles
