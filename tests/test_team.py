@@ -283,6 +283,22 @@ def test_an_interrupted_workbook_leaves_no_partial_snapshot(team, tmp_path, monk
     engine.dispose()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the pid check is the POSIX half; Windows relies on the sentinel")
+def test_a_worker_whose_consolidation_is_already_gone_leaves_at_once():
+    """A consolidate worker still starting when its parent was killed has been handed to another process
+    already: it must leave at once, not take that process for its parent and wait forever (which held the
+    killed run's output pipes open: the killed-process test timed out about one run in two). A real
+    interpreter; with its true parent's pid it stays."""
+    import os
+
+    code = ("import sys, time\nfrom addin.store.load import _leave_with_parent\n"
+            "_leave_with_parent(int(sys.argv[1]))\ntime.sleep(3)\n")
+    gone = subprocess.run([sys.executable, "-c", code, "1"], timeout=60)
+    assert gone.returncode == 1
+    kept = subprocess.run([sys.executable, "-c", code, str(os.getpid())], timeout=60)
+    assert kept.returncode == 0
+
+
 def test_a_killed_process_leaves_no_partial_snapshot(team, tmp_path):
     """A real SIGKILL in the middle of a workbook's transaction (the process stops itself right after its
     rows are written, before the commit)."""

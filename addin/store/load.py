@@ -198,23 +198,31 @@ def _parse_all(work: list[tuple[Path, date, SheetTable | None, str]], jobs: int)
         yield from pool.map(parse_workbook, work, chunksize=1)
 
 
-def _leave_with_parent(_consolidation: int) -> None:
-    """In a worker: exit as soon as the consolidation that started it is gone (killed), instead of waiting
-    forever on a queue no one writes to again. A dead parent's children are handed to another process at
-    once, so the parent pid changes."""
+def _leave_with_parent(consolidation: int) -> None:
+    """In a worker: exit as soon as the consolidation that started it (pid `consolidation`) is gone, killed,
+    instead of waiting forever on a queue no one writes to again, holding its parent's output pipes open.
+    multiprocessing's parent sentinel becomes ready when the parent ends, on every platform; the pid is
+    compared too, and from the start: a parent killed while this worker was still starting has already handed
+    it to another process (the old check took that process for the parent and never fired)."""
+    import multiprocessing as mp
     import threading
-    import time
+    from multiprocessing.connection import wait
 
-    parent = os.getppid()
+    parent = mp.parent_process()
+
+    def gone() -> bool:
+        return (parent is not None and bool(wait([parent.sentinel], timeout=0))) or \
+            (os.name == "posix" and os.getppid() != consolidation)
 
     def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
+        while not gone():
+            if parent is not None:
+                wait([parent.sentinel], timeout=0.5)
+            else:
+                threading.Event().wait(0.5)
+        os._exit(1)
 
-    if os.name == "posix":
-        threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def store_snapshot(engine: Engine, path: Path, digest: str, today: date, model: TeamModel,
