@@ -232,24 +232,20 @@ def deflate(data: bytes | list[Piece | list[Piece]]) -> tuple[int, bytes]:
 
 
 def _put(dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | Packed, original: Path) -> int:
-    """Write a part kam made: deflated in a thread while this one checks, if it is XML, that it parses (no
-    DOCTYPE), or, for a part packed as it was made, after the check and deflate already running; returns the
-    CRC-32 of the stored bytes, which _verify compares with what reached the disk."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    """Write a part kam made once it has parsed, if it is XML (no DOCTYPE), and been deflated: a part packed
+    as it was made is waited for; plain bytes are packed here, checked and deflated on two threads. Returns
+    the CRC-32 of the stored bytes, which _verify compares with what reached the disk."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = data if isinstance(data, Packed) else \
+            Packed(info.filename, [data], pool, check=info.filename.endswith((".xml", ".rels")))
         try:
-            if isinstance(data, Packed):
-                packed, size = data.packing, data.size
-                if data.checking is not None:
-                    data.checking.result()
-            else:
-                packed, size = pool.submit(deflate, data), len(data)
-                if info.filename.endswith((".xml", ".rels")):
-                    well_formed(info.filename, data)
+            if made.checking is not None:
+                made.checking.result()
         except PartNotXml as exc:
             raise KamError("write.verify", file=original, detail=exc) from exc
-        crc, raw = packed.result()
+        crc, raw = made.packing.result()
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.CRC, info.compress_size, info.file_size = crc, len(raw), size
+    info.CRC, info.compress_size, info.file_size = crc, len(raw), made.size
     write_raw(dst, info, raw)
     return zlib.crc32(raw)
 
