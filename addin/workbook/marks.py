@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +27,7 @@ from addin.errors import KamError
 from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
 from addin.workbook.plans import MARK_RANK, MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
-from addin.workbook.sheetxml import CellValue, Piece, Style, escape_text, patch_pieces
+from addin.workbook.sheetxml import CellValue, Piece, Style, encode_runs, escape_text, patch_pieces
 from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
@@ -263,27 +263,24 @@ def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096)
                 escaped[value] = done
         return done
 
-    encoded: list[bytes] = []
-    out: list[str] = []
-    for i, r in enumerate(rows, start=1):
-        if i % run == 0:
-            encoded.append("".join(out).encode())
-            out = []
-        out.append(f'<row r="{i}">')
-        for c, v in enumerate(r):
-            ref = f"{letters[c]}{i}"
-            if v.__class__ is not str:
-                if isinstance(v, date) and date_style is not None:  # a real Excel date: the serial, formatted
-                    out.append(f'<c r="{ref}" s="{date_style}"><v>{(v - date(1899, 12, 30)).days}</v></c>')
-                    continue
-                if isinstance(v, int):
-                    out.append(f'<c r="{ref}"><v>{v}</v></c>')
-                    continue
-                v = str(v)
-            out.append(f'<c r="{ref}" t="inlineStr"><is>{text(v)}</is></c>')
-        out.append("</row>")
-    encoded.append("".join(out).encode())
-    return encoded
+    def row_xml() -> Iterator[str]:
+        for i, r in enumerate(rows, start=1):
+            out = [f'<row r="{i}">']
+            for c, v in enumerate(r):
+                ref = f"{letters[c]}{i}"
+                if v.__class__ is not str:
+                    if isinstance(v, date) and date_style is not None:  # a real Excel date: the serial, formatted
+                        out.append(f'<c r="{ref}" s="{date_style}"><v>{(v - date(1899, 12, 30)).days}</v></c>')
+                        continue
+                    if isinstance(v, int):
+                        out.append(f'<c r="{ref}"><v>{v}</v></c>')
+                        continue
+                    v = str(v)
+                out.append(f'<c r="{ref}" t="inlineStr"><is>{text(v)}</is></c>')
+            out.append("</row>")
+            yield "".join(out)
+
+    return encode_runs(row_xml(), run)
 
 
 KAM_ARGB = set(FILL.values())

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from addin.core.model import parse_address
 from addin.workbook.opc import TRANSITIONAL_MAIN, TRANSITIONAL_REL
-from addin.workbook.sheetxml import Piece, escape_text
+from addin.workbook.sheetxml import Piece, encode_runs, escape_text
 
 NS_REL = TRANSITIONAL_REL
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
@@ -240,21 +240,7 @@ def add_comment_pieces(comments: bytes, notes: dict[str, str], run: int = 4096) 
             f'<charset val="134"/></rPr><t xml:space="preserve">{escape_text(text)}</t></r></text></comment>'
             for ref, text in notes.items())
     pos = comments.index(b"</commentList>")
-    return [comments[:pos], *_encoded(made, run), comments[pos:]]
-
-
-def _encoded(texts: Iterable[str], run: int) -> list[bytes]:
-    """`texts`, made as they are asked for, encoded `run` at a time in order: only one run exists as text."""
-    out: list[bytes] = []
-    batch: list[str] = []
-    for text in texts:
-        batch.append(text)
-        if len(batch) == run:
-            out.append("".join(batch).encode())
-            batch = []
-    if batch:
-        out.append("".join(batch).encode())
-    return out
+    return [comments[:pos], *encode_runs(made, run), comments[pos:]]
 
 
 def empty_vml(block: int = 1) -> bytes:
@@ -322,5 +308,5 @@ def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int =
                 f"<x:Row>{r0}</x:Row><x:Column>{col}</x:Column></x:ClientData></v:shape>")
 
     pos = vml.rfind(b"</xml>")
-    return [vml[:pos], *_encoded(shapes(), run), vml[pos:]]
+    return [vml[:pos], *encode_runs(shapes(), run), vml[pos:]]
 

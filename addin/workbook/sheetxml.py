@@ -8,7 +8,7 @@ as an inline string, so it never becomes a formula and sharedStrings.xml is not 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from addin.core.model import cell_address, column_index
@@ -266,6 +266,21 @@ def patch_cells(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> Pat
 
 #: a stretch of a part: bytes, or a view into the part it was patched from (not copied)
 Piece = bytes | memoryview
+
+
+def encode_runs(texts: Iterable[str], run: int) -> list[bytes]:
+    """`texts`, made as they are asked for, encoded `run` at a time in order: a part kam writes in pieces
+    (results sheet, comments, VML) never exists whole as text, and each piece is one encode call."""
+    out: list[bytes] = []
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == run:
+            out.append("".join(batch).encode())
+            batch = []
+    if batch:
+        out.append("".join(batch).encode())
+    return out
 
 
 def patch_pieces(xml: bytes, edits: Mapping[int, Mapping[int, CellValue]]) -> tuple[list[Piece], list[str]]:
