@@ -210,16 +210,12 @@ def _leave_with_parent(consolidation: int) -> None:
 
     parent = mp.parent_process()
 
-    def gone() -> bool:
-        return (parent is not None and bool(wait([parent.sentinel], timeout=0))) or \
-            (os.name == "posix" and os.getppid() != consolidation)
-
     def watch() -> None:
-        while not gone():
-            if parent is not None:
-                wait([parent.sentinel], timeout=0.5)
-            else:
+        while not (os.name == "posix" and os.getppid() != consolidation):
+            if parent is None:
                 threading.Event().wait(0.5)
+            elif wait([parent.sentinel], timeout=0.5):
+                break
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()

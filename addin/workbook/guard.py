@@ -284,8 +284,8 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         infos = zf.infolist()
         if len(infos) > MAX_PARTS:
             raise KamError("file.too_many_parts", file=path, count=len(infos), limit=MAX_PARTS)
-        names = {i.filename for i in infos}
         names_info = {i.filename: i for i in infos}
+        names = set(names_info)
         root_rels = _read_bounded(zf, path, "_rels/.rels") if "_rels/.rels" in names else None
         book_part = workbook_part(names, root_rels)
         if book_part is None:
