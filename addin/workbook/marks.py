@@ -513,16 +513,15 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         for sheet, part in sheet_parts.items():
             if sheet not in (results_name, MARKS_SHEET) and part:
                 names_of[part].append(sheet)
-        notes_parts = Counter(opc.find_part(pkg.names, r.target) for part in names_of for r in pkg.rels(part)
+        rels_of = {part: pkg.rels(part) for part in names_of}  # as stored: a sheet's own links come in its turn
+        notes_parts = Counter(opc.find_part(pkg.names, r.target) for rels in rels_of.values() for r in rels
                               if r.is_a("comments") or r.is_a("vmlDrawing"))
         for part, sheet_names in names_of.items():
             sheet = sheet_names[0]
             marks, note_of = _marks_of(sheet_names, by_sheet, plan.notes)
             undo = {cell: own for name in sheet_names for cell, own in recorded.get(name, {}).items()}
-            if not marks and not undo:
-                rels_list = pkg.rels(part)
-                if not any(r.is_a("comments") for r in rels_list):
-                    continue
+            if not marks and not undo and not any(r.is_a("comments") for r in rels_of[part]):
+                continue
             xml = pkg.xml(part)
             # the notes first: their parts are checked and deflated while this sheet is patched
             notes = _mark_notes(pkg, part, sheet, marks, note_of, notes_parts, next_block)
