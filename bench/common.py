@@ -29,7 +29,7 @@ def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = da
 def clean_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22),
                    folder: Path = OUT) -> Path:
     """big_workbook's team with every visit row kam finds fault with taken out, until its visit log is clean
-    (a few rounds: taking a row out can leave another without its follow-up); about 70% of the rows stay, so
+    (a few rounds: taking a row out can leave another without its follow-up); about 80% of the rows stay, so
     the file is named by the rows asked for, with "clean" in its name. Cached in `folder`."""
     from addin.core.validation import validate
     from addin.workbook.reader import read_workbook
