@@ -346,20 +346,27 @@ def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bo
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="自己的模板 / your own template")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹 / output folder")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认 CPU 数） / parallel processes")
+@click.option("--force", is_flag=True,
+              help="覆盖生成后被改过的简报（旧的存为 .bak） / overwrite edited briefings, keeping a .bak")
 @rep_option
 @today_option
 @lang_option
 @click.pass_context
 def brief_cmd(ctx: click.Context, books: tuple[Path, ...], customers: tuple[str, ...], grades: tuple[str, ...],
-              fmt: str, template: Path | None, out: Path | None, jobs: int | None, reps: tuple[str, ...],
-              today: date, lang: str) -> None:
+              fmt: str, template: Path | None, out: Path | None, jobs: int | None, force: bool,
+              reps: tuple[str, ...], today: date, lang: str) -> None:
     """为每个客户生成拜访简报（docx/html/md/pdf）。 Write a briefing per customer (docx, html, md, pdf)."""
+    from addin.core.filenames import unique_name
     from addin.docs.briefs import run_briefs
 
+    taken: set[str] = set()
+
     def one(book: Path, many: bool) -> Done:
-        folder = out / book.stem if out is not None and many else out  # two books may share customer IDs
+        # each workbook its own folder (two books may share customer IDs), unique even where two books in two
+        # folders share a file name, and never "..": a name made safe
+        folder = out / unique_name(book.stem, "", taken) if out is not None and many else out
         failed = run_briefs(book, list(customers), list(grades), fmt, template, folder, jobs or os.cpu_count() or 1,
-                            today, lang, console(), list(reps))
+                            today, lang, console(), list(reps), force)
         return Done(1 if failed else 0, {"brief_failed": failed})
 
     ctx.exit(_each(books, "table", lang, "total.brief", one))
@@ -566,17 +573,18 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
             loaded = conn.execute(select(func.count()).select_from(store.workbooks)
                                   .where(store.workbooks.c.current_snapshot_id.is_not(None))).scalar()
         if not loaded:
-            raise KamError("store.empty", db=engine.url.render_as_string(hide_password=True))
+            raise KamError("store.empty", db=store.shown(engine))
         frames = read_frames(engine, chosen.start, today, lang)
     report = build_team_report(frames, chosen, today, list(reps) or None)
     if out is not None:
         write_report_file(report, lang, out)
         click.echo(t("report.written", lang, file=out), err=fmt == "json")
     if per_rep and out is not None:
-        from addin.core.filenames import safe_stem
+        from addin.core.filenames import unique_name
 
+        taken = {out.name.casefold()}
         for rep in [str(r) for r in report.per_rep["rep"]]:
-            own = out.with_name(safe_stem(f"{out.stem}_{rep}") + out.suffix)
+            own = out.with_name(unique_name(f"{out.stem}_{rep}", out.suffix, taken))
             write_report_file(build_team_report(frames, chosen, today, [rep]), lang, own)
             click.echo(t("report.written", lang, file=own), err=fmt == "json")
     if fmt == "json":
@@ -672,8 +680,40 @@ def _tell(lines: list[str], fmt: str) -> None:
         click.echo(line, err=fmt != "table")
 
 
+class PipeSafe:
+    """stdout that outlives its reader: when the reader goes away (`kam validate x.xlsx | head -1`), the rest
+    of the output goes to the null device and the command ends with its own status, not a broken pipe's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _gone(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    if not isinstance(sys.stdout, PipeSafe):
+        sys.stdout = PipeSafe(sys.stdout)
     try:
         cli.main(args=argv, prog_name="kam")
     except SystemExit as exc:

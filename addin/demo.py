@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from addin.core.validation import validate
 from addin.docs.batch import render_all
 from addin.docs.build_templates import template_path
 from addin.errors import KamError
-from addin.workbook.files import atomic_write
+from addin.workbook.files import atomic_write, keep_copy
 from addin.workbook.marks import mark_workbook
 from addin.workbook.plans import grade_edits
 from addin.workbook.reader import read_workbook
@@ -37,7 +36,7 @@ def write_demo_workbook(folder: Path, today: date, lang: str = "zh", force: bool
     if path.exists():
         if not force:
             raise KamError("demo.exists", file=path, backup=backup_path(path).name)
-        shutil.copy2(path, backup_path(path))
+        keep_copy(path, backup_path(path))
     atomic_write(path, lambda fh: build_workbook(fh, lang, data.rows))
     return path
 

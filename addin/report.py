@@ -16,7 +16,7 @@ from rich.table import Table
 from addin.core.agenda import Agenda
 from addin.core.birthdays import BirthdayReport
 from addin.core.findings import Finding, count
-from addin.core.grading import INSUFFICIENT, GradingReport
+from addin.core.grading import INSUFFICIENT, NOT_GRADED, GradingReport
 from addin.core.i18n import t
 from addin.core.schema import CHOICES, ROLE
 from addin.core.validation import ValidationReport
@@ -193,20 +193,22 @@ def consolidation_json(result: Consolidation, today: date, lang: str) -> dict[st
 def consolidation_table(result: Consolidation, lang: str, out: Console) -> None:
     """A line per workbook (rows, findings, grades, what happened), then the team findings."""
     table = Table(title=t("consolidate.title", lang, store=result.store), title_justify="left")
-    for head in ("workbook", "status", "rows", "errors", "warnings", "A", "B", "C", "D", "insufficient"):
+    heads = ("workbook", "status", "rows", "errors", "warnings", "A", "B", "C", "D", "insufficient", "not_graded")
+    for head in heads:
         table.add_column(t(f"col.{head}", lang) if head not in "ABCD" else head,
                          justify="right" if head not in ("workbook", "status") else "left")
     style = {"loaded": "green", "unchanged": "dim", "failed": "bold red"}
+    blank = [""] * (len(heads) - 2)
     for x in result.loaded:
-        if x.status == "failed":
-            table.add_row(x.path.name, f"[{style[x.status]}]{t('status.failed', lang)}[/]", x.message, "", "", "",
-                          "", "", "", "")
-            continue
-        table.add_row(x.path.name, f"[{style[x.status]}]{t('status.' + x.status, lang)}[/]", str(x.rows),
-                      str(x.errors), str(x.warnings), *(str(x.grades.get(g, 0)) for g in ("A", "B", "C", "D")),
-                      str(x.grades.get(INSUFFICIENT, 0)))
+        name = result.shown(x.path)
+        if x.status == "failed":  # the sentence on a line of its own, never in the right-aligned number columns
+            table.add_row(name, f"[{style[x.status]}]{t('status.failed', lang)}[/]", *blank)
+        else:
+            table.add_row(name, f"[{style[x.status]}]{t('status.' + x.status, lang)}[/]", str(x.rows),
+                          str(x.errors), str(x.warnings),
+                          *(str(x.grades.get(g, 0)) for g in ("A", "B", "C", "D", INSUFFICIENT, NOT_GRADED)))
         if x.message:
-            table.add_row("", f"[dim]{x.message}[/]", "", "", "", "", "", "", "", "")
+            table.add_row("", f"[{'red' if x.status == 'failed' else 'dim'}]{x.message}[/]", *blank)
     out.print(table)
     if result.team:
         team = Table(title=t("consolidate.team", lang), title_justify="left")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import openpyxl
 import pytest
 
 from addin.docs.batch import has_component
+
+# kam keeps its record of the briefings it wrote in the user's data folder: the tests (and the processes they
+# start) keep theirs in a folder of their own
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="kam-test-data-")
 
 #: LibreOffice tests skip for the part they need, not for the binary: Debian's soffice exists with Calc only
 needs_calc = pytest.mark.skipif(not has_component("calc"), reason="LibreOffice Calc is not installed here")

@@ -9,14 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from addin.core.grading import INSUFFICIENT
+from addin.core.grading import INSUFFICIENT, NOT_GRADED
 from addin.core.period import Period
 from addin.core.schema import CHOICES, STAGE
 from addin.core.settings import Settings
 
 METHODS = tuple(v.zh for v in CHOICES["method"].values)
 GRADES = ("A", "B", "C", "D", INSUFFICIENT)
-NOT_GRADED = "未评级"
 NO_STAGE = "未填"
 CARE_DAYS = 30
 

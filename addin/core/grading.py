@@ -21,6 +21,8 @@ from addin.core.settings import DIFFICULTY_FACTORS, VALUE_FACTORS, Settings, rea
 EPS = 1e-9
 FACTORS = VALUE_FACTORS + DIFFICULTY_FACTORS
 INSUFFICIENT = "信息不足"
+#: the tally key of a row kam could not grade (a bad factor, broken settings, a duplicate): never 信息不足
+NOT_GRADED = "未评级"
 FACTOR_RANGE = Phrase("expected.factor")
 RANK = {"A": 0, "B": 1, "C": 2, "D": 3}
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from addin.core.findings import Finding, count
-from addin.core.grading import INSUFFICIENT
+from addin.core.grading import NOT_GRADED
 from addin.core.model import SheetTable, WorkbookData
 from addin.core.parse import cell_text
 from addin.core.schema import SHEETS, Field, FieldType
@@ -96,7 +96,7 @@ def take_snapshot(book: WorkbookData, today: date) -> Snapshot:
     owners = Counter(o for o in rows["customers"].column("owner") if o)
     newest = [d for table, k in (("visits", "visit_date"), ("development", "recorded_on"))
               for d in rows[table].column(k) if isinstance(d, date) and d <= today]
-    spread = Counter(g["grade"] or INSUFFICIENT for g in grades)
+    spread = Counter(g["grade"] or NOT_GRADED for g in grades)
     return Snapshot(rows, grades, report.findings, str(owners.most_common(1)[0][0]) if owners else "",
                     max(newest, default=None), dict(spread))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -27,3 +28,27 @@ def is_blank(value: object) -> bool:
     if value is None:
         return True
     return isinstance(value, str) and not value.strip()
+
+
+#: what one Excel cell (or note) holds; Excel cuts or refuses a longer text
+MAX_CELL = 32_767
+
+
+def fit_cell(text: str, lang: str) -> str:
+    """`text` cut to what one Excel cell holds, ending with a mark that says it was cut (a finding quoting a
+    32,767-character value is longer than the value)."""
+    if len(text) <= MAX_CELL:
+        return text
+    from addin.core.i18n import t
+
+    mark = t("text.cut", lang)
+    return text[:MAX_CELL - len(mark)] + mark
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` without the control characters no calendar line, HTML page or XML part may carry (RFC 5545,
+    HTML, XML 1.0); tabs and line breaks stay, each format has its own way of writing those."""
+    return _CONTROLS.sub("", text)

@@ -13,7 +13,7 @@ from addin.core.i18n import t
 from addin.core.parse import customer_key
 from addin.core.scope import for_reps
 from addin.core.validation import missing_sheets
-from addin.docs.batch import Outcome, has_component, render_all, soffice, to_pdf
+from addin.docs.batch import Outcome, has_component, render_all, soffice
 from addin.docs.build_templates import template_path
 from addin.docs.render import check_variables, renderer_for
 from addin.errors import KamError
@@ -30,7 +30,7 @@ def default_out(book: Path, lang: str) -> Path:
 
 def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | None, template: Path | None,
                out: Path | None, jobs: int, today: date, lang: str, console: Console,
-               reps: list[str] | None = None) -> int:
+               reps: list[str] | None = None, force: bool = False) -> int:
     """Write the briefings and print one line per file and a summary; returns how many failed (or, when
     nothing was written, how many customers asked for were skipped)."""
     suffix = template.suffix.lower() if template is not None else ""
@@ -66,17 +66,20 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | N
     if console.is_terminal:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(t("brief.progress", lang, total=len(contexts)), total=len(contexts))
-            outcomes = render_all(contexts, fmt, source, folder, jobs, lambda _o: bar.advance(task))
+            outcomes = render_all(contexts, fmt, source, folder, jobs, lambda _o: bar.advance(task), force, lang)
     else:
-        outcomes = render_all(contexts, fmt, source, folder, jobs)
-    if fmt == "pdf":
-        outcomes = to_pdf(outcomes, lang)
+        outcomes = render_all(contexts, fmt, source, folder, jobs, force=force, lang=lang)
     for o in outcomes:
-        if o.path is not None:
+        if o.kept is not None:
+            console.print(t("brief.kept", lang, file=o.kept), highlight=False)
+        elif o.path is not None:
             console.print(t("brief.written", lang, file=o.path), highlight=False)
+            if o.backup is not None:
+                console.print(t("brief.backup", lang, file=o.backup), highlight=False)
         else:
             console.print(t("brief.failed", lang, customer=o.customer_id, error=o.error), highlight=False)
-    failed = sum(1 for o in outcomes if o.path is None)
-    console.print(t("brief.summary", lang, written=len(outcomes) - failed, skipped=len(skipped), failed=failed,
-                    folder=folder))
+    failed = sum(1 for o in outcomes if o.path is None and o.kept is None)
+    kept = sum(1 for o in outcomes if o.kept is not None)
+    console.print(t("brief.summary", lang, written=len(outcomes) - failed - kept, skipped=len(skipped) + kept,
+                    failed=failed, folder=folder))
     return failed

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from addin.core.i18n import join, t
+from addin.core.i18n import MESSAGES, join, t
 from addin.errors import KamError
 from addin.ziputil import copy_raw
 
@@ -53,13 +53,49 @@ def html_clean(value: Any) -> Any:
     return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
+#: the longest text or list one operator in a template may make (a whole briefing is far shorter)
+MAX_MADE = 1_000_000
+_WIDE_FORMAT = re.compile(r"%[-#0 +]*(?:\*|\d{5,})|%[-#0 +]*\d*\.(?:\*|\d{5,})")
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, and `*`, `%` and `**` refused where they would make something huge ('x' * 10**9,
+    '%0999999999d' % 1, 9 ** 9 ** 9): a quick sentence instead of waiting for the worker's bound."""
+
+    intercepted_binops = frozenset({"*", "%", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_MADE:
+                    raise SecurityError("brief.huge.repeat")  # a message key: said in the user's language
+        elif operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
+            raise SecurityError("brief.huge.width")
+        elif operator == "**" and isinstance(right, int | float) and abs(right) > 1000:
+            raise SecurityError("brief.huge.power")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment(fmt: str) -> SandboxedEnvironment:
     """The sandboxed Jinja environment for a format."""
     if fmt == "md":
-        return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=md_escape,
+        return BoundedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=md_escape,
                                     keep_trailing_newline=True)
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True,
+    return BoundedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True,
                                 finalize=html_clean if fmt == "html" else None)
+
+
+_OTHER_FILES = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from … import",
+                nodes.Extends: "extends"}
+
+
+def compile_template(env: SandboxedEnvironment, source: str, path: Path) -> Template:
+    """Compile a template's source, refusing one that pulls in other files (include, import, extends): a
+    template comes from its one file only (without a loader Jinja would fail later with "no loader")."""
+    tree = env.parse(source)
+    for node in tree.find_all(tuple(_OTHER_FILES)):
+        raise KamError("brief.template_include", file=path, tag=_OTHER_FILES[type(node)])
+    return env.from_string(tree)
 
 
 class Renderer:
@@ -82,7 +118,7 @@ class TextRenderer(Renderer):
         self.env = environment(fmt)
         try:
             self.source = path.read_text(encoding="utf-8-sig")
-            self.template = self.env.from_string(self.source)  # a syntax error names self.source's line
+            self.template = compile_template(self.env, self.source, path)  # a syntax error names self.source's line
         except (OSError, UnicodeDecodeError) as exc:
             raise KamError("brief.template_unreadable", file=path, detail=exc) from exc
         except TemplateSyntaxError as exc:
@@ -111,7 +147,7 @@ class DocxRenderer(Renderer):
             self.base.render_init()
             body = self.base.patch_xml(self.base.get_xml())
             self.source = re.sub(r"<w:p([ >])", r"\n<w:p\1", body)  # one paragraph per line
-            self.template = self.env.from_string(self.source)
+            self.template = compile_template(self.env, self.source, path)
         except KamError:
             raise
         except TemplateSyntaxError as exc:
@@ -207,9 +243,14 @@ def check_variables(renderer: Renderer, contexts: list[dict[str, Any]], lang: st
         key = "brief.unknown_var.paragraph" if renderer.fmt == "docx" else "brief.unknown_var.line"
         places = [t(key, lang, name=u.path, line=u.line, text=line_text(renderer.source, u.line)) for u in unknown]
         raise KamError("brief.unknown_vars", file=renderer.path, names=join(places, lang))
-    try:
-        renderer.render(contexts[0])
-    except UndefinedError as exc:
-        raise KamError("brief.unknown_vars", file=renderer.path, names=str(exc.message or exc)) from exc
-    except SecurityError as exc:
-        raise KamError("brief.template_unsafe", file=renderer.path, detail=exc) from exc
+    from addin.docs.batch import bound_message, trial
+
+    done = trial(renderer, contexts[0])
+    lang = contexts[0].get("lang", "zh")
+    if done.kind == "undefined":
+        raise KamError("brief.unknown_vars", file=renderer.path, names=done.detail)
+    if done.kind == "unsafe":
+        detail = t(done.detail, lang) if done.detail in MESSAGES else done.detail
+        raise KamError("brief.template_unsafe", file=renderer.path, detail=detail)
+    if not done.ok:
+        raise KamError("brief.template_failed", detail=bound_message(done, renderer.path, lang))

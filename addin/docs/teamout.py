@@ -18,6 +18,7 @@ from rich.table import Table
 from addin.analytics.teamreport import METHODS, TeamReport
 from addin.core.i18n import MESSAGES, t
 from addin.core.schema import CHOICES
+from addin.core.text import printable
 
 #: columns whose values are canonical choices shown in the user's language
 _CHOICE_COLUMNS = {"stage": "stage", "stage_before": "stage", "stage_now": "stage", "result": "result"}
@@ -209,28 +210,33 @@ th { background: #DDEBF7; } td.n { text-align: right; } td:first-child { white-s
 """
 
 
+def _esc(text: str) -> str:
+    """Text for the page: escaped, and without control characters (a rep's name may carry one)."""
+    return html.escape(printable(text))
+
+
 def write_html(report: TeamReport, lang: str) -> str:
     """A self-contained page (no script, no link): the same sections as tables and the three charts as
     inline SVG whose text stays text, so the browser's own CJK fonts draw it."""
     sections = labelled(report, lang)
     title = t("report.title", lang, period=report.period.label)
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1><p class=\"sub\">{html.escape(_subtitle(report, lang))}</p>",
+             f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{_esc(title)}</h1><p class=\"sub\">{_esc(_subtitle(report, lang))}</p>",
              '<div class="charts">', *_svg_charts(sections, lang), "</div>"]
     for _key, (heading, keys, labels, rows) in sections.items():
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        parts.append(f"<h2>{_esc(heading)}</h2>")
         if not rows:
-            parts.append(f"<p>{html.escape(t('report.none', lang))}</p>")
+            parts.append(f"<p>{_esc(t('report.none', lang))}</p>")
             continue
-        heads = "".join(f"<th>{html.escape(x)}</th>" for x in labels)
+        heads = "".join(f"<th>{_esc(x)}</th>" for x in labels)
         parts.append(f"<table><thead><tr>{heads}</tr></thead><tbody>")
         for row in rows:
             cells = []
             for k, v in zip(keys, row, strict=True):
                 numeric = isinstance(v, int | float) and not isinstance(v, bool)
                 opening = '<td class="n">' if numeric else "<td>"
-                cells.append(f"{opening}{html.escape(_text(v, k))}</td>")
+                cells.append(f"{opening}{_esc(_text(v, k))}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("</body></html>")
@@ -248,13 +254,14 @@ def _svg_charts(sections: dict[str, Any], lang: str) -> list[str]:
     # without a CJK font installed, matplotlib measures Chinese labels with a fallback font and warns; the SVG
     # keeps them as text ("svg.fonttype": "none") and the browser draws them with its own fonts
     warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-    plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif",
+    # "text.parse_math": off, or a rep named "Li $$" is read as math text and the chart fails
+    plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "text.parse_math": False,
                          "font.sans-serif": ["Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "DejaVu Sans"]})
     figures = []
     _t, keys, _l, rows = sections["per_rep"]
     fig, ax = plt.subplots(figsize=(6, 3.4))
     bottom = [0] * len(rows)
-    reps = [str(r[0]) for r in rows]
+    reps = [printable(str(r[0])) for r in rows]
     for grade in ("A", "B", "C", "D", "信息不足"):
         values = [r[keys.index(grade)] or 0 for r in rows]
         ax.bar(reps, values, bottom=bottom, label=column_label(grade, lang), color=GRADE_COLORS[grade])
@@ -271,7 +278,7 @@ def _svg_charts(sections: dict[str, Any], lang: str) -> list[str]:
     _t, keys, _l, rows = sections["weekly"]
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for c in range(1, len(keys)):
-        ax.plot([r[0].strftime("%m-%d") for r in rows], [r[c] for r in rows], marker="o", label=keys[c])
+        ax.plot([r[0].strftime("%m-%d") for r in rows], [r[c] for r in rows], marker="o", label=printable(str(keys[c])))
     ax.set_title(t("report.chart.weekly", lang))
     if len(keys) > 1:
         ax.legend(fontsize=8, frameon=False)

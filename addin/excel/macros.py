@@ -217,14 +217,14 @@ def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def _summary_rows(result: Any, lang: str) -> list[list[Any]]:
     """The 团队汇总 sheet: a line per workbook, then the team findings."""
-    from addin.core.grading import INSUFFICIENT
+    from addin.core.grading import INSUFFICIENT, NOT_GRADED
 
     heads = ["workbook", "status", "rows", "errors", "warnings"]
     rows: list[list[Any]] = [[*(t(f"col.{h}", lang) for h in heads), "A", "B", "C", "D",
-                              t("col.insufficient", lang), t("col.message", lang)]]
+                              t("col.insufficient", lang), t("col.not_graded", lang), t("col.message", lang)]]
     for x in result.loaded:
-        rows.append([x.path.name, t(f"status.{x.status}", lang), x.rows, x.errors, x.warnings,
-                     *(x.grades.get(g, 0) for g in ("A", "B", "C", "D", INSUFFICIENT)), x.message])
+        rows.append([result.shown(x.path), t(f"status.{x.status}", lang), x.rows, x.errors, x.warnings,
+                     *(x.grades.get(g, 0) for g in ("A", "B", "C", "D", INSUFFICIENT, NOT_GRADED)), x.message])
     rows.append([])
     rows.append([t("consolidate.team", lang)])
     rows.append([t("col.workbook", lang), t("col.cell", lang), t("col.code", lang), t("col.customer", lang),

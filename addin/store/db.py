@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.engine import Connection
@@ -66,6 +67,7 @@ snapshots = Table(
     Column("newest_entry", Date, comment="newest 拜访日期 or 记录日期"),
     Column("grade_a", Integer), Column("grade_b", Integer), Column("grade_c", Integer), Column("grade_d", Integer),
     Column("grade_insufficient", Integer),
+    Column("grade_not_graded", Integer, comment="accounts kam could not grade (未评级); since schema 2"),
     UniqueConstraint("workbook_id", "content_hash", "settings_hash", name="uq_snapshot_content"),
 )
 
@@ -145,8 +147,15 @@ def _v1(conn: Connection) -> None:
             "JOIN workbooks w ON w.current_snapshot_id = s.snapshot_id"))
 
 
+def _v2(conn: Connection) -> None:
+    """Version 2: snapshots count the accounts kam could not grade (未评级) apart from 信息不足. A store made
+    at version 1 by this kam already has the column (version 1 creates the tables as they are now)."""
+    if "grade_not_graded" not in {c["name"] for c in inspect(conn).get_columns("snapshots")}:
+        conn.execute(text("ALTER TABLE snapshots ADD COLUMN grade_not_graded INTEGER"))
+
+
 #: numbered migrations: MIGRATIONS[n - 1] brings a store from version n - 1 to n (append, never edit)
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -188,14 +197,38 @@ def open_store(db: str | Path | None) -> Iterator[Engine]:
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = engine_for(db or DEFAULT_STORE)
-    shown = engine.url.render_as_string(hide_password=True)
     try:
         yield engine
     except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-        raise KamError("store.error", db=shown, detail=detail) from exc
+        raise store_error(engine, exc) from exc
     finally:
         engine.dispose()
+
+
+def shown(engine: Engine) -> str:
+    """The store as a user names it: a SQLite file's path, or a server URL without its password."""
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database or "")
+    return engine.url.render_as_string(hide_password=True)
+
+
+#: SQLite's own words for the failures a manager meets, in the user's words
+_SQLITE_REASONS = {"unable to open database file": "file.sqlite_open", "database is locked": "file.sqlite_locked",
+                   "file is not a database": "file.sqlite_not_db", "database disk image is malformed":
+                   "file.sqlite_not_db", "attempt to write a readonly database": "file.sqlite_read_only",
+                   "database or disk is full": "file.sqlite_full"}
+
+
+def store_error(engine: Engine, exc: Exception) -> KamError:
+    """One sentence for a database failure: for a SQLite file what is wrong with the file, in the user's
+    words; for a server the driver's first line and what to check."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    if engine.dialect.name == "sqlite":
+        for words, key in _SQLITE_REASONS.items():
+            if words in detail:
+                return KamError("store.file_error", db=shown(engine), detail=KamError(key))
+        return KamError("store.file_error", db=shown(engine), detail=detail)
+    return KamError("store.error", db=shown(engine), detail=detail)
 
 
 def migrate(engine: Engine) -> int:
@@ -208,6 +241,8 @@ def migrate(engine: Engine) -> int:
             conn.execute(text("SELECT pg_advisory_xact_lock(20261123)"))
         schema_versions.create(conn, checkfirst=True)
         found = conn.execute(text("SELECT MAX(version) FROM kam_schema")).scalar() or 0
+        if found < 0 or (found == 0 and inspect(conn).has_table("workbooks")):
+            raise KamError("store.damaged", version=found)
         if found > SCHEMA_VERSION:
             raise KamError("store.too_new", version=found, supported=SCHEMA_VERSION)
         for version in range(found + 1, SCHEMA_VERSION + 1):

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, select, text, update
 from sqlalchemy.engine import Connection
 
 from addin.core.findings import Finding
-from addin.core.grading import INSUFFICIENT
+from addin.core.grading import INSUFFICIENT, NOT_GRADED
 from addin.core.i18n import t
 from addin.core.model import SheetTable
 from addin.core.settings import Settings, read_settings
@@ -47,7 +47,7 @@ class Loaded:
                 "message": self.message or None, "snapshot_id": self.snapshot_id}
 
 
-GRADE_KEYS = ("A", "B", "C", "D", INSUFFICIENT)
+GRADE_KEYS = ("A", "B", "C", "D", INSUFFICIENT, NOT_GRADED)
 
 
 @dataclass
@@ -56,6 +56,17 @@ class Consolidation:
     team: list[TeamFinding]
     store: str
     retired: list[str] = field(default_factory=list)  # stored workbooks no longer in the folders given
+    roots: list[Path] = field(default_factory=list)  # the folders given, to name each workbook within them
+
+    def shown(self, path: Path) -> str:
+        """A workbook as the manager tells it apart: its path inside the folder given (dup/a/张三.xlsx and
+        dup/b/张三.xlsx are a/张三.xlsx and b/张三.xlsx), or the file as given."""
+        for root in self.roots:
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def counts(self) -> dict[str, int]:
         """How many workbooks were loaded, found unchanged and failed (every status, zero included)."""
@@ -107,11 +118,15 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
     todo: list[tuple[Path, str]] = []
     for path in paths:
         try:
+            if not path.is_file():  # a FIFO or a link to /dev/zero would be hashed forever
+                loaded[path] = Loaded(path, "failed", message=t("file.not_file", lang, file=path))
+                continue
             digest = fingerprint(path)
             with engine.connect() as conn:  # a cheap look first: an unchanged workbook is not even parsed
                 known = _known_snapshot(conn, str(path.resolve()), digest, model.digest)
             if known is None:
                 with engine.begin() as conn:
+                    _hold(conn, str(path.resolve()))
                     moved = _moved_here(conn, path, digest, model.digest, lang)
                 if moved is None:
                     todo.append((path, digest))
@@ -119,6 +134,7 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
                 loaded[path] = moved
             else:
                 with engine.begin() as conn:
+                    _hold(conn, str(path.resolve()))
                     loaded[path] = _mark_current(conn, path, known)
         except OSError as exc:
             loaded[path] = Loaded(path, "failed", message=os_sentence(exc, lang))
@@ -129,13 +145,12 @@ def consolidate(paths: list[Path], engine: Engine, today: date, model: TeamModel
         if isinstance(parsed, str):
             loaded[path] = Loaded(path, "failed", message=parsed)
         else:
-            loaded[path] = store_snapshot(engine, path, digest, today, model, parsed)
+            loaded[path] = store_snapshot(engine, path, digest, today, model, parsed, lang)
         if progress is not None:
             progress(path)
     retired = retire_missing(engine, folders or [], set(paths))
     team = refresh_team_findings(engine, today, model.settings.overlap_days, lang)
-    return Consolidation([loaded[p] for p in paths], team, str(engine.url.render_as_string(hide_password=True)),
-                         retired)
+    return Consolidation([loaded[p] for p in paths], team, db.shown(engine), retired, folders or [])
 
 
 def retire_missing(engine: Engine, folders: list[Path], seen: set[Path]) -> list[str]:
@@ -167,6 +182,7 @@ class Parsed:
     sheets: list[tuple[str, str, int]]
     snap: Snapshot
     findings: list[tuple[Any, ...]]
+    cleaned: int = 0  # NUL characters taken out of the text (PostgreSQL refuses them; SQLite the same, to agree)
 
 
 def parse_workbook(job: tuple[Path, date, SheetTable | None, str]) -> Parsed | str:
@@ -180,7 +196,27 @@ def parse_workbook(job: tuple[Path, date, SheetTable | None, str]) -> Parsed | s
         return os_sentence(exc, lang)
     snap = take_snapshot(with_settings(data, settings), today)
     sheets = [(key, table.name, len(table.rows)) for key, table in data.sheets.items()]
-    return Parsed(sheets, snap, [tuple(_finding_row(f, lang).values()) for f in snap.findings])
+    findings = [tuple(_finding_row(f, lang).values()) for f in snap.findings]
+    cleaned = 0
+    for rows in snap.rows.values():
+        rows.values, n = without_nul(rows.values)
+        cleaned += n
+    findings, _ = without_nul(findings)
+    return Parsed(sheets, snap, findings, cleaned)
+
+
+def without_nul(rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int]:
+    """`rows` with every NUL character taken out of their text, and how many were; rows without one are kept
+    as they are (a NUL in a cell is never what a rep typed: it comes from a pasted or generated value)."""
+    count = 0
+    out = rows
+    for i, row in enumerate(rows):
+        if any(type(v) is str and "\x00" in v for v in row):
+            if out is rows:
+                out = list(rows)
+            count += sum(v.count("\x00") for v in row if type(v) is str)
+            out[i] = tuple(v.replace("\x00", "") if type(v) is str else v for v in row)
+    return out, count
 
 
 def _parse_all(work: list[tuple[Path, date, SheetTable | None, str]], jobs: int) -> Iterator[Parsed | str]:
@@ -222,13 +258,14 @@ def _leave_with_parent(consolidation: int) -> None:
 
 
 def store_snapshot(engine: Engine, path: Path, digest: str, today: date, model: TeamModel,
-                   parsed: Parsed) -> Loaded:
+                   parsed: Parsed, lang: str = "zh") -> Loaded:
     """Store a parsed workbook as a new snapshot that becomes its current one, all in one transaction, so a
     killed run leaves none; skipped when another process stored the same content meanwhile."""
     key = str(path.resolve())
     snap = parsed.snap
     stat = path.stat()
     with engine.begin() as conn:
+        _hold(conn, key)
         known = _known_snapshot(conn, key, digest, model.digest)
         if known is not None:
             return _mark_current(conn, path, known)
@@ -245,13 +282,23 @@ def store_snapshot(engine: Engine, path: Path, digest: str, today: date, model: 
             settings_from=model.source, rep=snap.rep, row_count=snap.row_count, errors=errors,
             warnings=warnings, newest_entry=snap.newest_entry, grade_a=grades.get("A", 0),
             grade_b=grades.get("B", 0), grade_c=grades.get("C", 0), grade_d=grades.get("D", 0),
-            grade_insufficient=grades.get(INSUFFICIENT, 0))).inserted_primary_key
+            grade_insufficient=grades.get(INSUFFICIENT, 0),
+            grade_not_graded=grades.get(NOT_GRADED, 0))).inserted_primary_key
         assert inserted is not None
         snapshot_id = int(inserted[0])
         _insert_rows(conn, snapshot_id, parsed)
         conn.execute(update(db.workbooks).where(db.workbooks.c.workbook_id == workbook_id)
                      .values(current_snapshot_id=snapshot_id))
-    return Loaded(path, "loaded", snap.row_count, errors, warnings, dict(grades), snapshot_id=snapshot_id)
+    message = t("consolidate.nul", lang, count=parsed.cleaned) if parsed.cleaned else ""
+    return Loaded(path, "loaded", snap.row_count, errors, warnings, dict(grades), message, snapshot_id)
+
+
+def _hold(conn: Connection, key: str) -> None:
+    """Take this workbook's turn for the rest of the transaction: two consolidations of one folder into
+    PostgreSQL would both find no snapshot and both insert it (a unique-key failure for one of them).
+    SQLite's BEGIN IMMEDIATE already serialises every writer."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(20261205, hashtext(:key))"), {"key": key})
 
 
 def _known_snapshot(conn: Connection, key: str, digest: str, settings_digest: str) -> tuple[int, int] | None:
@@ -292,7 +339,7 @@ def _mark_current(conn: Connection, path: Path, known: tuple[int, int]) -> Loade
                  .values(current_snapshot_id=snapshot_id))
     s = conn.execute(select(db.snapshots).where(db.snapshots.c.snapshot_id == snapshot_id)).mappings().one()
     grades = {"A": s["grade_a"], "B": s["grade_b"], "C": s["grade_c"], "D": s["grade_d"],
-              INSUFFICIENT: s["grade_insufficient"]}
+              INSUFFICIENT: s["grade_insufficient"], NOT_GRADED: s["grade_not_graded"] or 0}
     return Loaded(path, "unchanged", s["row_count"], s["errors"], s["warnings"], grades, snapshot_id=snapshot_id)
 
 

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -267,6 +268,22 @@ def scan_extent(zf: zipfile.ZipFile, path: Path, sheet: SheetPart) -> None:
     scan.check()
 
 
+def own_dialect(book: Any, known: Dialect) -> Dialect:
+    """The namespaces the workbook part really uses. Transitional and Strict are the known ones; any other
+    (the 2006 beta files of Office 2007 in Apache POI's test data) is taken from the root element and the
+    sheets' id attribute, so their sheets are listed, and a sheet kam adds is found again the next time
+    instead of being added a second time."""
+    tag = str(book.tag)
+    root = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+    if root in ("", known.main):
+        return known
+    rel = known.rel
+    for sheet in book.iter(f"{{{root}}}sheet"):
+        rel = next((k[1:].split("}", 1)[0] for k in sheet.attrib if k.startswith("{") and k.endswith("}id")), rel)
+        break
+    return Dialect(root, rel)
+
+
 def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | None = None,
             stream_big: bool = False) -> Inspection:
     """Open `path` as a zip, list its sheets, and scan the sheets in `needed` (names, or a function choosing
@@ -300,6 +317,7 @@ def inspect(path: Path, needed: set[str] | Callable[[list[str]], set[str]] | Non
         raw_book = _read_bounded(zf, path, book_part)
         result = Inspection(path, workbook_part=book_part, dialect=dialect_of(raw_book))
         book = _parse_small_xml(zf, path, book_part)
+        result.dialect = own_dialect(book, result.dialect)
         main, rel_ns = "{" + result.dialect.main + "}", "{" + result.dialect.rel + "}"
         wb_rels = find_part(names, rels_part(book_part))
         rels = {r.id: r for r in read_rels(_read_bounded(zf, path, wb_rels), book_part)} if wb_rels else {}

@@ -430,11 +430,14 @@ def _mark_notes(pkg: Package, part: str, sheet: str, marks: Mapping[int, Mapping
     comments = pkg.xml(comments_part) if comments_part else b""
     vml = pkg.read(vml_part) if vml_part else b""
     new_comments, removed = ooxml.remove_kam_comments(comments, NOTE_PREFIX) if comments else (comments, [])
-    new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
+    taken = ooxml.comment_refs(new_comments) if new_comments else {}
+    if vml and vml_part and shared[vml_part] <= 1:  # one shape per remaining comment, whoever wrote the VML
+        new_vml = ooxml.keep_note_shapes(vml, set(taken))
+    else:
+        new_vml = ooxml.remove_note_shapes(vml, removed) if removed and vml else vml
     comments_out: bytes | list[Piece] = new_comments
     vml_out: bytes | list[Piece] = new_vml
     legacy_rel = None
-    taken = ooxml.comment_refs(new_comments) if marks else {}
     add: dict[str, str] = {}
     skipped: list[str] = []
     for row, cols in marks.items():

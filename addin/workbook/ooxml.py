@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from addin.core.model import parse_address
 from addin.workbook.opc import TRANSITIONAL_MAIN, TRANSITIONAL_REL
-from addin.workbook.sheetxml import Piece, encode_runs, escape_text
+from addin.workbook.sheetxml import Piece, encode_runs, escape_text, xml_escape
 
 NS_REL = TRANSITIONAL_REL
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
@@ -27,7 +27,7 @@ _COUNT = re.compile(rb'\scount="\d+"')
 
 
 def attr_escape(text: str) -> str:
-    return escape_text(text).replace('"', "&quot;")
+    return xml_escape(text).replace('"', "&quot;")
 
 
 def _set_count(open_tag: bytes, n: int) -> bytes:
@@ -259,24 +259,49 @@ def idmap_blocks(vml: bytes) -> list[int]:
 _NOTE_TYPE = (b'<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
               b'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
               b'<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
-_SHAPE = re.compile(rb"<v:shape\b(?:(?!<v:shape\b).)*?</v:shape>", re.S)
+# a VML shape with any prefix (kam and Excel write v:shape; openpyxl writes ns0:shape, declared on each element)
+_SHAPE = re.compile(rb"<((?:[\w.-]+:)?)shape\b(?:(?!<(?:[\w.-]+:)?shape\b).)*?</\1shape>", re.S)
+_ROW = re.compile(rb"<(?:[\w.-]+:)?Row>(\d+)</(?:[\w.-]+:)?Row>")
+_COLUMN = re.compile(rb"<(?:[\w.-]+:)?Column>(\d+)</(?:[\w.-]+:)?Column>")
+_NOTE = re.compile(rb"""ObjectType\s*=\s*["']Note["']""")
+
+
+def _note_cell(shape: bytes) -> tuple[int, int] | None:
+    """The (0-based row, 0-based column) a Note shape is anchored on; None for any other shape."""
+    if not _NOTE.search(shape):
+        return None
+    row, col = _ROW.search(shape), _COLUMN.search(shape)
+    return (int(row.group(1)), int(col.group(1))) if row and col else None
 
 
 def remove_note_shapes(vml: bytes, refs: list[str]) -> bytes:
     """Drop the Note shapes anchored on `refs` (the notes kam removed)."""
     wanted = {(row - 1, col) for row, col in filter(None, map(parse_address, refs))}
+    return _SHAPE.sub(lambda m: b"" if _note_cell(m.group(0)) in wanted else m.group(0), vml)
 
-    def drop(m: re.Match[bytes]) -> bytes:
-        shape = m.group(0)
-        if b'ObjectType="Note"' not in shape:
-            return shape
-        row = re.search(rb"<x:Row>(\d+)</x:Row>", shape)
-        col = re.search(rb"<x:Column>(\d+)</x:Column>", shape)
-        if row and col and (int(row.group(1)), int(col.group(1))) in wanted:
+
+def keep_note_shapes(vml: bytes, refs: set[str]) -> bytes:
+    """Keep one Note shape for each cell in `refs` (the cells that have a comment) and drop the rest: a shape
+    with no comment (left by a program that rewrote the comments, as openpyxl does, under its own prefixes)
+    or a second shape on one cell would show a note no one can remove, or print one."""
+    wanted = {(row - 1, col) for row, col in filter(None, map(parse_address, refs))}
+    seen: set[tuple[int, int]] = set()
+
+    def keep(m: re.Match[bytes]) -> bytes:
+        cell = _note_cell(m.group(0))
+        if cell is None:
+            return m.group(0)
+        if cell not in wanted or cell in seen:
             return b""
-        return shape
+        seen.add(cell)
+        return m.group(0)
 
-    return _SHAPE.sub(drop, vml)
+    return _SHAPE.sub(keep, vml)
+
+
+def note_shape_cells(vml: bytes) -> list[tuple[int, int]]:
+    """The cells (0-based row, 0-based column) of every Note shape, in order (for checks and tests)."""
+    return [cell for m in _SHAPE.finditer(vml) if (cell := _note_cell(m.group(0))) is not None]
 
 
 def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) -> bytes:
@@ -294,12 +319,18 @@ def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int =
     ids = [int(x) for x in re.findall(rb'id="_x0000_s(\d+)"', vml)]
     first_block = (idmap_blocks(vml) or [block])[0]
     next_id = max([*ids, first_block * 1024]) + 1
+    root = vml[:vml.find(b">") + 1]
+    # openpyxl's VML declares its namespaces on each element, not on <xml>: kam's shapes then declare theirs
+    own = "" if b"xmlns:v=" in root and b"xmlns:o=" in root and b"xmlns:x=" in root else (
+        ' xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"'
+        ' xmlns:x="urn:schemas-microsoft-com:office:excel"')
+
     def shapes() -> Iterator[str]:
         for n, (row, col) in enumerate(cells):
             r0 = row - 1
             anchor = f"{col + 1}, 15, {max(r0 - 1, 0)}, 10, {col + 3}, 15, {r0 + 3}, 4"
             yield (
-                f'<v:shape id="_x0000_s{next_id + n}" type="#_x0000_t202" style="position:absolute;margin-left:0;'
+                f'<v:shape{own} id="_x0000_s{next_id + n}" type="#_x0000_t202" style="position:absolute;margin-left:0;'
                 f'margin-top:0;width:160pt;height:70pt;z-index:{next_id + n};visibility:hidden" fillcolor="#ffffe1" '
                 f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
                 f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'

@@ -9,7 +9,7 @@ from addin.core.grading import GradingReport
 from addin.core.i18n import t
 from addin.core.model import SheetTable, WorkbookData, parse_address
 from addin.core.schema import ASSESSMENT
-from addin.core.text import norm
+from addin.core.text import fit_cell, norm
 from addin.core.validation import ValidationReport
 from addin.workbook.writer import WorkbookEdits
 
@@ -107,7 +107,8 @@ def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_shee
         if MARK_RANK[f.severity] > MARK_RANK.get(plan.severity.get(target, ""), 0):
             plan.severity[target] = f.severity
         messages.setdefault(target, []).append(message)
-    plan.notes = {k: NOTE_PREFIX + "\n" + "\n".join(f"• {m}" for m in v) for k, v in messages.items()}
+    plan.notes = {k: fit_cell(NOTE_PREFIX + "\n" + "\n".join(f"• {m}" for m in v), lang)
+                  for k, v in messages.items()}
     heads = ("severity", "code", "sheet", "cell", "row", "customer", "message")
     plan.rows.append([t(f"mark.col.{k}", lang) for k in heads])
     severities = {s: t(f"sev.{s}", lang) for s in MARK_RANK}
@@ -115,7 +116,7 @@ def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_shee
         sheet = f.sheet if isinstance(f.sheet, str) else ""
         ref = (f.cell or f"A{f.row}") if sheet and f.row else ""  # row-level findings link to the row
         plan.rows.append([severities.get(f.severity) or t(f"sev.{f.severity}", lang), f.code, sheet, ref,
-                          f.row or "", f.customer_id, message])
+                          f.row or "", f.customer_id, fit_cell(message, lang)])
         if ref:
             plan.links.append((n, "'" + sheet.replace("'", "''") + "'!" + ref, ref))
     return plan

@@ -90,7 +90,7 @@ def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWo
     import re
 
     from addin.workbook.opc import read_rels, rels_part
-    from addin.workbook.sheetxml import escape_text
+    from addin.workbook.sheetxml import xml_escape
 
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as dst:
@@ -100,7 +100,7 @@ def _calamine(path: Path, book_part: str, other_sheets: list[str]) -> CalamineWo
                 dst.writestr(info.filename, src.read(info))
         workbook = src.read(book_part)
         for name in other_sheets:
-            quoted = re.escape(escape_text(name).replace('"', "&quot;").encode())
+            quoted = re.escape(xml_escape(name).replace('"', "&quot;").encode())
             workbook = re.sub(rb'<(?:\w+:)?sheet\b[^>]*?\bname="' + quoted + rb'"[^>]*?/>', b"", workbook)
         dst.writestr("xl/workbook.xml", workbook)
         rels = src.read(rels_part(book_part)) if rels_part(book_part) in names else b""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from addin.core.model import cell_address, column_index
+from addin.core.text import MAX_CELL
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,23 @@ class UnsupportedSheet(Exception):
     """The sheet XML uses a form this patcher does not rewrite safely (e.g. namespace prefixes)."""
 
 
-_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_OOXML_ESCAPE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def escape_text(text: str) -> str:
-    """XML-escape text for a cell and drop characters XML 1.0 cannot hold (most text needs neither)."""
+    """A text as the content of a cell's or a note's <t>: at most MAX_CELL characters (a longer one is cut, with
+    "…"), XML-escaped, without the characters XML 1.0 cannot hold, and a literal `_xHHHH_` written as
+    `_x005F_xHHHH_` (OOXML's escape, which every reader decodes). Most text needs none of it."""
+    if len(text) > MAX_CELL:
+        text = text[:MAX_CELL - 1] + "…"
     if _NEEDS_ESCAPE.search(text) is None:
         return text
+    return _OOXML_ESCAPE.sub("_x005F_", xml_escape(text))
+
+
+def xml_escape(text: str) -> str:
+    """XML-escape text (an attribute's or an element's) and drop what XML 1.0 cannot hold."""
     text = _ILLEGAL_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from addin.errors import KamError
-from addin.workbook.files import take_over
+from addin.workbook.files import TempFile, keep_copy, refuse_link, take_over
 from addin.workbook.guard import inspect
 from addin.workbook.opc import unprefix
 from addin.workbook.sheetxml import CellValue, Piece, UnsupportedSheet, patch_cells
@@ -140,9 +138,10 @@ class WriteResult:
     kept_formulas: dict[str, list[str]]
 
 
-def _check_can_write(path: Path, expected: str | None) -> None:
-    if _excel_has_it_open(path):
-        raise KamError("write.locked", file=path, lock=lock_file(path).name)
+def _check_can_write(path: Path, expected: str | None, link: Path | None = None) -> None:
+    for name in (link, path):
+        if name is not None and _excel_has_it_open(name):
+            raise KamError("write.locked", file=name, lock=lock_file(name).name)
     if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
         raise KamError("write.read_only", file=path)
     if expected is not None and fingerprint(path) != expected:
@@ -152,8 +151,15 @@ def _check_can_write(path: Path, expected: str | None) -> None:
 def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | None = None,
                    backup: bool = True) -> WriteResult:
     """Apply `edits` to the workbook at `path` safely (see module doc). Raises KamError, leaving it untouched."""
+    link: Path | None = Path(path)
     path = Path(path)
-    _check_can_write(path, expected)
+    if path.is_symlink():  # the workbook is written at its real place, never replaced by a copy
+        path = path.resolve(strict=True)
+    else:
+        link = None
+    _check_can_write(path, expected, link)
+    if backup:
+        refuse_link(backup_path(path))
     listing = inspect(path, needed=set(edits.cells))
     parts_by_sheet = {s.name: s.part for s in listing.sheets}
     for name in edits.cells:
@@ -162,11 +168,13 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
     cell_parts = {parts_by_sheet[name]: name for name in edits.cells}
     kept: dict[str, list[str]] = {}
     folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=folder)
-    tmp = Path(tmp_name)
+    try:
+        tmp = TempFile(folder, f".{path.stem}.", path.suffix + ".tmp")
+    except OSError as exc:
+        raise KamError("file.cannot_write_in", folder=folder, detail=exc) from exc
     written: dict[str, int] = {}  # part kam wrote -> CRC-32 of its stored (deflated) bytes
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with tmp.open() as fh:
             with zipfile.ZipFile(path) as src, zipfile.ZipFile(fh, "w") as dst:
                 seen = set()
                 for info in src.infolist():
@@ -202,21 +210,20 @@ def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | No
                         written[name] = _put(dst, out, make if isinstance(make, Packed) else make(b""), path)
             fh.flush()
             os.fsync(fh.fileno())
-        _verify(tmp, path, written)
-        _check_can_write(path, expected)  # nobody saved over it meanwhile
-        take_over(tmp, path)
+        _verify(Path(tmp.path), path, written)
+        _check_can_write(path, expected, link)  # nobody saved over it meanwhile
+        take_over(tmp.path, path)
         kept_backup = None
         if backup:
             kept_backup = backup_path(path)
-            shutil.copy2(path, kept_backup)
-        os.replace(tmp, path)
+            keep_copy(path, kept_backup)
+        tmp.publish(path)
         _fsync_dir(folder)
         return WriteResult(kept_backup, kept)
     except OSError as exc:
-        raise KamError("file.cannot_write", file=path, detail=exc.strerror or exc) from exc
+        raise KamError("file.cannot_write", file=path, detail=exc) from exc
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        tmp.close()
 
 
 def deflate(data: bytes | list[Piece | list[Piece]]) -> tuple[int, bytes]:
