@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -100,7 +101,17 @@ def usage_sentence(exc: click.UsageError, lang: str) -> str:
         else:
             expected = exc.message
         return t("arg.bad", lang, name=name, expected=expected)
-    return t("arg.other", lang, detail=exc.format_message())
+    message = exc.format_message()
+    commands = ", ".join(sorted(cli.commands))
+    if (m := re.match(r"No such command '(.+)'\.", message)):
+        return t("arg.no_such_command", lang, name=m.group(1), commands=commands)
+    if (m := re.match(r"Got unexpected extra arguments? \((.+)\)", message)):
+        return t("arg.extra", lang, value=m.group(1))
+    if message.startswith("Missing command"):
+        return t("arg.no_command", lang, commands=commands)
+    if (m := re.match(r"Option '(.+)' requires an argument", message)):
+        return t("arg.needs_value", lang, option=m.group(1))
+    return t("arg.other", lang, detail=message)
 
 
 def dump_json(data: Any, compact: bool = False, stream: str | None = None) -> None:
@@ -115,9 +126,25 @@ def _fail(message: str, code: int) -> None:
     raise click.exceptions.Exit(code)
 
 
-def _set_lang(ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    ctx.find_root().meta["kam.lang"] = value
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Keep --lang for messages said before a workbook is read; None means: follow each workbook."""
+    if value is not None:
+        ctx.find_root().meta["kam.lang"] = value
     return value
+
+
+def book_language(path: Path, chosen: str | None) -> str:
+    """The language to speak about one workbook: --lang when given, else its headers' (as the buttons do: an
+    English workbook gets English sheets and messages), else Chinese. Read from the 客户 sheet alone."""
+    if chosen is not None:
+        return chosen
+    from addin.workbook.plans import workbook_language
+    from addin.workbook.reader import read_workbook
+
+    try:
+        return workbook_language(read_workbook(path, sheets=["customers"]))
+    except (KamError, OSError, ValueError):
+        return "zh"  # the command itself says what is wrong with the file
 
 
 def _parse_today(ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
@@ -131,9 +158,10 @@ def _parse_today(ctx: click.Context, _param: click.Parameter, value: str | None)
 
 
 def lang_option(func: F) -> F:
-    return click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                         is_eager=True, expose_value=True, callback=_set_lang,
-                        help="消息语言 / message language")(func)
+                        help="消息语言（默认跟随工作簿表头的语言，否则中文） / message language (default: the "
+                             "workbook's headers', else Chinese)")(func)
 
 
 def today_option(func: F) -> F:
@@ -157,10 +185,11 @@ def cli() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file")
 @lang_option
-def new_cmd(path: Path, force: bool, lang: str) -> None:
+def new_cmd(path: Path, force: bool, lang: str | None) -> None:
     """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""
+    lang = lang or "zh"  # no workbook to take the language from
     from addin.workbook.files import write_bytes
-    from workbook_templates.builder import template_path
+    from addin.workbook_templates.builder import template_path
 
     if path.suffix.lower() != ".xlsx":
         raise KamError("file.bad_ext", file=path)
@@ -177,6 +206,7 @@ def new_cmd(path: Path, force: bool, lang: str) -> None:
 @lang_option
 def demo_cmd(folder: Path, today: date, lang: str, force: bool) -> None:
     """生成示例团队工作簿并演示评级、校验和简报。 Write a sample team workbook and run the jobs on it."""
+    lang = lang or "zh"  # no workbook to take the language from
     from addin.demo import run_demo
 
     run_demo(folder, today, lang, console(), force)
@@ -205,7 +235,8 @@ class Done:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _each(books: tuple[Path, ...], fmt: str, lang: str, total_key: str, one: Callable[[Path, bool], Done]) -> int:
+def _each(books: tuple[Path, ...], fmt: str, chosen: str | None, total_key: str,
+          one: Callable[[Path, bool, str], Done]) -> int:
     """Run `one` on every workbook of `books` (files and folders): with several, a section per workbook, an
     unreadable one said in one sentence while the rest still run, then a total line; returns the worst exit
     status. With one workbook the output is exactly the single-workbook one."""
@@ -218,17 +249,23 @@ def _each(books: tuple[Path, ...], fmt: str, lang: str, total_key: str, one: Cal
     out = console()
     worst, failed = 0, 0
     sums: Counter[str] = Counter()
-    for path in paths:
+    lang = chosen or "zh"
+    for n, path in enumerate(paths):
         if many and fmt == "table":
             out.rule(f"[bold]{path}[/]", align="left")
+        here = book_language(path, chosen)
+        if n == 0:
+            lang = here  # the total line speaks the first workbook's language
         try:
-            done = one(path, many)
+            done = one(path, many, here)
         except KamError as exc:
             if not many:
+                if fmt == "json":  # stdout still carries its object, as with several workbooks
+                    dump_json({"workbook": str(path), "error": exc.message(here)}, compact=True)
                 raise
-            click.echo(exc.message(lang), err=True)
+            click.echo(exc.message(here), err=True)
             if fmt == "json":  # every workbook has its line, so a nightly job sees which one failed
-                dump_json({"workbook": str(path), "error": exc.message(lang)}, compact=True)
+                dump_json({"workbook": str(path), "error": exc.message(here)}, compact=True)
             failed += 1
             worst = max(worst, exc.exit_code)
             continue
@@ -244,12 +281,18 @@ def _each(books: tuple[Path, ...], fmt: str, lang: str, total_key: str, one: Cal
 TOTAL_KEYS = ("errors", "warnings", "rows", "items", "brief_failed")
 
 
-def _narrow(data: Any, reps: tuple[str, ...]) -> Any:
-    """The workbook narrowed to the reps' accounts (`--rep`), or as read."""
+def _narrow(data: Any, reps: tuple[str, ...], lang: str = "zh") -> Any:
+    """The workbook narrowed to the reps' accounts (`--rep`), or as read. A name that owns no account is said
+    (on stderr), so a misspelt --rep never reads as a clean result."""
     if not reps:
         return data
-    from addin.core.scope import for_reps
+    from addin.core.scope import for_reps, unmatched_reps
 
+    unmatched = unmatched_reps(data, reps)
+    if len(unmatched) == len(set(reps)):  # nothing left to look at: not a clean result
+        raise KamError("rep.none", rep="、".join(unmatched) if lang == "zh" else ", ".join(unmatched), file=data.source)
+    for rep in unmatched:
+        click.echo(t("rep.none", lang, rep=rep, file=data.source), err=True)
     return for_reps(data, reps)
 
 
@@ -264,19 +307,21 @@ def _narrow(data: Any, reps: tuple[str, ...]) -> Any:
 @lang_option
 @click.pass_context
 def grade_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, write: bool, no_backup: bool, show_all: bool,
-              reps: tuple[str, ...], today: date, lang: str) -> None:
+              reps: tuple[str, ...], today: date, lang: str | None) -> None:
     """按价值×难度模型给每个客户评级。 Grade every account A/B/C/D from the value x difficulty model."""
     from addin.core.briefing import customer_names
     from addin.core.findings import count
     from addin.core.grading import grade_workbook
     from addin.report import grading_json, grading_table
-    from addin.workbook.plans import grade_edits
+    from addin.workbook.plans import grade_edits, workbook_language
     from addin.workbook.reader import read_workbook
-    from addin.workbook.writer import fingerprint, write_workbook
+    from addin.workbook.writer import fingerprint, preflight, write_workbook
 
-    def one(book: Path, many: bool) -> Done:
+    def one(book: Path, many: bool, lang: str) -> Done:
         seen = fingerprint(book) if write and book.is_file() else None
-        data = _narrow(read_workbook(book, sheets=["assessment", "settings", "customers"]), reps)
+        if write and book.is_file():
+            preflight(book, not no_backup)
+        data = _narrow(read_workbook(book, sheets=["assessment", "settings", "customers"]), reps, lang)
         report = grade_workbook(data)
         if fmt == "json":
             dump_json(grading_json(report, str(book), lang), compact=many)
@@ -284,7 +329,7 @@ def grade_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, write: bool
             grading_table(report, customer_names(data), lang, console(), None if show_all else 200)
         table = data.get("assessment")
         if write and table is not None and report.grades:
-            edits = grade_edits(table, report, lang)
+            edits = grade_edits(table, report, workbook_language(data))  # cells in the workbook's own language
             with _working(t("progress.write", lang, file=book.name)):
                 result = write_workbook(book, edits, expected=seen, backup=not no_backup)
             _report_write(book, edits, result, lang, fmt)
@@ -305,34 +350,50 @@ def grade_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, write: bool
 @lang_option
 @click.pass_context
 def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bool, show_all: bool, no_backup: bool,
-                 reps: tuple[str, ...], today: date, lang: str) -> None:
+                 reps: tuple[str, ...], today: date, lang: str | None) -> None:
     """逐格校验各表（开发记录、拜访记录等）。 Check every sheet down to the cell."""
     from addin.core.validation import validate
     from addin.report import validation_json, validation_table
+    from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
-    from addin.workbook.writer import fingerprint
+    from addin.workbook.writer import fingerprint, preflight
 
-    def one(book: Path, many: bool) -> Done:
+    def one(book: Path, many: bool, lang: str) -> Done:
         seen = fingerprint(book) if mark and book.is_file() else None
+        if mark and book.is_file():
+            preflight(book, not no_backup)
         data = read_workbook(book)
-        report = validate(_narrow(data, reps), today)
-        said = [f.message(lang) for f in report.findings] if mark else None  # for the JSON and the marks
+        report = validate(_narrow(data, reps, lang), today)
+        own = workbook_language(data)  # what the workbook's sheets, headers and drop-downs are written in
+        # each sentence rendered once, for the JSON and the marks; naming the workbook's own words
+        said = [f.message(lang, own) for f in report.findings] if mark or own != lang else None
         if fmt == "json":
             dump_json(validation_json(report, str(book), lang, said), compact=many, stream="issues")
         else:
-            validation_table(report, str(book), lang, console(), None if show_all else 200)
+            validation_table(report, str(book), lang, console(), None if show_all else 200, said)
         if mark:
             from addin.workbook.marks import mark_workbook
 
+            marks = said if own == lang else [f.message(own) for f in report.findings]  # the sheet: its own words
             with _working(t("progress.mark", lang, file=book.name)):
-                result = mark_workbook(book, data, report, lang, expected=seen, backup=not no_backup, release=True,
-                                       said=said)
+                result = mark_workbook(book, data, report, own, expected=seen, backup=not no_backup, release=True,
+                                       said=marks)
             _tell(result.lines(lang), fmt)
         errors, warnings = report.counts()
         return Done(1 if errors else 0, {"errors": errors, "warnings": warnings,
                                          "rows": sum(report.rows_checked.values())})
 
     ctx.exit(_each(books, fmt, lang, "total.validate", one))
+
+
+def _show_variables(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`kam brief --variables`: the variable list that ships with kam (addin/docs/templates.md)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.resources import files
+
+    click.echo(files("addin.docs").joinpath("templates.md").read_text(encoding="utf-8"))
+    ctx.exit(0)
 
 
 @cli.command("brief")
@@ -348,20 +409,22 @@ def validate_cmd(ctx: click.Context, books: tuple[Path, ...], fmt: str, mark: bo
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认 CPU 数） / parallel processes")
 @click.option("--force", is_flag=True,
               help="覆盖生成后被改过的简报（旧的存为 .bak） / overwrite edited briefings, keeping a .bak")
+@click.option("--variables", is_flag=True, is_eager=True, expose_value=False, callback=_show_variables,
+              help="列出模板可用的全部变量后退出 / list every variable a template may use, then exit")
 @rep_option
 @today_option
 @lang_option
 @click.pass_context
 def brief_cmd(ctx: click.Context, books: tuple[Path, ...], customers: tuple[str, ...], grades: tuple[str, ...],
               fmt: str, template: Path | None, out: Path | None, jobs: int | None, force: bool,
-              reps: tuple[str, ...], today: date, lang: str) -> None:
+              reps: tuple[str, ...], today: date, lang: str | None) -> None:
     """为每个客户生成拜访简报（docx/html/md/pdf）。 Write a briefing per customer (docx, html, md, pdf)."""
     from addin.core.filenames import unique_name
     from addin.docs.briefs import run_briefs
 
     taken: set[str] = set()
 
-    def one(book: Path, many: bool) -> Done:
+    def one(book: Path, many: bool, lang: str) -> Done:
         # each workbook its own folder (two books may share customer IDs), unique even where two books in two
         # folders share a file name, and never "..": a name made safe
         folder = out / unique_name(book.stem, "", taken) if out is not None and many else out
@@ -389,7 +452,7 @@ def brief_cmd(ctx: click.Context, books: tuple[Path, ...], customers: tuple[str,
 @click.pass_context
 def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, month: str | None, week: bool,
                reps: tuple[str, ...], fmt: str, out: Path | None, write: bool, no_backup: bool, today: date,
-               lang: str) -> None:
+               lang: str | None) -> None:
     """销售日程：生日、节日、跟进、回访、A 级拜访、月度审核。 The rep's agenda of care and follow-ups.
     With several workbooks and --format ics, one calendar holds them all."""
     import re
@@ -398,20 +461,28 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
     from addin.core.schema import AGENDA
     from addin.report import agenda_table
     from addin.workbook.marks import AGENDA_WIDTHS
+    from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
-    from addin.workbook.writer import fingerprint
+    from addin.workbook.writer import fingerprint, preflight
 
     if month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise KamError("agenda.bad_month", value=month)
     start, end = window(today, days, month, week)
     calendar = Agenda(today, start, end, [])
+    spoken: list[str] = []  # each workbook's language: the calendar and the last line speak the first's
 
-    def one(book: Path, many: bool) -> Done:
+    def one(book: Path, many: bool, lang: str) -> Done:
         seen = fingerprint(book) if write and book.is_file() else None
+        if write and book.is_file():
+            preflight(book, not no_backup)
         data = read_workbook(book)
-        agenda = build_agenda(data, today, start, end, lang, list(reps) or None)
+        spoken.append(lang)
+        agenda = build_agenda(_narrow(data, reps, lang), today, start, end, lang, list(reps) or None)
         if write:
-            _write_owned(book, data, AGENDA, agenda.rows(lang), AGENDA_WIDTHS, seen, no_backup, lang, fmt,
+            own = workbook_language(data)
+            sheet = agenda if own == lang else build_agenda(_narrow(data, reps, lang), today, start, end, own,
+                                                             list(reps) or None)
+            _write_owned(book, data, AGENDA, sheet.rows(own), AGENDA_WIDTHS, seen, no_backup, lang, fmt,
                          "agenda.written_book", len(agenda.items))
         if fmt == "ics":
             calendar.items.extend(agenda.items)
@@ -421,9 +492,23 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
             agenda_table(agenda, lang, console())
         return Done(0, {"items": len(agenda.items)})
 
-    code = _each(books, fmt, lang, "total.agenda", one)
+    if fmt == "ics" or out is None:
+        code = _each(books, fmt, lang, "total.agenda", one)
+    else:  # the table or JSON goes into --out, written whole once every workbook is done
+        import io
+
+        from addin.workbook.files import write_bytes
+
+        screen, sys.stdout = sys.stdout, io.StringIO()
+        try:
+            code = _each(books, fmt, lang, "total.agenda", one)
+            text = sys.stdout.getvalue()
+        finally:
+            sys.stdout = screen
+        write_bytes(out, text.encode("utf-8"))
+        click.echo(t("agenda.written_file", spoken[0] if spoken else lang or "zh", file=out), err=True)
     if fmt == "ics":
-        _write_ics(calendar, books, out, lang)
+        _write_ics(calendar, books, out, spoken[0] if spoken else lang or "zh")
     ctx.exit(code)
 
 
@@ -456,29 +541,32 @@ def _write_ics(calendar: Any, books: tuple[Path, ...], out: Path | None, lang: s
 @lang_option
 @click.pass_context
 def birthdays_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, fmt: str, write: bool,
-                  no_backup: bool, reps: tuple[str, ...], today: date, lang: str) -> None:
+                  no_backup: bool, reps: tuple[str, ...], today: date, lang: str | None) -> None:
     """列出近期过生日的关键人（农历已换算）。 Contacts whose birthday is coming up (lunar converted)."""
     from addin.core.birthdays import birthday_report
     from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table
     from addin.workbook.marks import BIRTHDAY_WIDTHS
+    from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
-    from addin.workbook.writer import fingerprint
+    from addin.workbook.writer import fingerprint, preflight
 
-    def one(book: Path, many: bool) -> Done:
+    def one(book: Path, many: bool, lang: str) -> Done:
         seen = fingerprint(book) if write and book.is_file() else None
+        if write and book.is_file():
+            preflight(book, not no_backup)
         data = read_workbook(book, sheets=["contacts", "customers", "settings"])
         if _missing(data, ["contacts"], lang):
             return Done(1)
-        report = birthday_report(_narrow(data, reps), today, days)
+        report = birthday_report(_narrow(data, reps, lang), today, days)
         if fmt == "json":
             body = birthdays_json(report, lang)
             dump_json({"workbook": str(book), **body} if many else body, compact=many)
         else:
             birthdays_table(report, lang, console())
         if write:
-            _write_owned(book, data, BIRTHDAYS, report.rows(lang), BIRTHDAY_WIDTHS, seen, no_backup, lang, fmt,
-                         "birthdays.written", len(report.birthdays))
+            _write_owned(book, data, BIRTHDAYS, report.rows(workbook_language(data)), BIRTHDAY_WIDTHS, seen,
+                         no_backup, lang, fmt, "birthdays.written", len(report.birthdays))
         return Done(0, {"items": len(report.birthdays)})
 
     ctx.exit(_each(books, fmt, lang, "total.birthdays", one))
@@ -501,8 +589,9 @@ def db_option(func: F) -> F:
 @lang_option
 @click.pass_context
 def consolidate_cmd(ctx: click.Context, paths: tuple[Path, ...], db: str | None, settings_book: Path | None,
-                    jobs: int | None, fmt: str, today: date, lang: str) -> None:
+                    jobs: int | None, fmt: str, today: date, lang: str | None) -> None:
     """把多位销售的工作簿汇总进团队库。 Load many reps' workbooks into the team store."""
+    lang = lang or "zh"  # no workbook to take the language from
     from addin.report import consolidation_json, consolidation_table
     from addin.store.db import open_store
     from addin.store.load import consolidate, team_model
@@ -547,8 +636,9 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 @today_option
 @lang_option
 def report_cmd(db: str | None, period: str | None, start: date | None, end: date | None, reps: tuple[str, ...],
-               out: Path | None, per_rep: bool, fmt: str, today: date, lang: str) -> None:
+               out: Path | None, per_rep: bool, fmt: str, today: date, lang: str | None) -> None:
     """经理的团队报告（来自团队库）。 The manager's team report from the store."""
+    lang = lang or "zh"  # no workbook to take the language from
     from sqlalchemy import func, select
 
     from addin.analytics.teamreport import build_team_report
@@ -602,8 +692,9 @@ def excel_group() -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--standalone", is_flag=True, help="内嵌 xlwings 的 VBA 模块 / embed xlwings' VBA module")
 @lang_option
-def excel_build_cmd(out: Path, standalone: bool, lang: str) -> None:
+def excel_build_cmd(out: Path, standalone: bool, lang: str | None) -> None:
     """用模板生成带按钮的 .xlsm（需 Excel）。 Build the .xlsm with buttons (needs Excel)."""
+    lang = lang or "zh"  # no workbook to take the language from
     from addin.excel.build import build_macro_workbook
 
     if out.suffix.lower() != ".xlsm":
@@ -615,8 +706,9 @@ def excel_build_cmd(out: Path, standalone: bool, lang: str) -> None:
 @excel_group.command("addin")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @lang_option
-def excel_addin_cmd(out: Path, lang: str) -> None:
+def excel_addin_cmd(out: Path, lang: str | None) -> None:
     """生成 kam 加载项 .xlam：单元格函数和按钮宏（需 Windows 版 Excel）。 Build the kam add-in (Excel on Windows)."""
+    lang = lang or "zh"  # no workbook to take the language from
     from addin.excel.build import build_addin
 
     if out.suffix.lower() != ".xlam":

@@ -23,7 +23,7 @@ from addin.workbook.marks import mark_workbook
 from addin.workbook.plans import grade_edits
 from addin.workbook.reader import read_workbook
 from addin.workbook.writer import backup_path, write_workbook
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 DEMO_FILE = {"zh": "示例团队工作簿.xlsx", "en": "demo-team-workbook.xlsx"}
 

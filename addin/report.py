@@ -58,21 +58,24 @@ def dump_json(data: Any, compact: bool = False, stream: str | None = None) -> No
 STREAM_BATCH = 2_000
 
 
-def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: int | None = None) -> None:
-    """Findings grouped by sheet, each with its cell address, code and message (at most `limit` per sheet)."""
-    by_sheet: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_sheet.setdefault(f.sheet if isinstance(f.sheet, str) else str(f.sheet), []).append(f)
+def findings_table(findings: Iterable[Finding], lang: str, out: Console, limit: int | None = None,
+                   said: list[str] | None = None) -> None:
+    """Findings grouped by sheet, each with its cell address, code and message (at most `limit` per sheet;
+    `said`: the sentences, when already rendered)."""
+    by_sheet: dict[str, list[tuple[Finding, str | None]]] = {}
+    for i, f in enumerate(findings):
+        by_sheet.setdefault(f.sheet if isinstance(f.sheet, str) else str(f.sheet), []).append(
+            (f, said[i] if said is not None else None))
     for sheet, items in by_sheet.items():
         table = Table(title=sheet or "-", title_justify="left", show_lines=False, expand=False)
         for head in ("cell", "severity", "code", "customer", "message"):
             table.add_column(t(f"col.{head}", lang), overflow="fold")
         shown = items if limit is None else items[:limit]
-        for f in shown:
+        for f, sentence in shown:
             where = f.cell or (str(f.row) if f.row else "")
             style = "red" if f.severity == "error" else "yellow"
             table.add_row(where, f"[{style}]{t('sev.' + f.severity, lang)}[/]", f.code, f.customer_id,
-                          f.message(lang))
+                          f.message(lang) if sentence is None else sentence)
         out.print(table)
         if len(shown) < len(items):
             out.print(t("report.more", lang, count=len(items) - len(shown)))
@@ -93,10 +96,10 @@ def validation_json(report: ValidationReport, source: str, lang: str,
 
 
 def validation_table(report: ValidationReport, source: str, lang: str, out: Console,
-                     limit: int | None = 200) -> None:
+                     limit: int | None = 200, said: list[str] | None = None) -> None:
     """Findings grouped by sheet with their cells, then rows checked and the counts."""
     if report.findings:
-        findings_table(report.findings, lang, out, limit)
+        findings_table(report.findings, lang, out, limit, said)
     errors, warnings = report.counts()
     checked = ", ".join(f"{sheet} {n}" for sheet, n in report.rows_checked.items()) or "-"
     out.print(t("validate.checked", lang, file=source, checked=checked, today=report.today.isoformat()))
@@ -168,7 +171,7 @@ def grading_table(report: GradingReport, names: dict[str, str], lang: str, out: 
         table.add_row(g.customer_id, names.get(g.customer_id, ""),
                       "" if d["value_score"] is None else f"{d['value_score']:.2f}",
                       "" if d["difficulty_score"] is None else f"{d['difficulty_score']:.2f}",
-                      f"[{style}]{d['grade'] or '-'}[/]", d["advice"] or "", d["explanation"])
+                      f"[{style}]{g.grade.grade_text(lang) or '-'}[/]", d["advice"] or "", d["explanation"])
     out.print(table)
     if len(shown) < len(report.grades):
         out.print(t("report.more", lang, count=len(report.grades) - len(shown)))

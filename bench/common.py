@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.core.demo import make_demo
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -43,7 +43,7 @@ print(json.dumps({"code": code, "bytes": len(out.getvalue()), "rss": PEAK}))
 def team(books: int, visits: int, customers: int = 50) -> Path:
     """`books` rep workbooks of `customers` accounts and `visits` visits each, under bench/out (cached)."""
     from addin.core.demo import _credit_code, make_demo
-    from workbook_templates.builder import build_workbook
+    from addin.workbook_templates.builder import build_workbook
 
     folder = OUT / f"team-{books}x{visits}"
     done = folder / ".complete"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from addin.cli import cli
 from addin.core.agenda import KINDS, build_agenda, window
 from addin.core.demo import REPS, demo_book, make_demo
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 22)
 

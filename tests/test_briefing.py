@@ -23,8 +23,8 @@ from addin.core.filenames import MAX_BYTES, briefing_name
 from addin.docs.build_templates import build, template_path
 from addin.docs.render import renderer_for
 from addin.workbook.reader import read_workbook
+from addin.workbook_templates.builder import build_workbook
 from tests.conftest import needs_writer
-from workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 22)
 GOLDEN = Path(__file__).parent / "golden"
@@ -312,7 +312,7 @@ def test_birthdays_json_shape(demo_book):
 
 
 def test_template_reference_documents_every_context_key(demo_book):
-    doc = (Path(__file__).parents[1] / "docs" / "templates.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[1] / "addin" / "docs" / "templates.md").read_text(encoding="utf-8")
     context = build_briefings(read_workbook(demo_book), TODAY, customers=["C0001"])[0]
     for key, value in context.items():
         assert f"`{key}`" in doc, key
@@ -364,7 +364,7 @@ def test_an_ungraded_account_says_not_graded_and_why(tmp_path):
     from addin.core.briefing import build_briefings
     from addin.core.demo import make_demo
     from addin.workbook.reader import read_workbook
-    from workbook_templates.builder import build_workbook
+    from addin.workbook_templates.builder import build_workbook
 
     path = tmp_path / "d.xlsx"
     build_workbook(path, "zh", make_demo(date(2026, 11, 22)).rows)

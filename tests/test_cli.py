@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from addin.cli import cli
 from addin.core.demo import SEEDED_MISTAKES
 from addin.workbook.reader import read_workbook
-from workbook_templates.builder import template_path
+from addin.workbook_templates.builder import template_path
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_every_planted_mistake_is_found_by_validation(tmp_path):
     from addin.core.demo import SEEDED_MISTAKES
     from addin.core.validation import validate
     from addin.workbook.reader import read_workbook
-    from workbook_templates.builder import build_workbook
+    from addin.workbook_templates.builder import build_workbook
 
     path = tmp_path / "demo.xlsx"
     build_workbook(path, "zh", make_demo(TODAY).rows)

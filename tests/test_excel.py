@@ -15,9 +15,9 @@ from addin.cli import cli
 from addin.core.demo import make_demo
 from addin.excel import macros, udfs
 from addin.excel.plan import BUTTONS, CONTROL_SHEET, MODULES
-from macros import BAS
+from addin.macros import BAS
+from addin.workbook_templates.builder import build_workbook
 from tests.fake_xlwings import FakeBook
-from workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 22)
 

@@ -177,7 +177,7 @@ def test_json_record_shape():
     report = grade_workbook(book([["C1", 4, 3, 3, 3, 3, 3]]))
     record = report.grades[0].to_dict("en")
     assert set(record) == {"customer_id", "row", "value_score", "difficulty_score", "grade", "advice", "abandon",
-                           "explanation"}
+                           "explanation", "grade_label"}  # SPEC §6: keys may be added, never changed
     assert record["grade"] == "A" and record["abandon"] is False and record["row"] == 2
 
 

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from addin.cli import cli
 from addin.core.demo import REPS, make_team
 from addin.core.period import parse_period
+from addin.workbook_templates.builder import build_workbook
 from tests.conftest import needs_calc
-from workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 23)
 
@@ -58,7 +58,7 @@ def test_per_rep_numbers_match_an_independent_count(store):
                 and owner.get(v["customer_id"], rep) == rep]
         in_period = [v for v in mine if start <= v["visit_date"] <= end]
         assert by_rep[rep]["visits"] == len(in_period), rep
-        assert by_rep[rep]["面访"] == sum(1 for v in in_period if v["method"] == "面访")
+        assert by_rep[rep]["in_person"] == sum(1 for v in in_period if v["method"] == "面访")  # a stable JSON key
         overdue = [v for v in mine if isinstance(v["follow_up_due"], date) and v["follow_up_done"] is None
                    and v["follow_up_due"] < TODAY]
         assert by_rep[rep]["overdue"] == len(overdue), rep
@@ -81,10 +81,11 @@ def test_stage_by_grade_matches_kam_grade_on_each_workbook(store):
             seen.add(c["customer_id"])
             expected[(c["stage"] or "未填", grade.get(c["customer_id"]) or "未评级")] += 1
     got: Counter[tuple[str, str]] = Counter()
+    keys = {"A": "A", "B": "B", "C": "C", "D": "D", "信息不足": "insufficient", "未评级": "not_graded"}
     for row in report["pipeline"]:
-        for grade in ("A", "B", "C", "D", "信息不足", "未评级"):
-            if row[grade]:
-                got[(row["stage"], grade)] += row[grade]
+        for grade, key in keys.items():
+            if row[key]:
+                got[(row["stage"], grade)] += row[key]
     assert got == expected
     assert sum(row["total"] for row in report["pipeline"]) == sum(expected.values())
 

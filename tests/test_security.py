@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from addin.cli import cli
 from addin.core.demo import make_team
 from addin.store import db
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]
@@ -477,13 +477,14 @@ def test_consolidate_refuses_a_fifo_or_a_device_in_one_sentence(tmp_path, kind):
     assert run.returncode == 2 and "不是文件" in run.stdout + run.stderr, run.stdout + run.stderr
 
 
-@pytest.mark.parametrize("damage", ["DELETE FROM kam_schema", "UPDATE kam_schema SET version = -5"])
+@pytest.mark.parametrize("damage", ["DELETE FROM kam_schema",
+                                    "DELETE FROM kam_schema WHERE version > 1; UPDATE kam_schema SET version = -5"])
 def test_a_damaged_version_record_is_one_sentence(tmp_path, damage):
     book = small_book(tmp_path / "b.xlsx")
     store = tmp_path / "s.sqlite"
     assert kam("consolidate", str(book), "--db", str(store)).returncode in (0, 1)
     con = sqlite3.connect(store)
-    con.execute(damage)
+    con.executescript(damage)
     con.commit()
     con.close()
     run = kam("consolidate", str(book), "--db", str(store))

@@ -20,7 +20,7 @@ from addin.core.demo import REPS, TEAM_PLANTED, make_team
 from addin.core.team import TeamBook, account_claimed_twice, stale_workbook, team_visit_overlap
 from addin.store import db
 from addin.store.load import TeamModel, consolidate
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 TODAY = date(2026, 11, 23)
 

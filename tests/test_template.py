@@ -12,8 +12,8 @@ from python_calamine import CalamineWorkbook
 from addin.core.schema import SHEETS, FieldType
 from addin.core.settings import SETTING_SPECS, Settings, read_settings
 from addin.workbook.reader import read_workbook
+from addin.workbook_templates.builder import build_workbook, template_path
 from tests.conftest import needs_calc
-from workbook_templates.builder import build_workbook, template_path
 
 
 def col_format(ws, col: int) -> str:
@@ -34,7 +34,7 @@ def test_committed_template_equals_builder_output(lang):
     buf = io.BytesIO()
     build_workbook(buf, lang)
     committed = template_path(lang).read_bytes()
-    assert _parts(committed) == _parts(buf.getvalue()), "run `python -m workbook_templates` and commit"
+    assert _parts(committed) == _parts(buf.getvalue()), "run `python -m addin.workbook_templates` and commit"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -228,7 +228,7 @@ def test_an_english_workbook_gives_the_same_findings_as_a_chinese_one(tmp_path):
     from addin.core.demo import make_demo
     from addin.core.validation import validate
     from addin.workbook.reader import read_workbook
-    from workbook_templates.builder import build_workbook
+    from addin.workbook_templates.builder import build_workbook
 
     rows = make_demo(date(2026, 11, 22)).rows
     found = {}

@@ -20,7 +20,7 @@ from addin.excel.plan import (
     STANDALONE_SOURCE,
     XLWINGS_CONF,
 )
-from macros import BAS
+from addin.macros import BAS
 from tests.conftest import needs_soffice
 
 

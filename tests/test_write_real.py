@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.core.demo import make_demo
+from addin.workbook_templates.builder import build_workbook
 from tests.conftest import needs_calc
-from workbook_templates.builder import build_workbook
 
 KAM_FILLS = {"FFF4B6B6", "FFFCE4A8"}
 

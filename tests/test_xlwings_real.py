@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.core.demo import make_demo
-from workbook_templates.builder import build_workbook
+from addin.workbook_templates.builder import build_workbook
 
 HERE = Path(__file__).parent
 MISSING = {"missing": True}

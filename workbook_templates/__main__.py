@@ -1,8 +1,8 @@
-"""Regenerate the committed templates: `python -m workbook_templates`."""
+"""Regenerate the committed templates: `python -m addin.workbook_templates`."""
 
 from __future__ import annotations
 
-from workbook_templates.builder import build_workbook, template_path
+from addin.workbook_templates.builder import build_workbook, template_path
 
 if __name__ == "__main__":
     for lang in ("zh", "en"):

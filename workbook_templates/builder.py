@@ -1,6 +1,6 @@
 """Builds the rep workbook from the schema: six data sheets, drop-downs, formats, settings and a 说明 sheet.
 
-The committed template files beside this module are this builder's output (`python -m workbook_templates`
+The committed template files beside this module are this builder's output (`python -m addin.workbook_templates`
 regenerates them; a test checks they match). `kam demo` uses the same builder with sample rows.
 """
 

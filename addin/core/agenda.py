@@ -38,11 +38,15 @@ class AgendaItem:
     contact: str
     title: str
     detail: str
+    identity: str = ""  # what the item is about, apart from the day it stands on (see uid)
 
     @property
     def uid(self) -> str:
-        """Stable across runs, so a calendar that imports the file again updates instead of duplicating."""
-        key = "|".join((self.kind, self.customer_id, self.contact, self.date.isoformat(), self.title))
+        """From the item's identity only, so a calendar that imports the file again, on any later day, updates
+        the event instead of adding a second one: an overdue follow-up stands on today, and keeps its UID
+        from day to day (and from before it was overdue); an A visit due keeps its UID until the next visit."""
+        key = self.identity or "|".join((self.kind, self.customer_id, self.contact, self.date.isoformat(),
+                                         self.title))
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] + "@kam"
 
     def to_dict(self) -> dict[str, str]:
@@ -127,9 +131,9 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
     grades = {g.customer_id: g.grade.grade for g in grade_workbook(book).grades}
     items: list[AgendaItem] = []
 
-    def add(when: date, kind: str, cid: str, contact: str, title: str, detail: str) -> None:
+    def add(when: date, kind: str, cid: str, contact: str, title: str, detail: str, identity: str = "") -> None:
         if start <= when <= end and (not cid or mine(cid)):
-            items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail))
+            items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail, identity))
 
     # birthdays
     contacts = book.get("contacts")
@@ -141,8 +145,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                   for i, cid in enumerate(parsed.ids) if cid]
         for b in upcoming(people, start, (end - start).days):  # the birthday list's own selection
             add(b.next_date, "birthday", b.customer_id, b.name, t("agenda.title.birthday", lang, name=b.name),
-                t("agenda.detail.birthday", lang, birthday=b.birthday.show(b.calendar == "农历"),
-                  days=(b.next_date - today).days))
+                t("agenda.detail.birthday", lang, birthday=b.birthday.show(b.calendar == "农历")))
 
     # festivals: greet the A/B accounts (教师节 the 教育 ones, 医师节 the 医疗 ones)
     for key, when, industry in festival_dates(start, end):
@@ -174,12 +177,14 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 continue
             what = parsed.text("next_steps", i) or parsed.text("issues_found", i) or parsed.text("purpose", i)
             if due[i] is not None and done[i] is None:
+                # one identity before and after it falls due: the event moves to today, it is not a second one
+                identity = f"follow-up|{cid}|{dates[i]}|{due[i]}|{what}"
                 if due[i] < today:
                     add(today, "overdue", cid, "", t("agenda.title.overdue", lang, what=what or "—"),
-                        t("agenda.detail.overdue", lang, due=due[i].isoformat(), days=(today - due[i]).days))
+                        t("agenda.detail.overdue", lang, due=due[i].isoformat()), identity)
                 else:
                     add(due[i], "follow-up", cid, "", t("agenda.title.follow_up", lang, what=what or "—"),
-                        t("agenda.detail.follow_up", lang, visit=dates[i].isoformat() if dates[i] else "?"))
+                        t("agenda.detail.follow_up", lang, visit=dates[i].isoformat() if dates[i] else "?"), identity)
             visited = dates[i]
             if methods[i] == "面访" and visited is not None and grades.get(cid) in ("A", "B"):
                 limit = visited + timedelta(days=settings.callback_days)
@@ -193,10 +198,12 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 continue
             past = [d for d in by_customer.get(cid, []) if d <= today]
             last = max(past) if past else None
-            when = max(today, last + timedelta(days=settings.a_visit_interval_days)) if last else today
-            add(when, "visit-due", cid, "", t("agenda.title.visit_due", lang),
-                t("agenda.detail.visit_due", lang, last=last.isoformat() if last else "—",
-                  days=settings.a_visit_interval_days))
+            due_by = last + timedelta(days=settings.a_visit_interval_days) if last else None
+            detail = t("agenda.detail.visit_due_never", lang) if last is None or due_by is None else \
+                t("agenda.detail.visit_due", lang, last=last.isoformat(), due=due_by.isoformat(),
+                  days=settings.a_visit_interval_days)
+            add(max(today, due_by) if due_by else today, "visit-due", cid, "", t("agenda.title.visit_due", lang),
+                detail, f"visit-due|{cid}|{last}")
         if settings.monthly_review:
             first = date(start.year, start.month, 1)
             while first <= end:
@@ -206,7 +213,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                               and mine(parsed.ids[i] or "") and not parsed.text("manager_comment", i))
                 month = f"{last_month[0]}-{last_month[1]:02d}"
                 add(first, "review", "", "", t("agenda.title.review", lang, month=month),
-                    t("agenda.detail.review", lang, count=waiting))
+                    t("agenda.detail.review", lang, count=waiting) if waiting else t("agenda.detail.review_done", lang))
                 first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     items.sort(key=lambda i: (i.date, KINDS.index(i.kind), i.customer_id, i.contact))
     return Agenda(today, start, end, items)

@@ -1,12 +1,11 @@
 """The context handed to a briefing template (SPEC §5): one plain dict per customer, display-ready text.
 
 Every value is a string, a number, a bool, a list or a dict of those, in the chosen language, so a template
-written in Word needs no formatting logic. docs/templates.md lists every variable.
+written in Word needs no formatting logic. addin/docs/templates.md (`kam brief --variables`) lists every variable.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +16,7 @@ from addin.core.findings import Finding
 from addin.core.grading import FACTORS, GradedRow, grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
-from addin.core.parse import cell_text, customer_key
+from addin.core.parse import cell_text, customer_key, person_key, split_people
 from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, ROLE, VISITS, Choices
 from addin.core.settings import VALUE_FACTORS
 from addin.core.validation import Context, Parsed, build_context, validate
@@ -320,7 +319,7 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
     from addin.core.agenda import festival_dates
 
     record = graded.to_dict(lang) if graded is not None else {}
-    grade = record.get("grade") or t("grade.none", lang)
+    grade = record.get("grade_label") or t("grade.none", lang)
     why = record.get("explanation") or ""
     ahead = [f"{b['next_date']} {b['name']}{_pick(LABELS['open'], lang)}{b['in_days']}{_pick(LABELS['close'], lang)}"
              for b in birthdays]
@@ -417,7 +416,7 @@ def _assessment(ctx: Context, index: _Index, cid: str, graded: GradedRow | None,
     return {
         "present": True,
         # an ungraded row (a bad factor, broken settings) says so and why, never a blank grade
-        "grade": record["grade"] or t("grade.none", lang),
+        "grade": record["grade_label"],
         "advice": record["advice"] or record["explanation"],
         "explanation": record["explanation"],
         "value_score": "" if record["value_score"] is None else f"{record['value_score']:.2f}",
@@ -573,11 +572,11 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
               if t]
     parts.append(a("regroup.budget", text="；".join(budget) if lang == "zh" else "; ".join(budget)) if budget
                  else a("regroup.budget_none"))
-    listed = {c["name"] for c in contacts}
-    strangers = [p for p in development.pop("_people", []) if p not in listed]
+    listed = {person_key(c["name"]) for c in contacts}
+    strangers = [p for p in development.pop("_people", []) if person_key(p) not in listed]
     if visits is not None and "visitee" in visits.raw:
         for i in rows:
-            strangers += [n for n in re.split(r"[、,，/;；\s]+", visits.text("visitee", i)) if n and n not in listed]
+            strangers += [n for n in split_people(visits.text("visitee", i)) if person_key(n) not in listed]
     strangers = list(dict.fromkeys(strangers))
     if strangers:
         parts.append(a("regroup.new", names=join(strangers, lang)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
-from addin.core.i18n import join, t
+from addin.core.i18n import Phrase, join, t
 from addin.core.model import SheetTable
 
 #: Every SPEC §4 code with its severity.
@@ -74,9 +74,11 @@ class Finding:
     def severity(self) -> str:
         return SEVERITY[self.code]
 
-    def message(self, lang: str = "zh") -> str:
-        """The sentence for the rep: names the value found and what is expected."""
-        return t(self.message_key or f"finding.{self.code}", lang, **render_params(self.params, lang))
+    def message(self, lang: str = "zh", quote: str | None = None) -> str:
+        """The sentence in `lang`; the workbook's own headers and values it names in `quote` (the workbook's
+        language, when --lang asks for another: an English sentence about a Chinese workbook names 拜访方式 and
+        offers 面访, what its drop-downs hold, not Method and In-person)."""
+        return t(self.message_key or f"finding.{self.code}", lang, **render_params(self.params, lang, quote))
 
     def to_dict(self, lang: str = "zh", message: str | None = None) -> dict[str, Any]:
         """The SPEC §4 record (`message`: the sentence when it was already rendered in `lang`)."""
@@ -95,23 +97,26 @@ def at_cell(table: SheetTable, row: int, key: str, code: str, customer_id: str =
                    customer_id=customer_id, message_key=message_key, params={"header": header, **params})
 
 
-def render_params(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Parameters as text for a message: labels in the chosen language, values as written."""
+def render_params(params: Mapping[str, Any], lang: str, quote: str | None = None) -> dict[str, Any]:
+    """Parameters as text for a message: phrases in the message's language, the workbook's own words (headers,
+    choice values) in `quote` (default: the same), values as written."""
     out: dict[str, Any] = {}
     for key, value in params.items():
         kind = value.__class__
         if kind is str or kind is int or kind is float:  # most values: written as they are
             out[key] = value
         elif isinstance(value, list | tuple):
-            out[key] = join((_text(v, lang) for v in value), lang)
+            out[key] = join((_text(v, lang, quote) for v in value), lang)
         else:
-            out[key] = _text(value, lang)
+            out[key] = _text(value, lang, quote)
     return out
 
 
-def _text(value: Any, lang: str) -> Any:
-    """A label or phrase in `lang`; anything else as it is."""
-    return value.text(lang) if hasattr(value, "text") and callable(value.text) else value
+def _text(value: Any, lang: str, quote: str | None = None) -> Any:
+    """A phrase in `lang`, a label (a header, a choice) in `quote` or `lang`; anything else as it is."""
+    if not (hasattr(value, "text") and callable(value.text)):
+        return value
+    return value.text(lang if quote is None or isinstance(value, Phrase) else quote)
 
 
 def count(findings: list[Finding]) -> tuple[int, int]:

@@ -209,8 +209,9 @@ class GradedRow:
             "customer_id": self.customer_id, "row": self.row,
             "value_score": None if g.value_score is None else round(g.value_score, 4),
             "difficulty_score": None if g.difficulty_score is None else round(g.difficulty_score, 4),
-            "grade": g.grade_text(lang), "advice": g.advice(lang), "abandon": g.abandon,
-            "explanation": g.explanation(lang),
+            # the stable value of SPEC §3 (A-D, 信息不足) whatever the language, and its label in `lang`
+            "grade": g.grade, "grade_label": g.grade_text(lang) or t("grade.none", lang), "advice": g.advice(lang),
+            "abandon": g.abandon, "explanation": g.explanation(lang),
         }
 
 

@@ -263,3 +263,20 @@ def parse_field(field: Field, raw: object, date1904: bool = False) -> object:
     if is_blank(raw):
         return None
     return cell_text(raw)
+
+
+# SPEC §2: several 被访人 are separated by 、 , / (full-width ，／ fold to them); a space is part of a name
+# ("王　芳" is padded to line up with three-character names, "Dr Wang" is one person)
+_NAME_SPLIT = re.compile(r"[、,，/／\n]+")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
+def split_people(text: str) -> list[str]:
+    """The people named in a 被访人 cell (SPEC §2: separated by 、 , /), each trimmed."""
+    return [n.strip() for n in _NAME_SPLIT.split(text) if n.strip()]
+
+
+def person_key(name: str) -> str:
+    """A person's name as compared between 被访人 and 关键人: norm(), and no space between two Chinese
+    characters (王　芳 is 王芳; Dr Wang stays dr wang)."""
+    return _CJK_GAP.sub("", norm(name))

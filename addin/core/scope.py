@@ -21,6 +21,11 @@ def rep_accounts(book: WorkbookData, reps: Iterable[str]) -> set[str]:
     return {cid for cid, rep in owner.items() if cid and rep in wanted}
 
 
+def unmatched_reps(book: WorkbookData, reps: Iterable[str]) -> list[str]:
+    """The names of `reps` that own no account in 客户 (a misspelt --rep), each once, in the order given."""
+    return [rep for rep in dict.fromkeys(reps) if not rep_accounts(book, [rep])]
+
+
 def for_reps(book: WorkbookData, reps: Iterable[str]) -> WorkbookData:
     """A copy of `book` whose sheets keep only the rows of the reps' accounts (设置 is kept whole; a sheet
     without a 客户编号 column is kept as it is, since it cannot be split by account)."""

@@ -7,7 +7,6 @@ can hold 100,000 rows), then runs each rule of `RULES` and returns every finding
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,8 @@ from addin.core.parse import (
     is_valid_phone,
     name_key,
     parse_field,
+    person_key,
+    split_people,
 )
 from addin.core.schema import ASSESSMENT, RESULT, ROLE, SHEETS, STAGE, SUPPORT, Field, FieldType, SheetSpec
 from addin.core.settings import Settings, read_settings
@@ -762,9 +763,6 @@ def review_missing(ctx: Context) -> Iterator[Finding]:
             yield visits.at(i, "manager_comment", "review-missing", month=f"{last.year}-{last.month:02d}")
 
 
-_NAME_SPLIT = re.compile(r"[、,，/;；\s]+")
-
-
 def new_face(ctx: Context) -> Iterator[Finding]:
     """A 被访人 of a recent visit who is not in 关键人 for that account: a new player in the buying group."""
     visits = _visits(ctx)
@@ -775,7 +773,7 @@ def new_face(ctx: Context) -> Iterator[Finding]:
     names = contacts.raw.get("name") or []
     for i, cid in enumerate(contacts.ids):
         if cid and i < len(names) and not is_blank(names[i]):
-            known[cid].add(norm(cell_text(names[i])))
+            known[cid].add(person_key(cell_text(names[i])))
     recent = {d for d in set(visits.typed["visit_date"]) if d is not None and 0 <= (ctx.today - d).days <= 90}
     said: dict[object, list[tuple[str, str]]] = {}  # a 被访人 cell -> its names and their keys, once per value
     for i, (cid, when) in enumerate(zip(visits.ids, visits.typed["visit_date"], strict=True)):
@@ -785,7 +783,7 @@ def new_face(ctx: Context) -> Iterator[Finding]:
         people = said.get(met)
         if people is None:
             people = said[met] = [] if is_blank(met) else \
-                [(n, norm(n)) for n in _NAME_SPLIT.split(cell_text(met)) if n]
+                [(n, person_key(n)) for n in split_people(cell_text(met))]
         new = [n for n, key in people if key not in known[cid]]
         if new:
             yield visits.at(i, "visitee", "new-face", names=new)

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from addin.core.briefing import build_briefings
 from addin.core.i18n import t
 from addin.core.parse import customer_key
-from addin.core.scope import for_reps
+from addin.core.scope import for_reps, unmatched_reps
 from addin.core.validation import missing_sheets
 from addin.docs.batch import Outcome, has_component, render_all, soffice
 from addin.docs.build_templates import template_path
@@ -45,6 +45,11 @@ def run_briefs(book: Path, customers: list[str], grades: list[str], fmt: str | N
     source = template or template_path("docx" if fmt == "pdf" else fmt, lang)
     data = read_workbook(book)
     if reps:
+        unmatched = unmatched_reps(data, reps)
+        if len(unmatched) == len(set(reps)):
+            raise KamError("rep.none", rep="、".join(unmatched) if lang == "zh" else ", ".join(unmatched), file=book)
+        for rep in unmatched:
+            console.print(t("rep.none", lang, rep=rep, file=book), highlight=False)
         data = for_reps(data, reps)
     for f in missing_sheets(data, ["customers", "contacts", "visits", "development", "assessment"]):
         console.print(f"{book}: {f.message(lang)}", highlight=False)  # each absent sheet said once

@@ -71,11 +71,26 @@ def labelled(report: TeamReport, lang: str) -> dict[str, tuple[str, list[str], l
     return out
 
 
+def _json_key(key: str) -> str:
+    """A column key as a JSON key that never changes with the language: a choice (面访, 信息不足) by its English
+    value in snake case (in_person, insufficient); rep names (the weekly section) stay as they are."""
+    fixed = {"信息不足": "insufficient", "未评级": "not_graded"}
+    if key in fixed:
+        return fixed[key]
+    for choices in CHOICES.values():
+        for value in choices.values:
+            if value.zh == key:
+                return re.sub(r"[^a-z0-9]+", "_", value.en.lower()).strip("_")
+    return key
+
+
 def report_json(report: TeamReport, lang: str) -> dict[str, Any]:
-    """`kam report --format json`: the period and each section as a list of records keyed by column key."""
+    """`kam report --format json`: the period and each section as a list of records keyed by column key (the
+    same keys in both languages)."""
     sections = {}
     for key, (_title, keys, _labels, rows) in labelled(report, lang).items():
-        sections[key] = [{k: (v.isoformat() if isinstance(v, date) else v) for k, v in zip(keys, row, strict=True)}
+        names = [_json_key(k) if key != "weekly" else k for k in keys]
+        sections[key] = [{k: (v.isoformat() if isinstance(v, date) else v) for k, v in zip(names, row, strict=True)}
                          for row in rows]
     return {"period": {"label": report.period.label, "from": report.period.start.isoformat(),
                        "to": report.period.end.isoformat()},

@@ -47,7 +47,7 @@ def xlwings_file(name: str) -> Path:
 
 
 def _import_kam_modules(project: Any) -> None:
-    from macros import BAS
+    from addin.macros import BAS
 
     for module in MODULES:
         project.VBComponents.Import(str(BAS.with_name(module)))
@@ -69,7 +69,7 @@ def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False) 
     _need_windows()
     import xlwings as xw
 
-    from workbook_templates.builder import template_path
+    from addin.workbook_templates.builder import template_path
 
     work = Path(tempfile.mkdtemp(prefix="kam-build-"))
     shutil.copy(template_path(lang), work / "template.xlsx")

@@ -48,7 +48,7 @@ def grade_edits(table: SheetTable, report: GradingReport, lang: str) -> Workbook
             edits.set(table.name, table.header_row, next_col, ASSESSMENT.by_key[key].label.text(header_lang))
             next_col += 1
     for graded in report.grades:
-        record = graded.to_dict(lang)
+        record = {**graded.to_dict(lang), "grade": graded.grade.grade_text(lang)}  # the cell: the label, or empty
         for key in GRADE_COLUMNS:
             value = record[key]
             edits.set(table.name, graded.row, cols[key], value if value != "" else None)

@@ -148,6 +148,15 @@ def _check_can_write(path: Path, expected: str | None, link: Path | None = None)
         raise KamError("write.changed", file=path)
 
 
+def preflight(path: Path, backup: bool = True) -> None:
+    """The refusals of write_workbook that need no reading (Excel has it open, read-only, a backup name that
+    is a link), said before a command prints its results, not after a whole table."""
+    real = path.resolve() if path.is_symlink() else path
+    _check_can_write(real, None, path if real != path else None)
+    if backup:
+        refuse_link(backup_path(real))
+
+
 def write_workbook(path: str | Path, edits: WorkbookEdits, *, expected: str | None = None,
                    backup: bool = True) -> WriteResult:
     """Apply `edits` to the workbook at `path` safely (see module doc). Raises KamError, leaving it untouched."""

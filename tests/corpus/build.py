@@ -44,7 +44,7 @@ def small_demo() -> dict[str, list[dict[str, object]]]:
 
 
 def xlsxwriter_base(path: Path, lang: str) -> Path:
-    from workbook_templates.builder import build_workbook
+    from addin.workbook_templates.builder import build_workbook
 
     build_workbook(path, lang, small_demo())
     return path
