@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lunar_python import Lunar, LunarMonth, LunarYear
 
-from addin.core.birthdays import BirthDate, lunar_to_solar, next_birthday, parse_birthday, solar_to_lunar, upcoming
+from addin.core.birthdays import upcoming
+from addin.core.lunar import BirthDate, lunar_to_solar, next_birthday, parse_birthday, solar_to_lunar
 from addin.core.parse import Invalid
 
 
@@ -121,7 +122,7 @@ def test_the_lunar_month_table_is_what_lunar_python_computes():
     from lunar_python import LunarYear, Solar
 
     from addin.core import lunar_table
-    from addin.core.birthdays import _months
+    from addin.core.lunar import _months
 
     assert lunar_table.build() == lunar_table.DATA
     for year in (1900, 1984, 2023, 2025, 2033, 2100):

@@ -220,7 +220,8 @@ def _deals(frames: TeamFrames, accounts: pd.DataFrame, names: pd.Series, start: 
 def _care(frames: TeamFrames, accounts: pd.DataFrame, today: date) -> pd.DataFrame:
     """Birthdays (公历 and 农历) and festivals in the next 30 days, for the reps' accounts."""
     from addin.core.agenda import festival_dates
-    from addin.core.birthdays import BirthDate, parse_birthday, upcoming
+    from addin.core.birthdays import upcoming
+    from addin.core.lunar import BirthDate, parse_birthday
 
     rows: list[dict[str, Any]] = []
     people = frames.contacts.merge(accounts[["snapshot_id", "customer_id", "customer_name", "rep"]],

@@ -12,10 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from addin.core.birthdays import lunar_to_solar, solar_to_lunar, upcoming
+from addin.core.birthdays import upcoming
 from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
+from addin.core.lunar import lunar_to_solar, solar_to_lunar
 from addin.core.model import WorkbookData
+from addin.core.sheet import parse_sheet
 
 KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review")
 
@@ -110,7 +112,6 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
     """Every agenda item between `start` and `end` (inclusive), for the accounts of `reps` (all when None)."""
     from addin.core.scope import rep_accounts
     from addin.core.settings import read_settings
-    from addin.core.validation import parse_sheet
 
     settings, _ = read_settings(book.get("settings"))
     date1904 = book.date1904

@@ -244,15 +244,12 @@ def parse_field(field: Field, raw: object, date1904: bool = False) -> object:
     """Parse one cell by its field's type: the typed value, None when empty, or `Invalid`.
 
     Range checks (`out-of-range`) and phone/credit-code checks are validation rules, not parsing: here a
-    phone or credit code comes back as its text.
+    phone or credit code comes back as its text. A 生日 is read by `addin.core.sheet.parse_value` (it needs
+    the lunar calendar, which is built on this module).
     """
     kind = field.type
     if kind is FieldType.DATE:
         return parse_date(raw, date1904)
-    if kind is FieldType.BIRTHDAY:
-        from addin.core.birthdays import parse_birthday
-
-        return parse_birthday(raw, date1904)
     if kind is FieldType.NUMBER:
         return parse_number(raw)
     if kind is FieldType.INTEGER:

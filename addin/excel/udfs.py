@@ -17,8 +17,8 @@ from typing import Any
 
 import xlwings as xw
 
-from addin.core.birthdays import next_birthday, parse_birthday
 from addin.core.grading import FACTORS, INSUFFICIENT, Grade, factor_label, grade_factors, parse_factors
+from addin.core.lunar import next_birthday, parse_birthday
 from addin.core.model import build_table
 from addin.core.parse import Invalid, is_mobile, is_valid_credit_code, parse_date
 from addin.core.schema import CHOICES, SETTINGS

@@ -1,0 +1,64 @@
+"""Rules that guard the buying influences (SPEC §4): the four roles, the danger zone, coaches, the person's file."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from addin.core.findings import Finding
+from addin.core.parse import cell_text
+from addin.core.rules.context import WORKING_STAGES, Context, Shown, account_kwargs, stages_of
+from addin.core.schema import ROLE, STAGE, SUPPORT
+
+
+def role_missing(ctx: Context) -> Iterator[Finding]:
+    contacts = ctx.sheets.get("contacts")
+    roles: dict[str, set[str]] = defaultdict(set)
+    if contacts is not None and "role" in contacts.typed:
+        for i, role in enumerate(contacts.typed["role"]):
+            if role:
+                roles[contacts.cid(i)].add(role)
+    stages = stages_of(ctx)
+    for cid in ctx.customer_rows:
+        grade = ctx.grades.get(cid)
+        stage = stages.get(cid)
+        if grade not in ("A", "B") and stage not in WORKING_STAGES:
+            continue  # the method: one unknown buyer is a danger once we work the account
+        for role in ROLE.values:
+            if role.zh not in roles[cid]:
+                if grade in ("A", "B"):
+                    yield ctx.account(cid, "role-missing", grade=grade, role=role)
+                else:
+                    yield Finding(**account_kwargs(ctx, cid, "role-missing", role=role,
+                                                    stage=Shown(STAGE, stage or "")),
+                                  message_key="finding.role-missing.stage")
+
+
+def _contact_rule(ctx: Context, code: str, key: str, value: str) -> Iterator[Finding]:
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or "influence" not in contacts.typed or key not in contacts.typed:
+        return
+    names = contacts.raw.get("name")
+    for i, (influence, other) in enumerate(zip(contacts.typed["influence"], contacts.typed[key], strict=True)):
+        if influence == "高" and other == value:
+            yield contacts.row_finding(i, code, name=cell_text(names[i]) if names is not None else "")
+
+
+def danger_zone(ctx: Context) -> Iterator[Finding]:
+    return _contact_rule(ctx, "danger-zone", "contact_level", "低")
+
+
+def opposed_influencer(ctx: Context) -> Iterator[Finding]:
+    return _contact_rule(ctx, "opposed-influencer", "support", "反对")
+
+
+def coach_not_supportive(ctx: Context) -> Iterator[Finding]:
+    """A 教练 who is neutral or opposed is no coach: a coach wants us to win."""
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or "role" not in contacts.typed or "support" not in contacts.typed:
+        return
+    names = contacts.raw.get("name")
+    for i, (role, support) in enumerate(zip(contacts.typed["role"], contacts.typed["support"], strict=True)):
+        if role == "教练" and support in ("反对", "中立"):
+            yield contacts.row_finding(i, "coach-not-supportive", name=cell_text(names[i]) if names else "",
+                                       support=Shown(SUPPORT, support))
