@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,17 @@ from addin.workbook_templates.builder import build_workbook
 
 OUT = Path(__file__).resolve().parent / "out"
 
+#: the columns and sheets "The method, complete" (#25) added to the template: the benchmark and lock workbooks
+#: leave them out, so they stay the workbooks whose findings were locked (a rule needing them cannot fire)
+METHOD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "contacts": ("gender", "hometown", "interests", "family", "style", "tenure_years", "mailing_address"),
+    "development": ("stage", "urgency", "budget", "budget_status", "expected_amount", "expected_close",
+                    "won_amount"),
+    "visits": ("issue_type", "handed_to", "customer_informed", "satisfaction"),
+    "plans": ("planned_on", "customer_id", "visitor", "visitee", "method", "purpose", "materials", "questions",
+              "booked"),
+}
+
 
 def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22),
                  folder: Path = OUT) -> Path:
@@ -22,7 +33,21 @@ def big_workbook(visits: int = 100_000, customers: int = 2_000, today: date = da
     if path.exists():
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    build_workbook(path, "zh", team_rows(visits, customers, today))
+    build_workbook(path, "zh", team_rows(visits, customers, today), omit=METHOD_COLUMNS)
+    return path
+
+
+def method_workbook(visits: int = 100_000, customers: int = 2_000, today: date = date(2026, 11, 22),
+                    folder: Path = OUT, filled: bool = True) -> Path:
+    """big_workbook's team from the complete demo (money, stages, the issue loop, satisfaction, plans): with
+    `filled` every new column is written, without it the same rows go into a workbook without those columns,
+    so the two differ only in what #25 added (bench/validate_bench.py prints the ratio)."""
+    path = folder / f"team-v3-{customers}c-{visits}v{'' if filled else '-bare'}.xlsx"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = team_rows(visits, customers, today, complete=True)
+    build_workbook(path, "zh", rows, omit=None if filled else METHOD_COLUMNS)
     return path
 
 
@@ -40,7 +65,7 @@ def clean_workbook(visits: int = 100_000, customers: int = 2_000, today: date = 
     folder.mkdir(parents=True, exist_ok=True)
     rows = team_rows(visits, customers, today)
     for _round in range(6):
-        build_workbook(path, "zh", rows)
+        build_workbook(path, "zh", rows, omit=METHOD_COLUMNS)
         book = read_workbook(path)
         visits_table = book.get("visits")
         assert visits_table is not None
@@ -53,9 +78,10 @@ def clean_workbook(visits: int = 100_000, customers: int = 2_000, today: date = 
     return path
 
 
-def team_rows(visits: int, customers: int, today: date) -> dict[str, list[dict[str, Any]]]:
-    """The rows of big_workbook's team: the demo's accounts, contacts and records repeated, `visits` visits."""
-    demo = make_demo(today).rows
+def team_rows(visits: int, customers: int, today: date, complete: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The rows of big_workbook's team: the demo's accounts, contacts and records repeated, `visits` visits
+    (`complete`: from the demo with the method's money, stages, issue loop and plans)."""
+    demo = make_demo(today, complete=complete).rows
     rng = random.Random(7)
     base_c = demo["customers"]
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in demo}
@@ -73,6 +99,8 @@ def team_rows(visits: int, customers: int, today: date) -> dict[str, list[dict[s
     owners = [(str(c["customer_id"]), str(c["owner"])) for c in rows["customers"]]
     rows["visits"] = scaled_visits(demo["visits"], visits, owners, rng, today)
     rows["development"] = [dict(d, customer_id=f"K{i % customers:05d}") for i, d in enumerate(demo["development"] * 20)]
+    if complete:
+        rows["plans"] = [dict(p, customer_id=f"K{i % customers:05d}") for i, p in enumerate(demo["plans"] * 40)]
     return rows
 
 
@@ -109,14 +137,16 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, result
 
 
-def findings_digest(report: dict[str, Any]) -> tuple[str, dict[str, int]]:
+def findings_digest(report: dict[str, Any], codes: Collection[str] | None = None) -> tuple[str, dict[str, int]]:
     """A `kam validate --format json` object reduced to what must not change when kam gets faster: a digest of
-    every finding's code, sheet, row, cell and customer (not its wording) and the count per code."""
+    every finding's code, sheet, row, cell and customer (not its wording) and the count per code; with `codes`,
+    of those codes' findings only (the codes locked before a later issue added new ones)."""
     import hashlib
     import json
     from collections import Counter
 
-    keys = [(i["code"], i["sheet"], i["row"], i["cell"], i["customer_id"]) for i in report["issues"]]
+    keys = [(i["code"], i["sheet"], i["row"], i["cell"], i["customer_id"]) for i in report["issues"]
+            if codes is None or i["code"] in codes]
     digest = hashlib.sha256(json.dumps(keys, ensure_ascii=False).encode("utf-8")).hexdigest()
     return digest, dict(sorted(Counter(k[0] for k in keys).items()))
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from addin.core.schema import SHEETS, FieldType
+from addin.core.schema import REP_SHEETS, SHEETS, TARGETS, FieldType
 from addin.core.settings import SETTING_SPECS, Settings, read_settings
 from addin.workbook.reader import read_workbook
 from addin.workbook_templates.builder import build_workbook, template_path
@@ -40,7 +40,8 @@ def test_committed_template_equals_builder_output(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_template_sheets_headers_and_validations(lang):
     wb = openpyxl.load_workbook(template_path(lang))
-    for spec in SHEETS:
+    assert {s.label.text(lang) for s in SHEETS} - set(wb.sheetnames) == {TARGETS.label.text(lang)}  # the manager's
+    for spec in REP_SHEETS:
         ws = wb[spec.label.text(lang)]
         headers = [c.value for c in ws[1]]
         assert headers[: len(spec.fields)] == [f.label.text(lang) for f in spec.fields]
@@ -58,10 +59,17 @@ def test_template_sheets_headers_and_validations(lang):
             if field.type is FieldType.DATE:
                 assert dv is not None and dv.type == "date"
                 assert col_format(ws, col) == "yyyy-mm-dd"
-            if field.type is FieldType.NUMBER and not field.computed:
+            if field.type is FieldType.NUMBER and not field.computed and field.maximum == 5:  # a factor
                 assert dv is not None and dv.type == "decimal"
                 assert (float(dv.formula1), float(dv.formula2)) == (1.0, 5.0)
                 assert dv.errorStyle in (None, "stop")
+            elif field.type is FieldType.NUMBER and not field.computed:  # an amount or a count of years: >= 0
+                assert dv is not None and dv.type == "decimal" and dv.operator == "greaterThanOrEqual"
+                assert float(dv.formula1) == 0
+            if field.unit:  # amounts are numbers shown in 万元
+                assert col_format(ws, col) == '#,##0.00"万元"'
+            if field.key == "satisfaction":
+                assert dv is not None and dv.type == "whole" and (dv.formula1, dv.formula2) == ("1", "5")
 
 
 def test_visits_method_dropdown_in_chinese():
@@ -88,6 +96,8 @@ def test_settings_sheet_holds_every_default(lang):
         key = spec.label.zh if lang == "zh" else spec.label.en
         if spec.kind == "flag":
             assert values[key] == ({"zh": "是", "en": "yes"}[lang] if spec.default else {"zh": "否", "en": "no"}[lang])
+        elif spec.kind == "unit":
+            assert values[key] == spec.default == "万元"
         else:
             assert float(values[key]) == float(spec.default)
 
@@ -95,16 +105,16 @@ def test_settings_sheet_holds_every_default(lang):
 def test_instructions_sheet_explains_every_sheet_in_chinese():
     ws = openpyxl.load_workbook(template_path("zh"))["说明"]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
-    for spec in SHEETS:
+    for spec in REP_SHEETS:
         assert spec.label.zh in text and spec.hint[0] in text
     assert "必填" in text
 
 
 def test_template_reads_back_with_calamine_and_the_reader():
     wb = CalamineWorkbook.from_path(str(template_path("zh")))
-    assert wb.sheet_names == ["说明", "客户", "价值评估", "关键人", "开发记录", "拜访记录", "设置", "xlwings.conf"]
+    assert wb.sheet_names == ["说明", "客户", "价值评估", "关键人", "开发记录", "拜访记录", "拜访计划", "设置", "xlwings.conf"]
     book = read_workbook(template_path("zh"))
-    assert set(book.sheets) == {s.key for s in SHEETS}
+    assert set(book.sheets) == {s.key for s in REP_SHEETS}
     assert all(not t.rows for k, t in book.sheets.items() if k != "settings")
     assert book.other_sheets == ["说明", "xlwings.conf"]
 

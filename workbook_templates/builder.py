@@ -6,7 +6,7 @@ regenerates them; a test checks they match). `kam demo` uses the same builder wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -14,7 +14,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from addin.core.schema import INSTRUCTIONS, SETTINGS, SHEETS, Field, FieldType, SheetSpec
+from addin.core.schema import INSTRUCTIONS, REP_SHEETS, SETTINGS, Field, FieldType, SheetSpec
 from addin.core.settings import SETTING_SPECS
 from addin.excel.plan import XLWINGS_CONF
 
@@ -38,9 +38,13 @@ _UI: dict[str, dict[str, str]] = {
         "phone": "电话",
         "credit_code": "18 位代码",
         "factor": "1-5 的数字",
+        "amount": "金额（万元）",
         "dv_date": "请填写日期，如 2026-11-03。",
         "dv_factor": "请填写 1 到 5 之间的数字。",
         "dv_int": "请填写不小于 0 的整数。",
+        "dv_score": "请填写 1 到 5 之间的整数。",
+        "dv_amount": "请填写不小于 0 的金额（单位万元）。",
+        "dv_positive": "请填写不小于 0 的数字。",
         "dv_list": "请从下拉列表中选择。",
         "dv_title": "提示",
     },
@@ -58,9 +62,13 @@ _UI: dict[str, dict[str, str]] = {
         "phone": "phone",
         "credit_code": "18-character code",
         "factor": "number from 1 to 5",
+        "amount": "amount (10,000 CNY)",
         "dv_date": "Enter a date such as 2026-11-03.",
         "dv_factor": "Enter a number from 1 to 5.",
         "dv_int": "Enter a whole number of 0 or more.",
+        "dv_score": "Enter a whole number from 1 to 5.",
+        "dv_amount": "Enter an amount of 0 or more (in 10,000 CNY).",
+        "dv_positive": "Enter a number of 0 or more.",
         "dv_list": "Pick a value from the list.",
         "dv_title": "Hint",
     },
@@ -96,6 +104,10 @@ def _allowed(field: Field, lang: str) -> str:
         return " / ".join(field.choices.labels(lang))
     if field.type is FieldType.NUMBER and field.minimum == 1 and field.maximum == 5:
         return ui["factor"]
+    if field.unit:
+        return ui["amount"]
+    if field.type is FieldType.INTEGER and field.maximum is not None:
+        return f"{int(field.minimum or 0)}-{int(field.maximum)}"
     return {
         FieldType.DATE: ui["date"],
         FieldType.BIRTHDAY: ui["date"],
@@ -116,6 +128,7 @@ class _Formats:
         self.date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
         self.text = wb.add_format({**base, "num_format": "@"})
         self.number = wb.add_format({**base, "num_format": "0.00"})
+        self.amount = wb.add_format({**base, "num_format": '#,##0.00"万元"'})
         self.plain = wb.add_format(base)
         self.computed = wb.add_format({**base, "bg_color": "#F2F2F2"})
         self.title = wb.add_format({**base, "bold": True, "font_size": 16})
@@ -129,6 +142,8 @@ class _Formats:
             return self.date
         if field.type in TEXT_TYPES or field.key == "customer_id":
             return self.text
+        if field.unit:
+            return self.amount
         return self.plain
 
 
@@ -152,6 +167,18 @@ def _validate(ws: Worksheet, col: int, field: Field, lang: str) -> None:
         ws.data_validation(1, col, LAST_ROW, col, {
             **common, "validate": "decimal", "criteria": "between", "minimum": field.minimum,
             "maximum": field.maximum, "input_message": ui["dv_factor"], "error_message": ui["dv_factor"],
+        })
+    elif field.type is FieldType.INTEGER and field.maximum is not None:
+        ws.data_validation(1, col, LAST_ROW, col, {
+            **common, "validate": "integer", "criteria": "between", "minimum": int(field.minimum or 0),
+            "maximum": int(field.maximum), "error_type": "warning", "input_message": ui["dv_score"],
+            "error_message": ui["dv_score"],
+        })
+    elif field.type is FieldType.NUMBER and field.minimum is not None:
+        message = ui["dv_amount"] if field.unit else ui["dv_positive"]
+        ws.data_validation(1, col, LAST_ROW, col, {
+            **common, "validate": "decimal", "criteria": ">=", "value": field.minimum, "error_type": "warning",
+            "input_message": message, "error_message": message,
         })
     elif field.type is FieldType.INTEGER:
         ws.data_validation(1, col, LAST_ROW, col, {
@@ -187,15 +214,14 @@ def _write_row(ws: Worksheet, row: int, fields: Sequence[Field], values: Mapping
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value)
         elif isinstance(value, int | float):
-            ws.write_number(row, col, value, fmt.number if field.computed else fmt.plain)
+            ws.write_number(row, col, value, fmt.number if field.computed else fmt.column(field))
         else:
             ws.write_string(row, col, str(value), fmt.column(field))
 
 
 def _data_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: SheetSpec, lang: str,
-                rows: Sequence[Mapping[str, object]]) -> None:
+                rows: Sequence[Mapping[str, object]], fields: Sequence[Field]) -> None:
     ws = wb.add_worksheet(sheet_title(spec, lang))
-    fields = spec.fields
     for col, field in enumerate(fields):
         header_fmt = fmt.header_computed if field.computed else (
             fmt.header_required if field.required else fmt.header)
@@ -246,7 +272,7 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
     for col, key in enumerate(("sheet", "column", "required", "allowed", "how")):
         ws.write_string(row, col, ui[key], fmt.header)
     row += 1
-    for spec in SHEETS:
+    for spec in REP_SHEETS:
         ws.write_string(row, 0, sheet_title(spec, lang), fmt.bold_wrap)
         ws.merge_range(row, 1, row, 4, spec.hint[1] if lang == "en" else spec.hint[0], fmt.bold_wrap)
         row += 1
@@ -262,21 +288,25 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
 
 def build_workbook(target: str | Path | IO[bytes], lang: str = "zh",
                    data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
-                   settings: Mapping[str, object] | None = None) -> None:
-    """Write a rep workbook to `target`: 说明 first, then the six data sheets with `data` rows if given.
+                   settings: Mapping[str, object] | None = None,
+                   omit: Mapping[str, Collection[str]] | None = None) -> None:
+    """Write a rep workbook to `target`: 说明 first, then the data sheets with `data` rows if given.
 
-    `data` maps sheet keys to rows of {field key: value} (canonical enum values are shown in `lang`).
+    `data` maps sheet keys to rows of {field key: value} (canonical enum values are shown in `lang`); `omit`
+    maps sheet keys to columns left out (a sheet whose every column is omitted is left out), e.g. to build a
+    workbook as an older template had it.
     """
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     wb = xlsxwriter.Workbook(target, options)
     wb.set_properties({"title": _UI[lang]["title"], "author": "kam", "created": FIXED_CREATED})
     fmt = _Formats(wb)
     _instructions_sheet(wb, fmt, lang)
-    for spec in SHEETS:
+    for spec in REP_SHEETS:
+        fields = [f for f in spec.fields if f.key not in (omit or {}).get(spec.key, ())]
         if spec is SETTINGS:
             _settings_sheet(wb, fmt, lang, settings)
-        else:
-            _data_sheet(wb, fmt, spec, lang, (data or {}).get(spec.key, ()))
+        elif fields:
+            _data_sheet(wb, fmt, spec, lang, (data or {}).get(spec.key, ()), fields)
     conf = wb.add_worksheet("xlwings.conf")  # tells the xlwings add-in where kam's cell functions live
     for row, (key, value) in enumerate(XLWINGS_CONF):
         conf.write_string(row, 0, key)

@@ -23,6 +23,11 @@ GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "
          "平", "刚", "桂英", "建华", "志强", "晓东", "海燕", "国庆", "丽华", "文斌", "雪梅", "宏伟", "春燕")
 REPS = ("周海涛", "林晓雯", "陈志远", "吴佳怡")
 
+#: the relationship tiers that go with each profile (the demo plants one that disagrees with the grade)
+TIERS = {"A": ("战略级", "死党级", "紧密型", "战略级"), "B": ("死党级", "紧密型", "紧密型", "死党级"),
+         "C": ("紧密型", "松散型", "紧密型", "松散型"), "D": ("松散型", "松散型", "紧密型", "松散型"),
+         "?": ("紧密型", "松散型", "紧密型", "松散型"), "-": ("松散型", "紧密型", "松散型", "松散型")}
+
 ORGS: dict[str, tuple[tuple[str, str], ...]] = {
     "教育": (("{c}市第{n}中学", "重点中学"), ("{c}职业技术学院", "高职院校"), ("{c}市实验小学", "小学"),
              ("{c}理工大学", "本科院校"), ("{c}外国语学校", "民办学校"), ("{c}市教育装备中心", "教育装备")),
@@ -35,12 +40,34 @@ ORGS: dict[str, tuple[tuple[str, str], ...]] = {
              ("{c}宏达建设集团有限公司", "建筑"), ("{c}安泰化工有限公司", "化工")),
 }
 
-TITLES = {
-    "决策者": ("院长", "校长", "局长", "总经理", "副院长", "分管副局长", "董事长"),
-    "技术把关者": ("信息中心主任", "设备科科长", "技术总监", "总工程师", "信息科科长"),
-    "使用者": ("护士长", "教务处主任", "业务科科长", "生产部经理", "办公室主任"),
-    "教练": ("采购专员", "办公室副主任", "院办秘书", "项目经理", "综合科干事"),
+#: titles by industry and buying role, as such an organisation names them (a hospital has a 院长 and a 护士长)
+TITLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "教育": {"决策者": ("校长", "副校长", "党委书记"), "技术把关者": ("信息中心主任", "网络中心主任", "教务处主任"),
+             "使用者": ("教研组长", "年级组长", "实验室主任"), "教练": ("校办主任", "总务处干事", "装备管理员")},
+    "医疗": {"决策者": ("院长", "副院长", "分管副院长"), "技术把关者": ("信息科科长", "设备科科长", "医务科科长"),
+             "使用者": ("护士长", "科室主任", "药剂科主任"), "教练": ("院办秘书", "采购办专员", "设备科干事")},
+    "政府": {"决策者": ("局长", "分管副局长", "主任"), "技术把关者": ("信息中心主任", "科技信息科科长", "技术处处长"),
+             "使用者": ("业务科科长", "办公室主任", "窗口负责人"), "教练": ("综合科干事", "办公室副主任", "规划科科员")},
+    "企业": {"决策者": ("总经理", "董事长", "副总经理"), "技术把关者": ("技术总监", "总工程师", "IT 经理"),
+             "使用者": ("生产部经理", "仓储主管", "车间主任"), "教练": ("采购专员", "项目经理", "总经办秘书")},
 }
+
+#: real districts of each demo city, so an address reads like one
+DISTRICTS = {
+    "杭州": ("西湖区", "拱墅区", "滨江区", "上城区"), "苏州": ("姑苏区", "工业园区", "吴中区", "虎丘区"),
+    "南京": ("鼓楼区", "玄武区", "秦淮区", "建邺区"), "宁波": ("海曙区", "鄞州区", "江北区", "北仑区"),
+    "合肥": ("蜀山区", "包河区", "庐阳区", "瑶海区"), "无锡": ("梁溪区", "滨湖区", "新吴区", "锡山区"),
+    "绍兴": ("越城区", "柯桥区", "上虞区", "诸暨市"), "嘉兴": ("南湖区", "秀洲区", "海宁市", "桐乡市"),
+}
+STREETS = ("人民路", "解放路", "中山路", "建设路")
+
+#: how many choices each draw had when the findings lock was taken (tests/golden/findings_lock.json): the
+#: draws keep their sizes so the random sequence, and every row the rules look at, stays as locked
+_DRAWS = {"决策者": 7, "技术把关者": 5, "使用者": 5, "教练": 5, "district": 5}
+
+
+def _pick(rng: random.Random, options: tuple[str, ...], draw: str) -> str:
+    return options[rng.randrange(_DRAWS[draw]) % len(options)]
 PURPOSES = ("初次拜访，了解需求", "方案交流", "技术交流", "商务谈判", "样品演示", "回访与关系维护", "高层拜访", "项目进度沟通")
 POINTS = (
     "客户关心交付周期，希望三个月内上线", "对方案整体认可，要求补充同类案例", "预算已批，进入比选阶段",
@@ -152,7 +179,7 @@ def _seed_method_cases(today: date, customers: list[Row], assessment: list[Row],
         won["result"], won["reason_summary"] = "成功", "决策者认可方案，价格谈妥"
 
 
-def make_demo(today: date, seed: int = 20261122) -> DemoData:
+def make_demo(today: date, seed: int = 20261122, complete: bool = True) -> DemoData:
     """Build the sample team workbook rows for `today`."""
     rng = random.Random(seed)
     start = today - timedelta(days=365)
@@ -181,9 +208,8 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 "credit_code": _credit_code(rng) if industry == "企业" or n % 2 == 0 else None,
                 "industry": industry, "segment": segment, "owner": owner,
                 "stage": stages[min(index % 7, 6)] if profile != "A" else rng.choice(stages[2:6]),
-                "tier": rng.choice(("战略级", "死党级", "紧密型", "松散型")),
-                "address": f"{city}市{rng.choice(('西湖区', '滨江区', '工业园区', '鼓楼区', '高新区'))}"
-                           f"{rng.choice(('文一路', '星光大道', '长江路', '人民路'))}{rng.randint(1, 300)}号",
+                "tier": rng.choice(TIERS[profile]),
+                "address": f"{city}市{_pick(rng, DISTRICTS[city], 'district')}{rng.choice(STREETS)}{rng.randint(1, 300)}号",
                 "created_on": start - timedelta(days=rng.randint(0, 90)),
                 "_profile": profile,
             })
@@ -209,7 +235,7 @@ def make_demo(today: date, seed: int = 20261122) -> DemoData:
                 support = "反对" if watch == 11 and influence == "高" else rng.choices(("支持", "中立"), (5, 4))[0]
                 contacts.append({
                     "customer_id": cid, "name": _person(rng, used_names), "role": role,
-                    "title": rng.choice(TITLES[role]), "mobile": _mobile(rng), "birthday": birthday,
+                    "title": _pick(rng, TITLES[industry][role], role), "mobile": _mobile(rng), "birthday": birthday,
                     "calendar": calendar, "personality": rng.choice(("老虎", "孔雀", "猫头鹰", "无尾熊")),
                     "influence": influence,
                     "support": support, "contact_level": level,

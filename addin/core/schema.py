@@ -94,7 +94,7 @@ INDUSTRY = Choices("industry", (
     _l("其他", "其他", "Other", "其它"),  # 其它 is how many reps write it
 ))
 STAGE = Choices("stage", (
-    _l("确定对象", "確定對象", "Targeting"),
+    _l("确定对象", "確定對象", "Targeting", "确定开发对象", "確定開發對象"),
     _l("信息收集", ("信息收集", "資訊收集"), "Information gathering"),
     _l("价值评估", "價值評估", "Assessment"),
     _l("关系建立", "關係建立", "Relationship building"),
@@ -109,10 +109,10 @@ TIER = Choices("tier", (
     _l("松散型", "鬆散型", "Loose", "松散", "鬆散"),
 ))
 ROLE = Choices("role", (
-    _l("决策者", "決策者", "Economic buyer"),
-    _l("技术把关者", "技術把關者", "Technical buyer"),
-    _l("使用者", "使用者", "User buyer"),
-    _l("教练", "教練", "Coach"),
+    _l("决策者", "決策者", "Economic buyer", "经济买家", "經濟買家"),  # the method's other names for the roles
+    _l("技术把关者", "技術把關者", "Technical buyer", "技术买家", "技術買家"),
+    _l("使用者", "使用者", "User buyer", "用户买家", "用戶買家"),
+    _l("教练", "教練", "Coach", "内线", "內線", "内应", "內應"),
 ))
 CALENDAR = Choices("calendar", (
     _l("公历", "公曆", "Solar", "gregorian", "阳历", "陽曆", "新历", "新曆"),
@@ -140,19 +140,41 @@ RESULT = Choices("result", (
     _l("失败", "失敗", "Lost", "failed"),
 ))
 METHOD = Choices("method", (
-    _l("面访", "面訪", "In-person", "face-to-face", "visit"),
+    _l("面访", "面訪", "In-person", "face-to-face", "visit", "当面拜访", "當面拜訪", "上门拜访", "上門拜訪"),
     _l("电话", "電話", "Phone", "call", "telephone"),
     _l("视频", "視頻", "Video", "视频会议"),
     _l("微信", "微信", "WeChat", "wechat message"),
     _l("短信", ("短信", "簡訊", "短訊"), "SMS", "text message"),
     _l("邮件", "郵件", "Email", "e-mail"),
     _l("信函", "信函", "Letter"),
-    _l("活动", "活動", "Event"),
+    _l("活动", "活動", "Event", "推广会", "推廣會", "交流会", "交流會", "恳谈会", "懇談會", "联谊会", "聯誼會"),
+))
+GENDER = Choices("gender", (
+    _l("男", "男", "Male", "m", "男性"),
+    _l("女", "女", "Female", "f", "女性"),
+))
+URGENCY = Choices("urgency", LEVEL.values)
+BUDGET_STATUS = Choices("budget_status", (
+    _l("未知", "未知", "Unknown"),
+    _l("申请中", "申請中", "Requested", "applying"),
+    _l("已批复", "已批覆", "Approved", "已批准"),
+    _l("已到位", "已到位", "Available", "funded", "在位"),
+))
+ISSUE_TYPE = Choices("issue_type", (
+    _l("投诉", "投訴", "Complaint"),
+    _l("建议", "建議", "Suggestion"),
+    _l("需求", "需求", "Need", "requirement"),
+    _l("难题", "難題", "Problem", "difficulty"),
+))
+YES_NO = Choices("booked", (
+    _l("是", "是", "Yes", "y", "true", "1", "已预约", "已預約"),
+    _l("否", "否", "No", "n", "false", "0", "未预约", "未預約"),
 ))
 
 #: Choices by key, for the template builder and messages.
 CHOICES: dict[str, Choices] = {
-    c.key: c for c in (INDUSTRY, STAGE, TIER, ROLE, CALENDAR, PERSONALITY, LEVEL, SUPPORT, RESULT, METHOD)
+    c.key: c for c in (INDUSTRY, STAGE, TIER, ROLE, CALENDAR, PERSONALITY, LEVEL, SUPPORT, RESULT, METHOD, GENDER,
+                       URGENCY, BUDGET_STATUS, ISSUE_TYPE, YES_NO)
 }
 
 
@@ -172,6 +194,7 @@ class Field:
     computed: bool = False
     width: int = 14
     hint: tuple[str, str] = ("", "")
+    unit: str = ""  # an amount's unit as the template shows it (万元)
 
     def hint_text(self, lang: str) -> str:
         """The help line for this column in the 说明 sheet."""
@@ -194,6 +217,13 @@ def _cid(**kw: object) -> Field:
 
 def _factor(key: str, label: Label, hint: tuple[str, str]) -> Field:
     return _f(key, label, N, minimum=1, maximum=5, width=10, hint=hint)
+
+
+def _amount(key: str, label: Label, hint: tuple[str, str]) -> Field:
+    """An amount in 万元 (or 元, by 设置 金额单位); the header may carry its unit: 预计金额（万元）."""
+    extra = tuple(f"{alias}({unit})" for alias in (label.zh, *label.hant) for unit in ("万元", "萬元", "元"))
+    return _f(key, Label(label.zh, label.hant, label.en, (*label.extra, *extra)), N, minimum=0, width=11,
+              hint=hint, unit="万元")
 
 
 @dataclass(frozen=True)
@@ -282,6 +312,13 @@ CONTACTS = SheetSpec("contacts", _l("关键人", "關鍵人", "Contacts", "关�
     _f("contact_level", _l("接触度", "接觸度", "Contact level"), E, choices=LEVEL, width=8, hint=("我方与其接触的深度：高/中/低。", "How well we are in touch: high/medium/low.")),
     _f("our_contact", _l("我方对接人", "我方對接人", "Our contact", "相应对应者", "相應對應者"), width=10, hint=("我方谁与此人对接（方法中的“相应对应者”）。", "Who on our side works with this person.")),
     _f("reports_to", _l("上级", "上級", "Reports to", "superior"), width=10, hint=("此人在本单位的上级（填关键人姓名），用于画组织关系。", "This person's superior at the account (a contact's name), for the org tree.")),
+    _f("gender", _l("性别", "性別", "Gender", "sex"), E, choices=GENDER, width=6, hint=("男或女，问候时称先生或女士。", "Male or female, for the greeting.")),
+    _f("hometown", _l("籍贯", "籍貫", "Hometown", "老家"), width=10, hint=("老家在哪里，聊天时用得上。", "Where the person comes from.")),
+    _f("interests", _l("兴趣爱好", "興趣愛好", "Interests", "爱好", "愛好", "hobbies"), width=16, hint=("喜欢什么，投其所好。", "What the person enjoys.")),
+    _f("family", _l("家庭情况", "家庭情況", "Family"), width=16, hint=("家人情况，如孩子上学、老人身体。", "Family, e.g. children at school, parents' health.")),
+    _f("style", _l("做事风格", "做事風格", "Style", "working style"), width=16, hint=("做决定和办事的习惯。", "How the person decides and works.")),
+    _f("tenure_years", _l("任职年限", "任職年限", "Tenure years", "tenure"), N, minimum=0, width=8, hint=("在现职务上的年数。", "Years in the current post.")),
+    _f("mailing_address", _l("通信地址", "通信地址", "Mailing address"), width=24, hint=("寄贺卡、礼品的地址。", "Where cards and gifts go.")),
 ), hint=("每个客户的采购影响人，每人一行。四种购买角色都要找到人。",
          "The buying influences of each account, one row per person. Find someone for each of the four roles."))
 
@@ -303,6 +340,15 @@ DEVELOPMENT = SheetSpec("development", _l("开发记录", "開發記錄", "Devel
     _f("our_progress", _l("跟进情况", "跟進情況", "Our progress", "我方跟紧情况", "我方跟緊情況", "我方跟进情况", "我方跟進情況"), width=22, hint=("我方本期做了什么。", "What we did this period.")),
     _f("competitors", _l("竞争对手", "競爭對手", "Competitors", "竞争对手详情", "競爭對手詳情"), width=16, hint=("在争这单的对手。", "Who else is competing.")),
     _f("next_week_plan", _l("下周对策", "下週對策", "Next week plan"), width=22, hint=("下周准备怎么做。", "What we will do next week.")),
+    _f("stage", _l("开发阶段", "開發階段", "Stage"), E, choices=STAGE, width=12,
+       hint=("本次更新时客户所处的阶段；按记录日期排起来就是阶段历史。", "The account's stage at this update; in date order, its stage history.")),
+    _f("urgency", _l("需求紧迫度", "需求緊迫度", "Urgency"), E, choices=URGENCY, width=9, hint=("客户需求有多急：高/中/低。", "How urgent the need is: high/medium/low.")),
+    _amount("budget", _l("预算金额", "預算金額", "Budget"), ("客户为这个项目准备的预算，单位万元。", "The customer's budget for the project, in 10,000 CNY.")),
+    _f("budget_status", _l("预算状态", "預算狀態", "Budget status"), E, choices=BUDGET_STATUS, width=9,
+       hint=("未知、申请中、已批复、已到位。", "Unknown, requested, approved or available.")),
+    _amount("expected_amount", _l("预计金额", "預計金額", "Expected amount"), ("预计能签下的金额，单位万元。", "What we expect to sign, in 10,000 CNY.")),
+    _f("expected_close", _l("预计签约日", "預計簽約日", "Expected close"), D, width=12, hint=("预计签约的日期，可以是将来。", "When we expect to sign; may lie ahead.")),
+    _amount("won_amount", _l("成交金额", "成交金額", "Won amount"), ("实际签下的金额，结果为成功时填写。", "The amount signed; fill it in when won.")),
     _f("result", _l("开发结果", "開發結果", "Result"), E, choices=RESULT, width=9, hint=("进行中、成功或失败。", "In progress, won or lost.")),
     _f("contact_count", _l("累计接触次数", "累計接觸次數", "Contact count"), INT, minimum=0, width=10, hint=("到本次为止累计接触客户的次数。", "Contacts with the account so far.")),
     _f("total_days", _l("开发总时间(天)", "開發總時間(天)", "Total days", "开发总时间", "開發總時間"), INT, minimum=0, width=10, hint=("从开始开发到现在的天数。", "Days since development began.")),
@@ -327,10 +373,40 @@ VISITS = SheetSpec("visits", _l("拜访记录", "拜訪記錄", "Visits", "客�
     _f("next_steps", _l("下一步", "下一步", "Next steps"), width=20, hint=("下一步行动。", "The next action.")),
     _f("follow_up_due", _l("跟进期限", "跟進期限", "Follow-up due"), D, width=12, hint=("最晚何时跟进，一般不超过拜访后 7 天。", "When to follow up by; normally within 7 days.")),
     _f("follow_up_done", _l("跟进完成", "跟進完成", "Follow-up done"), D, not_future=True, width=12, hint=("实际完成跟进的日期。", "When the follow-up was actually done.")),
-    _f("resolution", _l("处理结果", "處理結果", "Resolution"), width=20, hint=("对发现问题做了什么、怎样告知客户（谁走访谁督办）。", "What was done about the issues found and told to the customer.")),
+    _f("issue_type", _l("问题类别", "問題類別", "Issue type"), E, choices=ISSUE_TYPE, width=9,
+       hint=("发现问题属于投诉、建议、需求还是难题。", "Whether the issue is a complaint, suggestion, need or problem.")),
+    _f("handed_to", _l("转交", "轉交", "Handed to"), width=10, hint=("问题转给谁处理；拜访人仍负责督办（谁走访谁督办）。", "Who the issue went to; the visitor still chases it.")),
+    _f("resolution", _l("处理结果", "處理結果", "Resolution"), width=20, hint=("对发现问题做了什么。", "What was done about the issues found.")),
+    _f("customer_informed", _l("告知客户", "告知客戶", "Customer informed"), D, not_future=True, width=12,
+       hint=("把处理结果告诉客户的日期。", "When the customer was told the outcome.")),
+    _f("satisfaction", _l("满意度", "滿意度", "Satisfaction"), INT, minimum=1, maximum=5, width=8,
+       hint=("客户本次的满意程度，1-5 分，5 最满意。", "The customer's satisfaction this time, 1-5, 5 the best.")),
     _f("manager_comment", _l("负责人意见", "負責人意見", "Manager comment"), width=20, hint=("部门负责人每月审核后的意见。", "The manager's comment after the monthly review.")),
 ), hint=("客户拜访记录表：每次拜访一行。面访要写地点，发现问题要定跟进期限并按时完成。",
          "The visit log: one row per visit. In-person visits need a place; problems found need a follow-up date, kept."))
+
+PLANS = SheetSpec("plans", _l("拜访计划", "拜訪計劃", "Plans", "visit plans", "拜访计划表", "拜訪計劃表"), (
+    _f("planned_on", _l("计划日期", "計劃日期", "Planned on", "planned date"), D, required=True, width=12,
+       hint=("打算去拜访的日期，可以是将来。", "The day the visit is planned for; may lie ahead.")),
+    _cid(hint=("客户编号，须在客户表中存在。", "Customer ID; must exist in Customers.")),
+    _f("visitor", _l("拜访人", "拜訪人", "Visitor"), required=True, width=10, hint=("谁去拜访。", "Who will visit.")),
+    _f("visitee", _l("被访人", "被訪人", "Visitee", "met", "被拜访人"), width=12, hint=("打算见的关键人。", "Whom the visit is for.")),
+    _f("method", _l("拜访方式", "拜訪方式", "Method"), E, choices=METHOD, width=10, hint=("同拜访记录。", "As in Visits.")),
+    _f("purpose", _l("拜访目的", "拜訪目的", "Purpose"), required=True, width=18, hint=("这次去想达成什么，必填。", "What the visit is meant to achieve; required.")),
+    _f("materials", _l("要带的资料", "要帶的資料", "Materials", "携带资料", "攜帶資料"), width=18, hint=("样品、方案、资料等。", "Samples, proposals, documents.")),
+    _f("questions", _l("问话提纲", "問話提綱", "Questions", "question list"), width=24, hint=("准备问客户的问题。", "The questions prepared for the visit.")),
+    _f("booked", _l("已预约", "已預約", "Booked", "appointment"), E, choices=YES_NO, width=7, hint=("是否已和客户约好。", "Whether the appointment is made.")),
+), hint=("拜访计划：打算去的拜访写在这里，不要提前写进拜访记录。计划日期后 3 天内有对应拜访就算完成。",
+         "Planned visits go here, not ahead into Visits. A plan is done by a visit of that customer by that visitor within 3 days of its date."))
+
+TARGETS = SheetSpec("targets", _l("目标", "目標", "Targets", "销售目标", "銷售目標"), (
+    _f("owner", _l("负责销售", "負責銷售", "Owner", "rep"), required=True, width=10, hint=("销售姓名，与客户表的负责销售一致。", "The rep, as named in Customers.")),
+    _f("period", _l("期间", "期間", "Period"), required=True, width=10, hint=("2026-11、2026Q4 或 2026。", "2026-11, 2026Q4 or 2026.")),
+    _f("visits", _l("拜访数", "拜訪數", "Visits"), INT, minimum=0, width=8, hint=("本期拜访次数目标。", "Visits to make in the period.")),
+    _f("in_person_visits", _l("面访数", "面訪數", "In-person visits"), INT, minimum=0, width=8, hint=("其中面访次数目标。", "Of which in person.")),
+    _f("new_accounts", _l("新建客户数", "新建客戶數", "New accounts"), INT, minimum=0, width=10, hint=("本期新建档客户数目标。", "New accounts to open.")),
+    _amount("won_amount", _l("成交金额", "成交金額", "Won amount"), ("本期成交金额目标，单位万元。", "Amount to win in the period, in 10,000 CNY.")),
+), hint=("部门经理给每位销售定的目标，每人每期一行。", "The manager's targets, one row per rep per period."))
 
 SETTINGS = SheetSpec("settings", _l("设置", ("設置", "設定"), "Settings", "参数设置", "參數設置"), (
     _f("key", _l("参数", "參數", "Key", "parameter", "setting"), required=True, width=26, hint=("参数名，请勿改动。", "Setting name; do not change it.")),
@@ -339,9 +415,12 @@ SETTINGS = SheetSpec("settings", _l("设置", ("設置", "設定"), "Settings", 
 ), hint=("评级权重、门槛和各项天数。删掉的参数按默认值计算。",
          "Grading weights, thresholds and day limits. A missing setting takes its default."))
 
-#: The six data sheets of SPEC §2, in template order.
-SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, ASSESSMENT, CONTACTS, DEVELOPMENT, VISITS, SETTINGS)
+#: The data sheets of SPEC §2, in template order (拜访计划 and 目标 are optional).
+SHEETS: tuple[SheetSpec, ...] = (CUSTOMERS, ASSESSMENT, CONTACTS, DEVELOPMENT, VISITS, PLANS, TARGETS, SETTINGS)
 SHEETS_BY_KEY: dict[str, SheetSpec] = {s.key: s for s in SHEETS}
+
+#: The sheets of a rep's workbook (`kam new`, `kam demo`): 目标 is the manager's, in the macro workbook.
+REP_SHEETS: tuple[SheetSpec, ...] = tuple(s for s in SHEETS if s is not TARGETS)
 
 #: Sheets kam writes or ships besides the data sheets.
 INSTRUCTIONS = _l("说明", "說明", "Instructions", "填写说明", "填寫說明")

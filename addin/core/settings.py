@@ -9,7 +9,7 @@ from addin.core.findings import Finding
 from addin.core.i18n import Phrase
 from addin.core.model import SheetTable
 from addin.core.parse import cell_text, parse_number
-from addin.core.schema import Label, _l
+from addin.core.schema import STAGE, Label, _l
 from addin.core.text import is_blank, loose, norm
 
 VALUE_FACTORS = ("share", "business_value")
@@ -37,6 +37,35 @@ class Settings:
     assessment_valid_days: int = 180
     monthly_review: bool = True
     callback_days: int = 7
+    amount_unit: str = "万元"
+    coach_contact_days: int = 30
+    complaint_days: int = 3
+    service_interval_strategic: int = 30
+    service_interval_loyal: int = 60
+    service_interval_close: int = 90
+    service_interval_loose: int = 180
+    stage_probability_targeting: float = 5
+    stage_probability_information_gathering: float = 10
+    stage_probability_assessment: float = 20
+    stage_probability_relationship_building: float = 40
+    stage_probability_closing: float = 70
+    stage_probability_won: float = 100
+    stage_probability_terminated: float = 0
+
+    def service_interval(self, tier: str | None) -> int:
+        """Days between service contacts after the sale, by 客户层级 (紧密型 when the tier is not set)."""
+        return {"战略级": self.service_interval_strategic, "死党级": self.service_interval_loyal,
+                "松散型": self.service_interval_loose}.get(tier or "", self.service_interval_close)
+
+    def stage_probability(self, stage: str | None) -> float:
+        """The share (0-1) of 预计金额 the weighted forecast counts at `stage` (0 when the stage is unknown)."""
+        attr = _STAGE_ATTR.get(stage or "")
+        return float(getattr(self, attr)) / 100 if attr else 0.0
+
+    @property
+    def amount_in_yuan(self) -> bool:
+        """Whether amounts are typed in 元 (金额单位 元) rather than 万元."""
+        return self.amount_unit == "元"
 
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
         """The weights of `factors`, in order."""
@@ -56,18 +85,25 @@ class Settings:
         return (sum(table[f] for f in VALUE_FACTORS), sum(table[f] for f in DIFFICULTY_FACTORS))
 
 
+#: 开发阶段 -> the Settings attribute of its 阶段概率
+_STAGE_ATTR = {"确定对象": "stage_probability_targeting", "信息收集": "stage_probability_information_gathering",
+               "价值评估": "stage_probability_assessment", "关系建立": "stage_probability_relationship_building",
+               "促成成交": "stage_probability_closing", "已成交": "stage_probability_won",
+               "已终止": "stage_probability_terminated"}
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     """One row of 设置: its names, the dataclass attribute it sets, its kind and what it means."""
 
     attr: str
     label: Label
-    kind: str  # "weight", "threshold", "days" or "flag" (是/否)
+    kind: str  # "weight", "threshold", "days", "flag" (是/否), "unit" (万元/元) or "percent" (0-100)
     meaning: tuple[str, str]
 
     @property
-    def default(self) -> float | int | bool:
-        value: float | int | bool = getattr(Settings(), self.attr)
+    def default(self) -> float | int | bool | str:
+        value: float | int | bool | str = getattr(Settings(), self.attr)
         return value
 
 
@@ -106,6 +142,21 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 ("部门经理是否每月审核上月的拜访记录（是/否）。", "Whether the manager reviews last month's visits every month (yes/no).")),
     SettingSpec("callback_days", _l("回访天数", "回訪天數", "callback_days"), "days",
                 ("面访后几天内要电话回访。", "Call back within this many days after an in-person visit.")),
+    SettingSpec("amount_unit", _l("金额单位", "金額單位", "amount_unit"), "unit",
+                ("金额按万元还是元填写（万元/元）。", "Whether amounts are typed in 10,000 CNY (万元) or CNY (元).")),
+    SettingSpec("coach_contact_days", _l("教练联系天数", "教練聯繫天數", "coach_contact_days"), "days",
+                ("A、B 级客户的教练最长多少天要联系一次。", "The longest a coach of an A or B account may go unseen, in days.")),
+    SettingSpec("complaint_days", _l("投诉处理天数", "投訴處理天數", "complaint_days"), "days",
+                ("投诉须在几天内有处理结果。", "Days within which a complaint needs a resolution.")),
+    *(SettingSpec(f"service_interval_{en}", _l(f"售后拜访间隔.{zh}", f"售後拜訪間隔.{hant}", f"service_interval.{en}"),
+                  "days", (f"已成交的{zh}客户多少天内要联系一次。", f"Days between service contacts for a won {en} account."))
+      for zh, hant, en in (("战略级", "戰略級", "strategic"), ("死党级", "死黨級", "loyal"), ("紧密型", "緊密型", "close"),
+                           ("松散型", "鬆散型", "loose"))),
+    *(SettingSpec(attr, _l(f"阶段概率.{zh}", tuple(f"階段概率.{h}" for h in STAGE.values[n].hant),
+                           attr.replace("stage_probability_", "stage_probability.")),
+                  "percent", (f"加权预测中{zh}阶段的成交概率（百分数）。",
+                              "Win probability at this stage for the weighted forecast, in percent."))
+      for n, (zh, attr) in enumerate(_STAGE_ATTR.items())),
 )
 
 _YES = {"是", "yes", "y", "true", "1", "对", "對", "on"}
@@ -133,7 +184,7 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
     """
     if table is None:
         return Settings(), []
-    values: dict[str, float | int | bool] = {}
+    values: dict[str, float | int | bool | str] = {}
     seen: dict[str, int] = {}
     findings: list[Finding] = []
 
@@ -165,6 +216,13 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
             else:
                 bad("flag", number, key_text, value_raw)
             continue
+        if spec.kind == "unit":
+            unit = cell_text(value_raw).strip().replace("萬", "万")
+            if unit in ("万元", "元"):
+                values[spec.attr] = unit
+            else:
+                bad("unit", number, key_text, value_raw)
+            continue
         value = parse_number(value_raw)
         if not isinstance(value, float):
             bad("not_number", number, key_text, value_raw)
@@ -172,6 +230,8 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
             bad("negative", number, key_text, _num(value))
         elif spec.kind == "threshold" and not 1 <= value <= 5:
             bad("threshold", number, key_text, _num(value))
+        elif spec.kind == "percent" and not 0 <= value <= 100:
+            bad("percent", number, key_text, _num(value))
         elif spec.kind == "days" and (value < 0 or not value.is_integer()):
             bad("days", number, key_text, _num(value))
         else:

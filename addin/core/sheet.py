@@ -62,9 +62,10 @@ class Parsed:
         return at_cell(self.table, self.rows[i], key, code, self.cid(i) if "customer_id" in self.raw else "",
                        **params)
 
-    def row_finding(self, i: int, code: str, **params: Any) -> Finding:
+    def row_finding(self, i: int, code: str, message_key: str = "", **params: Any) -> Finding:
         """A finding about a whole row: no column or cell."""
-        return Finding(code, sheet=self.table.name, row=self.rows[i], customer_id=self.cid(i), params=params)
+        return Finding(code, sheet=self.table.name, row=self.rows[i], customer_id=self.cid(i),
+                       message_key=message_key, params=params)
 
 
 def parse_sheet(table: SheetTable, date1904: bool = False) -> Parsed:

@@ -12,21 +12,34 @@ from datetime import date
 from addin.core.findings import Finding, count
 from addin.core.model import WorkbookData
 from addin.core.rules.care import (
+    birthday_missed,
+    customer_not_informed,
+    plan_missed,
+    resolution_missing,
+    satisfaction_drop,
+    service_lapsed,
     stale_account,
+    tier_grade_mismatch,
 )
 from addin.core.rules.contacts import (
+    coach_neglected,
     coach_not_supportive,
     danger_zone,
     opposed_influencer,
+    profile_thin,
     role_missing,
 )
 from addin.core.rules.context import NEEDED, Context, Rule, build_context
 from addin.core.rules.deals import (
+    amount_suspicious,
+    close_date_passed,
     contact_count_low,
     result_reason_missing,
     result_stage_mismatch,
     stage_ahead_of_grade,
+    stage_gate,
     stage_no_assessment,
+    won_amount_missing,
 )
 from addin.core.rules.records import (
     assessment_stale,
@@ -105,6 +118,19 @@ RULES: dict[str, Rule] = {
     "callback-missing": callback_missing,
     "review-missing": review_missing,
     "new-face": new_face,
+    "stage-gate": stage_gate,
+    "won-amount-missing": won_amount_missing,
+    "close-date-passed": close_date_passed,
+    "amount-suspicious": amount_suspicious,
+    "service-lapsed": service_lapsed,
+    "tier-grade-mismatch": tier_grade_mismatch,
+    "resolution-missing": resolution_missing,
+    "customer-not-informed": customer_not_informed,
+    "satisfaction-drop": satisfaction_drop,
+    "coach-neglected": coach_neglected,
+    "birthday-missed": birthday_missed,
+    "plan-missed": plan_missed,
+    "profile-thin": profile_thin,
 }
 
 

@@ -6,9 +6,18 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from addin.core.findings import Finding
-from addin.core.parse import cell_text
-from addin.core.rules.context import WORKING_STAGES, Context, Shown, account_kwargs, stages_of
-from addin.core.schema import ROLE, STAGE, SUPPORT
+from addin.core.parse import cell_text, person_key
+from addin.core.rules.context import (
+    WORKING_STAGES,
+    Context,
+    Shown,
+    account_kwargs,
+    blanks,
+    has_visitee,
+    people_met,
+    stages_of,
+)
+from addin.core.schema import CONTACTS, ROLE, STAGE, SUPPORT
 
 
 def role_missing(ctx: Context) -> Iterator[Finding]:
@@ -62,3 +71,44 @@ def coach_not_supportive(ctx: Context) -> Iterator[Finding]:
         if role == "教练" and support in ("反对", "中立"):
             yield contacts.row_finding(i, "coach-not-supportive", name=cell_text(names[i]) if names else "",
                                        support=Shown(SUPPORT, support))
+
+
+def coach_neglected(ctx: Context) -> Iterator[Finding]:
+    """A supportive 教练 of an A or B account not met (any method) in the last coach_contact_days."""
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or not {"role", "support"} <= set(contacts.typed) or not has_visitee(ctx):
+        return
+    met = people_met(ctx)
+    limit = ctx.settings.coach_contact_days
+    for i, (role, support) in enumerate(zip(contacts.typed["role"], contacts.typed["support"], strict=True)):
+        cid = contacts.cid(i)
+        if role != "教练" or support != "支持" or ctx.grades.get(cid) not in ("A", "B"):
+            continue
+        name = contacts.text("name", i)
+        seen = [when for when, _ in met.get((cid, person_key(name)), ())]
+        if not seen:
+            yield contacts.row_finding(i, "coach-neglected", name=name, limit=limit,
+                                       message_key="finding.coach-neglected.never")
+        elif (ctx.today - max(seen)).days > limit:
+            yield contacts.row_finding(i, "coach-neglected", name=name, limit=limit, last=max(seen).isoformat(),
+                                       days=(ctx.today - max(seen)).days)
+
+
+#: the person's file the method asks for on each decision maker (投其所好)
+PROFILE = ("hometown", "interests", "family", "style")
+
+
+def profile_thin(ctx: Context) -> Iterator[Finding]:
+    """The 决策者 of an A account with none of 籍贯, 兴趣爱好, 家庭情况, 做事风格 filled."""
+    contacts = ctx.sheets.get("contacts")
+    if contacts is None or "role" not in contacts.typed:
+        return
+    columns = [contacts.raw[k] for k in PROFILE if k in contacts.raw]
+    if not columns:
+        return
+    empty = [blanks(c) for c in columns]
+    for i, role in enumerate(contacts.typed["role"]):
+        if role == "决策者" and ctx.grades.get(contacts.cid(i)) == "A" and \
+                all(c[i] in e for c, e in zip(columns, empty, strict=True)):
+            yield contacts.row_finding(i, "profile-thin", name=contacts.text("name", i),
+                                       fields=[CONTACTS.by_key[k].label for k in PROFILE])

@@ -11,6 +11,7 @@ from addin.core.findings import Finding
 from addin.core.grading import FACTORS, Grade, grade_factors
 from addin.core.i18n import Phrase
 from addin.core.model import WorkbookData
+from addin.core.parse import cell_text, person_key, split_people
 from addin.core.schema import Field, FieldType
 from addin.core.settings import Settings, read_settings
 from addin.core.sheet import Parsed, parse_sheet
@@ -124,3 +125,61 @@ def stages_of(ctx: Context) -> dict[str, str | None]:
     if customers is None or "stage" not in customers.typed:
         return {}
     return {cid: customers.typed["stage"][i] for cid, i in ctx.customer_rows.items()}
+
+
+def latest_row(parsed: Parsed, key: str | None = None) -> dict[str, int]:
+    """Each account's latest row of a dated sheet (开发记录 by 记录日期, then row order); with `key`, the latest
+    row whose `key` cell holds a value."""
+    dates = parsed.typed.get("recorded_on") or [None] * len(parsed)
+    values = parsed.typed.get(key) if key else None
+    if key and values is None:
+        return {}
+    latest: dict[str, int] = {}
+    for i, cid in enumerate(parsed.ids):
+        if not cid or (values is not None and values[i] is None):
+            continue
+        j = latest.get(cid)
+        if j is None or (dates[i] or date.min, i) >= (dates[j] or date.min, j):
+            latest[cid] = i
+    return latest
+
+
+def visit_days(ctx: Context) -> dict[str, list[date]]:
+    """Each account's visit dates up to today, sorted (any method: a call counts as contact)."""
+    visits = visit_log(ctx)
+    out: dict[str, list[date]] = {}
+    if visits is None or "visit_date" not in visits.typed:
+        return out
+    for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
+        if cid and when is not None and when <= ctx.today:
+            out.setdefault(cid, []).append(when)
+    for days in out.values():
+        days.sort()
+    return out
+
+
+def people_met(ctx: Context) -> dict[tuple[str, str], list[tuple[date, str | None]]]:
+    """(account, person key) -> the (date, method) of each visit up to today naming that person in 被访人;
+    empty when the visit log has no 被访人 column (the rules that need it then do not fire)."""
+    visits = visit_log(ctx)
+    met: dict[tuple[str, str], list[tuple[date, str | None]]] = {}
+    if visits is None or "visitee" not in visits.raw or "visit_date" not in visits.typed:
+        return met
+    methods = visits.typed.get("method") or [None] * len(visits)
+    said: dict[object, list[str]] = {}
+    for i, (cid, when) in enumerate(zip(visits.ids, visits.typed["visit_date"], strict=True)):
+        if not cid or when is None or when > ctx.today:
+            continue
+        raw = visits.raw["visitee"][i]
+        keys = said.get(raw)
+        if keys is None:
+            keys = said[raw] = [] if is_blank(raw) else [person_key(n) for n in split_people(cell_text(raw))]
+        for key in keys:
+            met.setdefault((cid, key), []).append((when, methods[i]))
+    return met
+
+
+def has_visitee(ctx: Context) -> bool:
+    """Whether the visit log says whom each visit met (the 被访人 column)."""
+    visits = visit_log(ctx)
+    return visits is not None and "visitee" in visits.raw and "visit_date" in visits.typed

@@ -9,8 +9,21 @@ from datetime import date
 
 from addin.core.findings import Finding
 from addin.core.grading import INSUFFICIENT
-from addin.core.rules.context import CLOSED_STAGES, WORKING_STAGES, Context, Shown, stages_of, visit_log
-from addin.core.schema import RESULT, STAGE
+from addin.core.i18n import Phrase
+from addin.core.parse import person_key
+from addin.core.rules.context import (
+    CLOSED_STAGES,
+    WORKING_STAGES,
+    Context,
+    Shown,
+    account_kwargs,
+    has_visitee,
+    latest_row,
+    people_met,
+    stages_of,
+    visit_log,
+)
+from addin.core.schema import DEVELOPMENT, RESULT, ROLE, STAGE
 from addin.core.text import is_blank
 
 
@@ -72,12 +85,7 @@ def result_stage_mismatch(ctx: Context) -> Iterator[Finding]:
     if dev is None or "result" not in dev.typed or not stages:
         return
     dates = dev.typed.get("recorded_on") or [None] * len(dev)
-    latest: dict[str, int] = {}
-    for i, cid in enumerate(dev.ids):
-        if cid and dev.typed["result"][i] is not None:
-            j = latest.get(cid)
-            if j is None or (dates[i] or date.min, i) >= (dates[j] or date.min, j):
-                latest[cid] = i
+    latest = latest_row(dev, "result")
     for cid, i in latest.items():
         result, stage = dev.typed["result"][i], stages.get(cid)
         if cid not in ctx.customer_rows or stage is None:
@@ -86,3 +94,103 @@ def result_stage_mismatch(ctx: Context) -> Iterator[Finding]:
                 (result == "进行中" and stage in CLOSED_STAGES):
             yield ctx.account(cid, "result-stage-mismatch", result=Shown(RESULT, result),
                               stage=Shown(STAGE, stage), date=dates[i].isoformat() if dates[i] else "")
+
+
+#: the method's gates (SPEC §4 stage-gate): gate -> the stages that must have passed it
+GATES = {
+    "insider": ("价值评估", "关系建立", "促成成交", "已成交"),  # stage 2: the decision maker's information, an insider
+    "dm-met": ("促成成交", "已成交"),  # stage 4-5: the decision maker met face to face
+    "deal-terms": ("促成成交",),  # stage 4-5: a clear deal (a won account has 成交金额 instead)
+}
+
+
+def stage_gate(ctx: Context) -> Iterator[Finding]:
+    """An account past a gate of the method's five stages that it has not met, one record per gate."""
+    stages = stages_of(ctx)
+    if not stages:
+        return
+    contacts = ctx.sheets.get("contacts")
+    roles: dict[str, set[str]] = defaultdict(set)
+    deciders: dict[str, set[str]] = defaultdict(set)
+    if contacts is not None and "role" in contacts.typed:
+        for i, role in enumerate(contacts.typed["role"]):
+            cid = contacts.cid(i)
+            if role and cid:
+                roles[cid].add(role)
+                if role == "决策者":
+                    deciders[cid].add(person_key(contacts.text("name", i)))
+    met = people_met(ctx) if has_visitee(ctx) else None
+    dev = ctx.sheets.get("development")
+    terms = dev is not None and {"expected_amount", "expected_close"} <= set(dev.typed)
+    latest = latest_row(dev) if dev is not None and terms else {}
+    for cid, stage in stages.items():
+        if stage is None:
+            continue
+        shown = Shown(STAGE, stage)
+        if stage in GATES["insider"] and contacts is not None and "role" in contacts.typed:
+            lacking = [r for r in ROLE.values if r.zh in ("决策者", "教练") and r.zh not in roles[cid]]
+            if lacking:
+                yield ctx.account(cid, "stage-gate", stage=shown, gate=Phrase("gate.insider"), missing=lacking)
+        if stage in GATES["dm-met"] and met is not None and deciders[cid] and not any(
+                method == "面访" for key in deciders[cid] for _, method in met.get((cid, key), ())):
+            yield Finding(**account_kwargs(ctx, cid, "stage-gate", stage=shown, gate=Phrase("gate.dm-met")),
+                          message_key="finding.stage-gate.dm-met")
+        if stage in GATES["deal-terms"] and terms:
+            assert dev is not None
+            row = latest.get(cid)
+            lacking = [DEVELOPMENT.by_key[k].label for k in ("expected_amount", "expected_close")
+                       if row is None or dev.typed[k][row] is None]
+            if lacking:
+                yield Finding(**account_kwargs(ctx, cid, "stage-gate", stage=shown, gate=Phrase("gate.deal-terms"),
+                                               missing=lacking), message_key="finding.stage-gate.deal-terms")
+
+
+def won_amount_missing(ctx: Context) -> Iterator[Finding]:
+    """开发结果 成功 without 成交金额: a win the pipeline cannot count."""
+    dev = ctx.sheets.get("development")
+    if dev is None or "result" not in dev.typed or "won_amount" not in dev.typed:
+        return
+    invalid = {i for i, _ in dev.invalid.get("won_amount", ())}
+    for i, (result, amount) in enumerate(zip(dev.typed["result"], dev.typed["won_amount"], strict=True)):
+        if result == "成功" and amount is None and i not in invalid:
+            yield dev.at(i, "won_amount", "won-amount-missing")
+
+
+def close_date_passed(ctx: Context) -> Iterator[Finding]:
+    """An account still being worked whose latest 预计签约日 has passed: the forecast needs updating."""
+    dev = ctx.sheets.get("development")
+    if dev is None or "expected_close" not in dev.typed:
+        return
+    stages = stages_of(ctx)
+    results = latest_row(dev, "result") if "result" in dev.typed else {}
+    for cid, i in latest_row(dev, "expected_close").items():
+        when = dev.typed["expected_close"][i]
+        if stages.get(cid) in CLOSED_STAGES or when >= ctx.today:
+            continue
+        j = results.get(cid)
+        if j is not None and dev.typed["result"][j] != "进行中":
+            continue
+        yield dev.at(i, "expected_close", "close-date-passed", value=when.isoformat(), today=ctx.today.isoformat())
+
+
+#: the amount columns (万元 unless 设置 金额单位 is 元)
+AMOUNTS = ("budget", "expected_amount", "won_amount")
+
+#: an amount this large in 万元 (10 亿元) was almost certainly typed in 元
+SUSPICIOUS_WAN = 100_000
+
+
+def amount_suspicious(ctx: Context) -> Iterator[Finding]:
+    """An amount of 100,000 or more while amounts are in 万元: probably typed in 元."""
+    if ctx.settings.amount_in_yuan:
+        return
+    for parsed in ctx.sheets.values():
+        for key in AMOUNTS:
+            for i, value in enumerate(parsed.typed.get(key) or ()):
+                if value is not None and value >= SUSPICIOUS_WAN:
+                    yield parsed.at(i, key, "amount-suspicious", value=_plain(value),
+                                    wan=_plain(value / 10_000))
+
+
+def _plain(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)

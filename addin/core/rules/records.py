@@ -198,7 +198,7 @@ def duplicate_key(ctx: Context) -> Iterator[Finding]:
 def unknown_customer(ctx: Context) -> Iterator[Finding]:
     if "customers" not in ctx.sheets:
         return
-    for key in ("assessment", "contacts", "development", "visits"):
+    for key in ("assessment", "contacts", "development", "visits", "plans"):
         parsed = ctx.sheets.get(key)
         if parsed is None or "customer_id" not in parsed.raw:
             continue
