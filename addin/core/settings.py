@@ -148,7 +148,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 ("A、B 级客户的教练最长多少天要联系一次。", "The longest a coach of an A or B account may go unseen, in days.")),
     SettingSpec("complaint_days", _l("投诉处理天数", "投訴處理天數", "complaint_days"), "days",
                 ("投诉须在几天内有处理结果。", "Days within which a complaint needs a resolution.")),
-    *(SettingSpec(f"service_interval_{en}", _l(f"售后拜访间隔.{zh}", f"售後拜訪間隔.{hant}", f"service_interval.{en}"),
+    *(SettingSpec(f"service_interval_{en}", _l(f"售后拜访间隔.{zh}", (f"售後拜訪間隔.{hant}", f"售後拜訪間隔.{zh}"),
+                                                               f"service_interval.{en}"),
                   "days", (f"已成交的{zh}客户多少天内要联系一次。", f"Days between service contacts for a won {en} account."))
       for zh, hant, en in (("战略级", "戰略級", "strategic"), ("死党级", "死黨級", "loyal"), ("紧密型", "緊密型", "close"),
                            ("松散型", "鬆散型", "loose"))),
