@@ -33,7 +33,7 @@ def test_fresh_template_validates_clean(runner, tmp_path):
     data = json.loads(result.output)
     assert data["issues"] == [] and data["summary"]["errors"] == 0 and data["today"] == "2026-11-22"
     assert data["summary"]["rows_checked"] == {"客户": 0, "价值评估": 0, "关键人": 0, "开发记录": 0, "拜访记录": 0,
-                                               "设置": len(SETTING_SPECS)}
+                                               "拜访计划": 0, "设置": len(SETTING_SPECS)}
     table = invoke(runner, "validate", book, "--today", "2026-11-22")
     assert "客户 0" in table.output and "错误 0 条" in table.output
 
@@ -71,10 +71,14 @@ def test_seeded_mistakes_give_exact_findings(runner, tmp_path):
         ("unknown-customer", "拜访记录", 3, "customer_id"),
         ("follow-up-late", "拜访记录", 4, "follow_up_due"),
         ("follow-up-overdue", "拜访记录", 4, "follow_up_due"),
+        # the new template has the method's columns, so its rules read them: 价格 found 19 days ago is still
+        # unresolved, and the A account's decision maker has no personal file
+        ("resolution-missing", "拜访记录", 4, "resolution"),
+        ("profile-thin", "关键人", 2, ""),
     }
     first = data["issues"][0]
     assert list(first) == ["sheet", "row", "column", "cell", "field", "code", "severity", "customer_id", "message"]
-    assert data["summary"]["errors"] == 5 and data["summary"]["warnings"] == 2
+    assert data["summary"]["errors"] == 5 and data["summary"]["warnings"] == 4
 
 
 def test_unreadable_file_is_exit_2(runner, tmp_path):
@@ -108,7 +112,7 @@ def test_mark_round_trip_keeps_the_reps_own_fills_and_notes(runner, tmp_path):
     assert ws["B3"].comment.text == "rep note on a wrong cell"  # kept, the finding is still listed
     assert _fill(ws, "B3") == "FFF4B6B6"
     results = wb["校验结果"]
-    assert results.max_row == 1 + 7
+    assert results.max_row == 1 + 9
     links = {results.cell(r, 4).hyperlink.location for r in range(2, results.max_row + 1)
              if results.cell(r, 4).hyperlink}
     assert "'拜访记录'!F2" in links
@@ -127,7 +131,7 @@ def test_mark_round_trip_keeps_the_reps_own_fills_and_notes(runner, tmp_path):
     assert _fill(ws, "B3") is None and ws["B3"].comment.text == "rep note on a wrong cell"
     assert _fill(ws, "H2") == "FF00B0F0" and ws["H2"].comment.text == "my own note"
     assert _fill(ws, "L4") == "FFFCE4A8"                             # still wrong, still marked
-    assert wb.sheetnames.count("校验结果") == 1 and wb["校验结果"].max_row == 1 + 5
+    assert wb.sheetnames.count("校验结果") == 1 and wb["校验结果"].max_row == 1 + 7  # five as before, and resolution-missing, profile-thin
 
 
 def test_mark_twice_is_stable(runner, tmp_path):

@@ -17,13 +17,15 @@ from addin.core.grading import FACTORS, GradedRow, grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
 from addin.core.parse import cell_text, customer_key, person_key, split_people
-from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, ROLE, VISITS, Choices
+from addin.core.schema import ASSESSMENT, CHOICES, CONTACTS, CUSTOMERS, DEVELOPMENT, PLANS, ROLE, STAGE, VISITS, Choices
 from addin.core.settings import VALUE_FACTORS
 from addin.core.validation import Context, Parsed, build_context, validate
 
 #: the findings a briefing lists as 风险提示 (risk notes) of the account
 RED_FLAG_CODES = ("role-missing", "danger-zone", "opposed-influencer", "coach-not-supportive", "stage-ahead-of-grade",
-                  "stage-no-assessment", "result-stage-mismatch", "new-face")
+                  "stage-no-assessment", "result-stage-mismatch", "new-face", "stage-gate", "close-date-passed",
+                  "service-lapsed", "coach-neglected", "satisfaction-drop", "resolution-missing",
+                  "customer-not-informed", "birthday-missed", "tier-grade-mismatch", "profile-thin")
 RECENT_VISITS = 5
 
 #: How to talk to each personality type, in our own words (zh, en).
@@ -94,6 +96,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "our_contact": ("我方对接人", "our contact"),
     "resolution": ("处理结果", "resolution"),
     "confidential": ("内部资料，注意保密", "Internal: confidential"),
+    "deal": ("成交前景", "The deal"),
+    "after_sales": ("售后", "After the sale"),
+    "next_plan": ("下次计划拜访", "Next planned visit"),
+    "questions_prepared": ("问话提纲", "Questions"),
+    "approach_section": ("投其所好：决策者与教练", "Approaching the decision maker and the coach"),
+    "no_approach": ("还没有登记决策者或教练。", "No decision maker or coach listed yet."),
+    "no_profile": ("个人档案空白：请向教练了解籍贯、爱好、家庭和做事风格。", "No personal file yet: learn hometown, interests, family and style from the coach."),
+    "issues_section": ("问题与投诉", "Issues and complaints"),
+    "no_issues": ("没有未关闭的问题。", "No open issues."),
+    "handed_to": ("转交", "handed to"),
+    "satisfaction": ("满意度", "Satisfaction"),
+    "booked": ("已预约", "booked"),
     "colon": ("：", ": "),  # punctuation of the language: no full-width colon or bracket in English
     "open": ("（", " ("),
     "close": ("）", ")"),
@@ -164,6 +178,7 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "questions.issues": ("未解决的问题：{items}", "unresolved issues: {items}"),
     "questions.view": ("客户上次的想法：{view}", "the customer's last view: {view}"),
     "questions.ready": ("可以据此列问题：{items}。", "Build the questions on: {items}."),
+    "questions.prepared": ("已准备：{date} 的拜访计划里写了问话提纲（{questions}）。", "Prepared: the plan for {date} has its questions ({questions})."),
     "questions.empty": ("记录里没有未决事项；请事先写好问话提纲。", "Nothing open on record; write the question list beforehand."),
     "written.last": ("最近一次书面联系：{date}（{method}）。", "Last written contact: {date} ({method})."),
     "written.none": ("还没有书面联系记录：重要的事会后用短信、微信或邮件确认。", "No written contact on record: confirm what matters by SMS, WeChat or email after a meeting."),
@@ -276,7 +291,9 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:
         del c["_born"], c["_calendar"]
-    questions = _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang)
+    deal = _deal(ctx, index, cid, today, lang)
+    next_plan = _next_plan(ctx, index, cid, today, lang)
+    questions = _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang, next_plan)
     return {
         "lang": lang,
         "L": {k: _pick(v, lang) for k, v in LABELS.items()},
@@ -295,6 +312,12 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "summary": _summary(account, graded, questions, follow_ups, birthdays, flags, today, lang),
         "plan": _plan(ctx, index, cid, contacts, development, follow_ups, lang),
         "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
+        "deal": deal,
+        "approach": _approach(contacts, lang),
+        "next_plan": next_plan,
+        "after_sales": _after_sales(ctx, index, cid, today, lang),
+        "issues": _issues(ctx, index, cid, today, lang),
+        "satisfaction": _satisfaction(ctx, index, cid, lang),
     }
 
 
@@ -308,6 +331,16 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "stage-no-assessment": ("先做价值评估，再继续推进关系。", "Assess the account before building the relationship further."),
     "result-stage-mismatch": ("更新开发阶段或开发结果，让两处一致。", "Update the stage or the result so that they agree."),
     "new-face": ("了解新面孔的角色和态度，并补进关键人表。", "Find out the new person's role and stance, and add them to Contacts."),
+    "stage-gate": ("先补上这一关再往下推进，不要跳阶段。", "Pass this gate before moving on; do not skip a stage."),
+    "close-date-passed": ("和客户确认新的签约时间，更新预计签约日。", "Agree a new signing date with the customer and update the forecast."),
+    "service-lapsed": ("尽快安排售后回访，了解使用情况和新需求。", "Arrange a service visit soon: how it is used, what is needed next."),
+    "coach-neglected": ("本周内约教练见面或通个电话。", "Meet or call the coach this week."),
+    "satisfaction-drop": ("弄清不满的原因，请主管一起上门回访。", "Find out what went wrong and visit with your manager."),
+    "resolution-missing": ("督促转交的同事给出处理结果（谁走访谁督办）。", "Chase whoever the issue went to for a resolution: the visitor is responsible."),
+    "customer-not-informed": ("把处理结果告诉客户，并记下告知日期。", "Tell the customer the outcome and record the date."),
+    "birthday-missed": ("补一个问候，下次生日提前安排。", "Send belated wishes and put the next birthday in the calendar."),
+    "tier-grade-mismatch": ("复核客户层级和价值评估，统一两处。", "Review the tier and the assessment so they agree."),
+    "profile-thin": ("向教练了解决策者的籍贯、爱好、家庭和做事风格。", "Learn the decision maker's hometown, interests, family and style from the coach."),
 }
 
 
@@ -452,7 +485,7 @@ def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str
         for f in CONTACTS.fields:
             row.setdefault(f.key, "")
         typed = {k: (parsed.typed[k][i] if k in parsed.typed else None) for k in
-                 ("role", "personality", "influence", "support", "contact_level", "birthday", "calendar")}
+                 ("role", "personality", "influence", "support", "contact_level", "birthday", "calendar", "gender")}
         flags = []
         if typed["influence"] == "高" and typed["contact_level"] == "低":
             flags.append(_pick(("影响力高但接触少（危险区）", "high influence, little contact (danger zone)"), lang))
@@ -462,7 +495,7 @@ def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str
         row.update({
             "role_key": typed["role"] or "",
             "support_key": typed["support"] or "", "contact_key": typed["contact_level"] or "",
-            "influence_key": typed["influence"] or "",
+            "influence_key": typed["influence"] or "", "gender_key": typed["gender"] or "",
             "hint": _pick(HINTS[typed["personality"]], lang) if typed["personality"] in HINTS else "",
             "flags": flags,
             "met": bool(name) and (name in text or typed["contact_level"] in ("高", "中")),
@@ -528,7 +561,8 @@ def _development(ctx: Context, index: _Index, cid: str, lang: str) -> dict[str, 
 
 
 def _questions(contacts: list[dict], roles: list[dict], development: dict[str, Any], follow_ups: list[dict],
-               ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str, Any]]:
+               ctx: Context, index: _Index, cid: str, lang: str,
+               next_plan: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The method's five self-questions before a visit, answered from the sheets where they can be; the
     others stay as prompts."""
     def q(key: str, answer: str, attention: bool) -> dict[str, Any]:
@@ -603,6 +637,11 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
         items.append(a("questions.view", view=view))
     questions = a("questions.ready", items="；".join(items) if lang == "zh" else "; ".join(items)) if items \
         else a("questions.empty")
+    prepared = bool(next_plan and next_plan.get("present") and next_plan.get("questions"))
+    if prepared:
+        assert next_plan is not None
+        questions = a("questions.prepared", date=next_plan["planned_on"], questions=next_plan["questions"]) + \
+            space + questions
     # 5. written contact
     written = None
     if visits is not None and "method" in visits.typed:
@@ -616,7 +655,7 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
         q("coach", coach, not coaches or len(coaches) == 1),
         q("sale", sale, bool(missing) or bool(unmet) or not contacts),
         q("regroup", regroup, bool(strangers) or not deciders),
-        q("questions", questions, bool(follow_ups)),
+        q("questions", questions, bool(follow_ups) and not prepared),
         q("written", written_text, written is None),
     ]
 
@@ -631,3 +670,195 @@ def _last_text(visits: Parsed | None, rows: list[int], key: str) -> str:
         if text:
             return text
     return ""
+
+
+_DEAL: dict[str, tuple[str, str]] = {
+    "budget": ("预算 {amount}", "budget {amount}"),
+    "urgency": ("需求紧迫度{level}", "urgency {level}"),
+    "expected": ("预计 {amount}", "expected {amount}"),
+    "close": ("预计 {date} 签约", "expected to sign on {date}"),
+    "won": ("已签 {amount}", "signed {amount}"),
+    "at_stage": ("自 {since} 起在{stage}阶段，已 {days} 天", "at {stage} since {since}, {days} days"),
+}
+
+
+def _amount(value: Any, ctx: Context, lang: str) -> str:
+    """An amount as a sales sheet writes it: 96 万元 (or 元 when 设置 says so)."""
+    if value is None or value == "":
+        return ""
+    number = int(value) if float(value).is_integer() else round(float(value), 2)
+    unit = "元" if ctx.settings.amount_in_yuan else "万元"
+    if lang == "en":
+        return f"{number:,} {'CNY' if unit == '元' else 'x 10,000 CNY'}"
+    return f"{number:,} {unit}"
+
+
+def _deal(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict[str, Any]:
+    """The deal line: budget and its state, urgency, the expected amount and close, what was signed, and how
+    long the account has been at its stage (from the 开发记录 stage history)."""
+    dev = ctx.sheets.get("development")
+    keys = ("budget", "budget_status", "urgency", "expected_amount", "expected_close", "won_amount")
+    out: dict[str, Any] = {"present": False, "line": "", "stage_since": "", "days_at_stage": "",
+                           **{k: "" for k in keys}}
+    rows = index.of("development", cid) if dev is not None else []
+    if dev is None or not rows:
+        return out
+    dates = dev.typed.get("recorded_on") or [None] * len(dev)
+    ordered = sorted(rows, key=lambda i: (dates[i] or date.min, i))
+    for key in keys:  # each the latest stated: a later update may leave a known budget blank
+        values = dev.typed.get(key)
+        if values is None:
+            continue
+        stated = [i for i in ordered if values[i] is not None]
+        if stated:
+            value = values[stated[-1]]
+            field = DEVELOPMENT.by_key[key]
+            out[key] = _amount(value, ctx, lang) if field.unit else _show(value, lang, field.choices)
+    stages = dev.typed.get("stage")
+    customers = ctx.sheets["customers"]
+    current = (customers.typed.get("stage") or [None] * len(customers))[ctx.customer_rows[cid]]
+    if stages is not None and current is not None:
+        since = None
+        for i in reversed(ordered):  # the first record of the run of updates at the current stage
+            if stages[i] != current:
+                break
+            since = dates[i]
+        if since is not None:
+            out["stage_since"], out["days_at_stage"] = since.isoformat(), (today - since).days
+    parts = []
+    if out["budget"]:
+        parts.append(_pick(_DEAL["budget"], lang).format(amount=out["budget"]) +
+                     (_pick(LABELS["open"], lang) + out["budget_status"] + _pick(LABELS["close"], lang)
+                      if out["budget_status"] else ""))
+    if out["urgency"]:
+        parts.append(_pick(_DEAL["urgency"], lang).format(level=out["urgency"]))
+    if out["won_amount"]:
+        parts.append(_pick(_DEAL["won"], lang).format(amount=out["won_amount"]))
+    else:
+        if out["expected_amount"]:
+            parts.append(_pick(_DEAL["expected"], lang).format(amount=out["expected_amount"]))
+        if out["expected_close"]:
+            parts.append(_pick(_DEAL["close"], lang).format(date=out["expected_close"]))
+    if out["stage_since"]:
+        parts.append(_pick(_DEAL["at_stage"], lang).format(since=out["stage_since"], days=out["days_at_stage"],
+                                                          stage=_show(current, lang, STAGE)))
+    out["present"] = bool(parts)
+    out["line"] = ("，" if lang == "zh" else "; ").join(parts) + ("。" if lang == "zh" and parts else "")
+    return out
+
+
+def _approach(contacts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """投其所好: how to approach each 决策者 and 教练, from the person's file and their personality."""
+    out = []
+    labels = {"hometown": ("籍贯", "from"), "interests": ("爱好", "enjoys"), "family": ("家庭", "family"),
+              "style": ("做事风格", "style"), "tenure_years": ("任职", "in post")}
+    for c in contacts:
+        if c["role_key"] not in ("决策者", "教练"):
+            continue
+        surname = c["name"][:1] if lang == "zh" else c["name"]
+        title = {"男": ("先生", "Mr"), "女": ("女士", "Ms")}.get(c.get("gender_key") or "", ("", ""))
+        salutation = (surname + title[0]) if lang == "zh" and title[0] else \
+            (f"{title[1]} {c['name']}" if title[1] else c["name"])
+        facts = []
+        for key, (zh, en) in labels.items():
+            value = c.get(key)
+            if value not in (None, ""):
+                shown = f"{value}{'年' if lang == 'zh' else ' years'}" if key == "tenure_years" else value
+                facts.append(f"{zh}：{shown}" if lang == "zh" else f"{en}: {shown}")
+        thin = not any(c.get(k) for k in ("hometown", "interests", "family", "style"))
+        said = ("；" if lang == "zh" else "; ").join(facts)
+        first = _pick(LABELS["no_profile"], lang) if thin else said + ("。" if lang == "zh" else ". ")
+        out.append({"name": c["name"], "role": c["role"], "salutation": salutation, "facts": said, "hint": c["hint"],
+                    "thin": thin, "text": first + c["hint"]})
+    return out
+
+
+def _next_plan(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict[str, Any]:
+    """The next visit planned in 拜访计划 (today or later): purpose, materials and prepared questions."""
+    plans = ctx.sheets.get("plans")
+    keys = [f.key for f in PLANS.fields]
+    empty = {"present": False, **{k: "" for k in keys}}
+    if plans is None or "planned_on" not in plans.typed:
+        return empty
+    ahead = [i for i in index.of("plans", cid) if plans.typed["planned_on"][i] is not None
+             and plans.typed["planned_on"][i] >= today]
+    if not ahead:
+        return empty
+    i = min(ahead, key=lambda i: (plans.typed["planned_on"][i], i))
+    row = _row(plans, i, [k for k in keys if k in plans.raw], lang)
+    return {**empty, **row, "present": True}
+
+
+def _after_sales(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict[str, Any]:
+    """For a won account: its tier, the last contact, and when the next service contact is due."""
+    customers = ctx.sheets["customers"]
+    i = ctx.customer_rows[cid]
+    stage = (customers.typed.get("stage") or [None] * len(customers))[i]
+    tier = (customers.typed.get("tier") or [None] * len(customers))[i]
+    out: dict[str, Any] = {"present": stage == "已成交", "tier": _show(tier, lang, CHOICES["tier"]) if tier else "",
+                           "interval_days": "", "last_contact": "", "next_due": "", "lapsed": False, "line": ""}
+    if not out["present"]:
+        return out
+    interval = ctx.settings.service_interval(tier)
+    visits = ctx.sheets.get("visits")
+    seen = [visits.typed["visit_date"][j] for j in index.of("visits", cid)
+            if visits is not None and "visit_date" in visits.typed and visits.typed["visit_date"][j] is not None
+            and visits.typed["visit_date"][j] <= today]
+    last = max(seen, default=None)
+    due = last + timedelta(days=interval) if last else today
+    out.update(interval_days=interval, last_contact=last.isoformat() if last else "", next_due=due.isoformat(),
+               lapsed=due < today)
+    if lang == "zh":
+        out["line"] = (f"已成交，{out['tier'] or '未定层级'}客户每 {interval} 天至少联系一次；"
+                       f"上次联系 {out['last_contact'] or '无记录'}，" +
+                       (f"应在 {out['next_due']} 前回访，已超期。" if out["lapsed"] else f"下次应在 {out['next_due']} 前回访。"))
+    else:
+        out["line"] = (f"Won; a {out['tier'] or 'untiered'} account is served every {interval} days; last contact "
+                       f"{out['last_contact'] or 'none on record'}; next due by {out['next_due']}"
+                       + (", overdue." if out["lapsed"] else "."))
+    return out
+
+
+def _issues(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> list[dict[str, Any]]:
+    """Issues and complaints not yet closed (no 处理结果, or the customer not told), oldest first."""
+    visits = ctx.sheets.get("visits")
+    if visits is None or "issues_found" not in visits.raw or "visit_date" not in visits.typed:
+        return []
+    out = []
+    kinds = visits.typed.get("issue_type") or [None] * len(visits)
+    told = visits.typed.get("customer_informed")
+    for i in sorted(index.of("visits", cid), key=lambda i: (visits.typed["visit_date"][i] or date.min, i)):
+        issue = visits.text("issues_found", i)
+        if not issue:
+            continue
+        resolution = visits.text("resolution", i)
+        informed = told[i] if told is not None else None
+        if resolution and (told is None or informed is not None):
+            continue
+        when = visits.typed["visit_date"][i]
+        state = ("已处理，未告知客户", "resolved, customer not told") if resolution else ("待处理", "open")
+        out.append({"visit_date": _show(when, lang), "issue": issue, "type": _show(kinds[i], lang, CHOICES["issue_type"]),
+                    "complaint": kinds[i] == "投诉", "handed_to": visits.text("handed_to", i),
+                    "resolution": resolution, "state": _pick(state, lang),
+                    "days_open": (today - when).days if when else ""})
+    return out
+
+
+def _satisfaction(ctx: Context, index: _Index, cid: str, lang: str) -> dict[str, Any]:
+    """The latest 满意度 of the account, the one before it and the trend."""
+    visits = ctx.sheets.get("visits")
+    out: dict[str, Any] = {"present": False, "latest": "", "previous": "", "date": "", "trend": ""}
+    if visits is None or "satisfaction" not in visits.typed:
+        return out
+    dates = visits.typed.get("visit_date") or [None] * len(visits)
+    scored = sorted((dates[i] or date.min, i, visits.typed["satisfaction"][i]) for i in index.of("visits", cid)
+                    if visits.typed["satisfaction"][i] is not None)
+    if not scored:
+        return out
+    when, _, latest = scored[-1]
+    previous = scored[-2][2] if len(scored) > 1 else None
+    trend = ("", "") if previous is None else ("上升", "up") if latest > previous else \
+        ("下降", "down") if latest < previous else ("持平", "steady")
+    out.update(present=True, latest=int(latest), previous=int(previous) if previous is not None else "",
+               date=when.isoformat(), trend=_pick(trend, lang))
+    return out

@@ -201,6 +201,7 @@ def make_demo(today: date, seed: int = 20261122, complete: bool = True) -> DemoD
             name = pattern.format(c=city, n="一二三四五六七八九十"[n % 10])
             if any(c["customer_name"] == name for c in customers):
                 name = name.replace(city, CITIES[(index + 5) % len(CITIES)])
+                city = CITIES[(index + 5) % len(CITIES)]  # the address follows the organisation's city
             owner = REPS[index % len(REPS)]
             profile = profiles[(index * 7) % len(profiles)]
             customers.append({
@@ -308,10 +309,15 @@ def make_demo(today: date, seed: int = 20261122, complete: bool = True) -> DemoD
             })
     _seed_mistakes(rng, today, customers, assessment, contacts, development, visits)
     _seed_method_cases(today, customers, assessment, contacts, development, visits)
+    rows = {"customers": customers, "assessment": assessment, "contacts": contacts, "development": development,
+            "visits": visits}
+    if complete:
+        rows["plans"] = _method_complete(random.Random(seed + 26), today, customers, assessment, contacts,
+                                         development, visits)
     for c in customers:
         c.pop("_profile", None)
-    return DemoData(today, {"customers": customers, "assessment": assessment, "contacts": contacts,
-                            "development": development, "visits": visits})
+        c.pop("_grade", None)
+    return DemoData(today, rows)
 
 
 def _seed_mistakes(rng: random.Random, today: date, customers: list[Row], assessment: list[Row],
@@ -420,3 +426,276 @@ def make_team(today: date, seed: int = 20261122) -> dict[str, DemoData]:
         rows = books[stale].rows[key]
         rows[:] = [r for r in rows if not isinstance(r[column], date) or r[column] <= cutoff]
     return books
+
+
+HOMETOWNS = ("浙江温州", "江苏盐城", "安徽安庆", "山东临沂", "福建莆田", "江西上饶", "湖南衡阳", "河南信阳", "浙江金华")
+INTERESTS = ("钓鱼", "羽毛球", "书法", "摄影", "登山", "围棋", "喝茶，懂岩茶", "跑步，跑过半程马拉松", "看足球")
+FAMILY = ("女儿今年高考", "儿子在读大学", "父母同住，母亲身体不好", "孩子刚上小学", "爱人是中学老师", "儿子在国外读书")
+STYLES = ("看数据说话，要书面材料", "雷厉风行，不喜欢绕弯子", "谨慎，习惯集体决策", "重关系，先交朋友再谈事",
+          "注重细节，会逐条核对方案")
+FEMALE_GIVEN = {"芳", "娜", "敏", "静", "艳", "娟", "霞", "秀英", "桂英", "海燕", "丽华", "雪梅", "春燕"}
+RESOLUTIONS = {"需求": "已整理需求清单，纳入方案第二版", "难题": "已安排工程师上门排查解决", "建议": "已反馈产品部，下一版本采纳",
+               "投诉": "已更换问题批次并当面致歉"}
+HANDLERS = {"需求": "售前工程师", "难题": "技术支持部", "建议": "产品部", "投诉": "售后服务部"}
+MATERIALS = ("产品白皮书、同类单位案例集", "报价单和分期付款方案", "样品和检测报告", "实施计划和培训安排", "年度服务报告")
+QUESTIONS = ("明年预算什么时候批？评审小组有哪些人？", "对第二版方案还有哪些顾虑？", "上线时间能否提前到明年三月？",
+             "使用部门对培训还有什么要求？", "今年的服务满意吗？明年有什么新需求？")
+
+
+def _visit(today: date, when: date, customer: Row, method: str, purpose: str, points: str,
+           visitee: str | None) -> Row:
+    """A visit row with every column the log has (the manager has reviewed it when its month has closed)."""
+    return {"visit_date": when, "customer_id": customer["customer_id"], "visitor": customer["owner"],
+            "visitee": visitee, "method": method, "location": str(customer["customer_name"]) if method == "面访" else None,
+            "purpose": purpose, "key_points": points, "customer_view": VIEWS[0], "issues_found": None,
+            "next_steps": NEXT[4], "follow_up_due": None, "follow_up_done": None,
+            "manager_comment": "已阅" if when < today.replace(day=1) else None}
+
+
+def _grades(assessment: list[Row]) -> dict[object, str]:
+    """Each assessed account's grade by the default model (the layer plants by grade, as a rep would see it)."""
+    from addin.core.grading import FACTORS, grade_factors
+    from addin.core.settings import Settings
+
+    settings = Settings()
+    out: dict[object, str] = {}
+    for a in assessment:
+        factors = {k: a.get(k) for k in FACTORS}
+        if a["customer_id"] not in out and all(isinstance(v, int) and 1 <= v <= 5 for v in factors.values()):
+            out[a["customer_id"]] = grade_factors(factors, settings).grade  # type: ignore[arg-type]
+    return out
+
+
+def _method_complete(rng: random.Random, today: date, customers: list[Row], assessment: list[Row],
+                     contacts: list[Row], development: list[Row], visits: list[Row]) -> list[Row]:
+    """The other half of the method, as a real team fills it in: the person's file on decision makers and
+    coaches, money and a stage history in 开发记录, the issue loop and satisfaction in 拜访记录, coaches and
+    birthdays kept in touch with, service after the sale, and 拜访计划. Each new rule gets one plausible slip
+    (a coach not seen for weeks, a missed birthday call, a complaint not told, a lapsed won account, a plan
+    missed, a deal whose close date passed, an amount typed in 元). Returns the 拜访计划 rows."""
+    by_id = {c["customer_id"]: c for c in customers}
+    grades = _grades(assessment)
+    for c in customers:
+        c["_grade"] = grades.get(c["customer_id"], "")
+    valued = [c for c in customers if c["_grade"] in ("A", "B")]
+    # the person's file (投其所好): decision makers and coaches of the accounts worth it, one A left bare
+    bare = next(c["customer_id"] for c in customers if c["_grade"] == "A")
+    for p in contacts:
+        p["gender"] = "女" if str(p["name"])[1:] in FEMALE_GIVEN else "男"
+        account = by_id.get(p["customer_id"])
+        if account is None or p["role"] not in ("决策者", "教练") or p["customer_id"] == bare:
+            continue
+        if account["_grade"] in ("A", "B") or rng.random() < 0.4:
+            p.update(hometown=rng.choice(HOMETOWNS), interests=rng.choice(INTERESTS), family=rng.choice(FAMILY),
+                     style=rng.choice(STYLES), tenure_years=rng.randint(1, 12), mailing_address=account["address"])
+    _deals(rng, today, customers, contacts, development, visits)
+    _issue_loop(rng, today, customers, visits)
+    _keep_in_touch(rng, today, valued, contacts, visits)
+    _after_sales(today, customers, visits)
+    visits.sort(key=lambda v: (v["visit_date"], str(v["customer_id"])))
+    return _plans(rng, today, valued, contacts, visits)
+
+
+def _deals(rng: random.Random, today: date, customers: list[Row], contacts: list[Row], development: list[Row],
+           visits: list[Row]) -> None:
+    """Budgets, expected amounts and closes, signed amounts and each update's stage (the stage history); the
+    accounts being closed have a development record and their decision maker met in person, but for one."""
+    stages = ("确定对象", "信息收集", "价值评估", "关系建立", "促成成交", "已成交", "已终止")
+    by_id = {c["customer_id"]: c for c in customers}
+    recorded = {d["customer_id"] for d in development}
+    late = [c for c in customers if c["stage"] in ("促成成交", "已成交")]
+    for n, c in enumerate(late):
+        mine = [v for v in visits if v["customer_id"] == c["customer_id"] and v["visit_date"] <= today]
+        in_person = [v for v in mine if v["method"] == "面访"]
+        dm = next((p for p in contacts if p["customer_id"] == c["customer_id"] and p["role"] == "决策者"), None)
+        if dm is not None and in_person and n != 1:  # the second account at the closing stages never met theirs
+            _name_in(in_person[-1], str(dm["name"]))
+        if c["customer_id"] not in recorded and c["stage"] == "促成成交" and mine:
+            when = mine[-1]["visit_date"]
+            development.append({
+                "recorded_on": when, "customer_id": c["customer_id"], "sales_rep": c["owner"],
+                "decision_maker": dm["name"] if dm else None, "dm_title": dm["title"] if dm else None,
+                "project_status": "商务谈判中", "our_progress": "报价已提交，等待评审", "competitors": COMPETITORS[0],
+                "next_week_plan": NEXT[2], "result": "进行中", "contact_count": len(mine),
+                "total_days": (when - c["created_on"]).days})
+    rows: dict[object, list[Row]] = {}
+    for d in development:
+        rows.setdefault(d["customer_id"], []).append(d)
+    status = {"确定对象": "未知", "信息收集": "未知", "价值评估": "申请中", "关系建立": "已批复", "促成成交": "已到位",
+              "已成交": "已到位", "已终止": "申请中"}
+    won_rows: list[Row] = []
+    passed: Row | None = None
+    for cid, mine in rows.items():
+        account = by_id.get(cid)
+        if account is None:
+            continue
+        stage = str(account["stage"] or "信息收集")
+        k = stages.index(stage)
+        before = stages[3] if stage == "已终止" else stages[max(k - 1, 0)]
+        budget = rng.choice((30, 50, 80, 120, 200, 350))
+        mine.sort(key=lambda d: d["recorded_on"])
+        for n, d in enumerate(mine):
+            at = stage if n == len(mine) - 1 else before
+            d.update(stage=at, urgency=rng.choice(("高", "中", "中", "低")), budget=budget,
+                     budget_status=status[at], expected_amount=round(budget * rng.choice((0.7, 0.8, 0.9)), 1))
+            if at in ("关系建立", "促成成交"):
+                d["expected_close"] = max(today + timedelta(days=rng.randint(20, 150)), d["recorded_on"])
+            if d["result"] == "成功":
+                d["won_amount"] = d["expected_amount"]
+                won_rows.append(d)
+        if passed is None and stage == "关系建立" and mine[-1]["result"] == "进行中":
+            passed = mine[-1]
+    if won_rows:  # one win recorded without its amount
+        won_rows[-1]["won_amount"] = None
+    if passed is not None:  # a deal whose expected close slipped by without an update
+        passed["expected_close"] = today - timedelta(days=9)
+    vague = next((mine[-1] for cid, mine in rows.items() if by_id.get(cid, {}).get("stage") == "促成成交"), None)
+    if vague is not None:  # at the closing stage with no date to sign yet
+        vague["expected_close"] = None
+    typed_in_yuan = next((d for d in development if d["stage"] == "信息收集"), None)
+    if typed_in_yuan is not None:  # 180 万元 typed as 1,800,000
+        typed_in_yuan["budget"] = 1_800_000
+
+
+def _issue_loop(rng: random.Random, today: date, customers: list[Row], visits: list[Row]) -> None:
+    """谁走访谁督办: each issue typed, handed over, resolved and told; one complaint still open past its days,
+    one resolution never told to the customer; satisfaction asked now and then, one account's falling."""
+    issues = [v for v in visits if v.get("issues_found") and isinstance(v["visit_date"], date)
+              and v["visit_date"] <= today]
+    for v in issues:
+        kind = rng.choices(("需求", "难题", "建议", "投诉"), (4, 3, 2, 1))[0]
+        v["issue_type"] = kind
+        v["handed_to"] = HANDLERS[kind] if kind != "需求" else None
+        age = (today - v["visit_date"]).days
+        if age > (3 if kind == "投诉" else 7) or rng.random() < 0.5:
+            v["resolution"] = RESOLUTIONS[kind]
+            v["customer_informed"] = min(v["visit_date"] + timedelta(days=rng.randint(1, 5)), today)
+    open_complaint = next((v for v in reversed(issues) if 5 <= (today - v["visit_date"]).days <= 20), None)
+    if open_complaint is not None:
+        open_complaint.update(issue_type="投诉", issues_found="到货设备外壳有划痕", handed_to="售后服务部",
+                              resolution=None, customer_informed=None)
+    told = [v for v in issues if v.get("resolution") and v is not open_complaint]
+    if told:
+        told[len(told) // 2]["customer_informed"] = None
+    base = {c["customer_id"]: rng.choice((4, 5)) for c in customers}
+    for v in visits:
+        if v["method"] in ("面访", "电话") and rng.random() < 0.3 and v["customer_id"] in base:
+            v["satisfaction"] = base[v["customer_id"]] - rng.choice((0, 0, 1))
+    scored = [c for c in customers if c["_grade"] in ("A", "B") and sum(
+        1 for v in visits if v["customer_id"] == c["customer_id"] and v.get("satisfaction")) >= 2]
+    if scored:  # the latest answer two points down: something went wrong lately
+        mine = sorted((v for v in visits if v["customer_id"] == scored[-1]["customer_id"] and v.get("satisfaction")),
+                      key=lambda v: v["visit_date"])
+        mine[-2]["satisfaction"], mine[-1]["satisfaction"] = 5, 3
+
+
+def _name_in(visit: Row, name: str) -> None:
+    met = str(visit.get("visitee") or "")
+    if name not in met.split("、"):
+        visit["visitee"] = f"{met}、{name}" if met else name
+
+
+def _keep_in_touch(rng: random.Random, today: date, valued: list[Row], contacts: list[Row],
+                   visits: list[Row]) -> None:
+    """Coaches of A/B accounts met within the month (one not for weeks) and their people's birthdays greeted
+    (one missed)."""
+    from addin.core.lunar import next_birthday, parse_birthday
+
+    ids = {c["customer_id"] for c in valued}
+    by_id = {c["customer_id"]: c for c in valued}
+    coaches = [p for p in contacts if p["customer_id"] in ids and p["role"] == "教练" and p["support"] == "支持"]
+    for n, p in enumerate(coaches):
+        account = by_id[p["customer_id"]]
+        if n == 1:  # this coach was last seen six weeks ago
+            for v in visits:
+                if v["customer_id"] == p["customer_id"] and str(p["name"]) in str(v.get("visitee") or ""):
+                    v["visitee"] = "、".join(x for x in str(v["visitee"]).split("、") if x != p["name"]) or None
+            old = [v for v in visits if v["customer_id"] == p["customer_id"] and 40 <= (today - v["visit_date"]).days <= 60]
+            if old:
+                _name_in(old[-1], str(p["name"]))
+            continue
+        recent = [v for v in visits if v["customer_id"] == p["customer_id"] and isinstance(v["visit_date"], date)
+                  and 0 <= (today - v["visit_date"]).days <= 25]
+        if recent:
+            _name_in(recent[-1], str(p["name"]))
+        else:
+            visits.append(_visit(today, today - timedelta(days=rng.randint(5, 20)), account, "电话", "教练沟通",
+                                 "与教练电话沟通，了解内部评审进展", str(p["name"])))
+    missed = False
+    for p in contacts:
+        account = by_id.get(p["customer_id"])
+        born = parse_birthday(p.get("birthday"))
+        if account is None or born is None or isinstance(born, str) or not hasattr(born, "is_lunar"):
+            continue
+        lunar = born.is_lunar(p.get("calendar"))
+        day = next_birthday(born, "农历" if lunar else "公历", today - timedelta(days=30))
+        if not today - timedelta(days=30) <= day < today:
+            continue
+        named = any(abs((v["visit_date"] - day).days) <= 3 and str(p["name"]) in str(v.get("visitee") or "")
+                    for v in visits if v["customer_id"] == p["customer_id"])
+        if named:
+            continue
+        if not missed and day <= today - timedelta(days=5):
+            missed = True  # the rep was travelling that week: nobody called
+            continue
+        visits.append(_visit(today, day, account, "微信", "生日问候", "微信送上生日祝福，寄了贺卡", str(p["name"])))
+
+
+def _after_sales(today: date, customers: list[Row], visits: list[Row]) -> None:
+    """Won accounts served at their tier's cadence, but for one: the longest without contact is left lapsed;
+    a 松散型 tier left on one account that has grown into an A."""
+    from addin.core.settings import Settings
+
+    settings = Settings()
+    won = [c for c in customers if c["stage"] == "已成交"]
+    last = {c["customer_id"]: max((v["visit_date"] for v in visits if v["customer_id"] == c["customer_id"]
+                                   and v["visit_date"] <= today), default=None) for c in won}
+    lapsed = min(won, key=lambda c: last[c["customer_id"]] or date.min, default=None)
+    for c in won:
+        interval = settings.service_interval(c["tier"])
+        when = last[c["customer_id"]]
+        if c is lapsed:
+            if when is not None and (today - when).days <= interval:
+                c["tier"] = "战略级" if c["_grade"] in ("A", "B") else c["tier"]
+            continue
+        if when is None or (today - when).days > interval - 7:
+            visits.append(_visit(today, today - timedelta(days=min(12, interval // 3)), c, "面访", "售后回访",
+                                 "回访使用情况，客户对交付和培训满意", None))
+            visits[-1].update(satisfaction=5, customer_view="希望明年扩大使用范围")
+    grown = next((c for c in customers if c["_grade"] == "A" and c["stage"] == "关系建立"), None)
+    if grown is not None:
+        grown["tier"] = "松散型"
+
+
+def _plans(rng: random.Random, today: date, valued: list[Row], contacts: list[Row], visits: list[Row]) -> list[Row]:
+    """拜访计划: visits planned and made, one planned and never made, and the next two weeks ahead."""
+    plans: list[Row] = []
+    names: dict[object, list[str]] = {}
+    for p in contacts:
+        names.setdefault(p["customer_id"], []).append(str(p["name"]))
+    ids = {c["customer_id"] for c in valued}
+    made = [v for v in visits if v["customer_id"] in ids and v["method"] == "面访"
+            and 3 < (today - v["visit_date"]).days <= 60]
+    for v in made[::3]:
+        plans.append({"planned_on": v["visit_date"], "customer_id": v["customer_id"], "visitor": v["visitor"],
+                      "visitee": v.get("visitee"), "method": "面访", "purpose": v["purpose"],
+                      "materials": rng.choice(MATERIALS), "questions": rng.choice(QUESTIONS), "booked": "是"})
+    for c in valued:
+        seen = {v["visit_date"] for v in visits if v["customer_id"] == c["customer_id"]}
+        day = today - timedelta(days=10)
+        if not any(abs((d - day).days) <= 3 for d in seen if isinstance(d, date)):
+            plans.append({"planned_on": day, "customer_id": c["customer_id"], "visitor": c["owner"],
+                          "visitee": (names.get(c["customer_id"]) or [None])[0], "method": "面访",
+                          "purpose": "方案交流", "materials": MATERIALS[1], "questions": QUESTIONS[1], "booked": "否"})
+            break
+    for n, c in enumerate(valued[:8]):
+        people = names.get(c["customer_id"]) or [None]
+        served = c["stage"] == "已成交"  # after the sale the visit is a service call, with its own questions
+        plans.append({"planned_on": today + timedelta(days=2 + n * 2), "customer_id": c["customer_id"],
+                      "visitor": c["owner"], "visitee": people[n % len(people)], "method": "面访",
+                      "purpose": "售后回访" if served else PURPOSES[(n + 1) % len(PURPOSES)],
+                      "materials": MATERIALS[4] if served else MATERIALS[n % len(MATERIALS)],
+                      "questions": QUESTIONS[4] if served else QUESTIONS[n % len(QUESTIONS)],
+                      "booked": "是" if n % 3 else "否"})
+    plans.sort(key=lambda p: (p["planned_on"], str(p["customer_id"])))
+    return plans

@@ -1,4 +1,4 @@
-"""One workbook as the team store keeps it (SPEC §9): every row of the five sheets with typed values, its
+"""One workbook as the team store keeps it (SPEC §9): every row of the data sheets with typed values, its
 grades and its findings, and the few numbers the consolidation table shows. Pure: rows in, rows out."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from addin.core.validation import Context, Parsed, build_context, validate
 
 #: sheet key -> store table name (plain English plurals a BI tool shows well)
 STORE_TABLES = {"customers": "customers", "assessment": "assessments", "contacts": "contacts",
-                "development": "development", "visits": "visits"}
+                "development": "development", "visits": "visits", "plans": "plans"}
 
 
 def stored_fields(sheet_key: str) -> list[Field]:

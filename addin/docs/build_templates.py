@@ -172,6 +172,16 @@ def build(lang: str) -> bytes:
     doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ summary.grade }}}}{L['gap']}{L['stage']}{L['colon']}"
                       f"{{{{ summary.stage or '—' }}}}")
     doc.add_paragraph(f"{L['why']}{L['colon']}{{{{ summary.why or '—' }}}}")
+    _p(doc, "{%p if deal.present %}")
+    _p(doc, f"{L['deal']}{L['colon']}{{{{ deal.line }}}}")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p if after_sales.present %}")
+    _p(doc, f"{L['after_sales']}{L['colon']}{{{{ after_sales.line }}}}")
+    _p(doc, "{%p endif %}")
+    _p(doc, "{%p if satisfaction.present %}")
+    _p(doc, f"{L['satisfaction']}{L['colon']}{{{{ satisfaction.latest }}}}/5{L['open']}{{{{ satisfaction.date }}}}"
+            f"{{% if satisfaction.trend %}} · {{{{ satisfaction.trend }}}}{{% endif %}}{L['close']}")
+    _p(doc, "{%p endif %}")
     doc.add_heading(L["summary_answers"], level=2)
     _p(doc, "{%p for a in summary.answers %}")
     _p(doc, "{{ loop.index }}. {{ a }}")
@@ -191,8 +201,17 @@ def build(lang: str) -> bytes:
                       ("plan_strengths", "{{ plan.strengths or '—' }}"),
                       ("plan_competitor", "{{ plan.competitors or '—' }}")):
         _p(doc, L[key] + L["colon"] + expr, "List Bullet")
-    for key in ("plan_goal", "plan_objections", "plan_materials"):  # blanks for what only the rep can write
+    _p(doc, "{%p if next_plan.present %}")
+    _p(doc, L["next_plan"] + L["colon"] + "{{ next_plan.planned_on }} {{ next_plan.purpose }}"
+            "{% if next_plan.visitee %} · {{ next_plan.visitee }}{% endif %}{% if next_plan.booked %} · "
+            + L["booked"] + L["colon"] + "{{ next_plan.booked }}{% endif %}", "List Bullet")
+    _p(doc, "{%p endif %}")
+    for key in ("plan_goal", "plan_objections"):  # blanks for what only the rep can write
         _p(doc, L[key] + L["colon"] + "_" * 30, "List Bullet")
+    _p(doc, L["plan_materials"] + L["colon"] + "{{ next_plan.materials or '" + "_" * 30 + "' }}", "List Bullet")
+    _p(doc, "{%p if next_plan.questions %}")
+    _p(doc, L["questions_prepared"] + L["colon"] + "{{ next_plan.questions }}", "List Bullet")
+    _p(doc, "{%p endif %}")
 
     detail = doc.add_heading(L["grade_section"], level=1)
     detail.paragraph_format.page_break_before = True  # the detail starts on page 2
@@ -221,6 +240,14 @@ def build(lang: str) -> bytes:
     _bullets(doc, "n in org_tree", "{{ n.indent }}{{ n.name }} · {{ n.role }} · {{ n.influence }}/{{ n.support }}"
              "{% if n.our_contact %} · " + L["our_contact"] + L["colon"] + "{{ n.our_contact }}{% endif %}",
              "org_tree", L["no_org"])
+    doc.add_heading(L["approach_section"], level=2)
+    _bullets(doc, "p in approach", "{{ p.salutation }}" + L["open"] + "{{ p.role }}" + L["close"] + L["colon"]
+             + "{{ p.text }}",
+             "approach", L["no_approach"])
+    doc.add_heading(L["issues_section"], level=2)
+    _bullets(doc, "i in issues", "{{ i.visit_date }} {% if i.type %}[{{ i.type }}] {% endif %}{{ i.issue }} · "
+             "{{ i.state }}{% if i.handed_to %} · " + L["handed_to"] + L["colon"] + "{{ i.handed_to }}{% endif %}"
+             "{% if i.resolution %} · {{ i.resolution }}{% endif %}", "issues", L["no_issues"])
     doc.add_heading(L["red_flags"], level=2)
     _bullets(doc, "f in red_flags", "{{ f.text }}", "red_flags", L["no_red_flags"])
 

@@ -74,7 +74,8 @@ snapshots = Table(
 snapshot_sheets = Table(
     "snapshot_sheets", metadata,
     Column("snapshot_id", Integer, ForeignKey("snapshots.snapshot_id"), nullable=False),
-    Column("sheet_key", String(20), nullable=False, comment="customers, assessment, contacts, development, visits"),
+    Column("sheet_key", String(20), nullable=False,
+           comment="customers, assessment, contacts, development, visits, plans"),
     Column("sheet_name", Text, nullable=False, comment="the sheet's name as written in the workbook"),
     Column("row_count", Integer, nullable=False),
 )
@@ -141,10 +142,7 @@ def _v1(conn: Connection) -> None:
     """Version 1: every table above, and the current_* views."""
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name != "kam_schema"])
     for name in CURRENT_VIEWS:
-        conn.execute(text(
-            f"CREATE VIEW current_{name} AS SELECT w.path AS workbook, w.name AS workbook_name, s.rep, d.* "
-            f"FROM {name} d JOIN snapshots s ON s.snapshot_id = d.snapshot_id "
-            "JOIN workbooks w ON w.current_snapshot_id = s.snapshot_id"))
+        _current_view(conn, name)
 
 
 def _v2(conn: Connection) -> None:
@@ -154,8 +152,36 @@ def _v2(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE snapshots ADD COLUMN grade_not_graded INTEGER"))
 
 
+def _current_view(conn: Connection, name: str) -> None:
+    """(Re)create the current_* view of one table: PostgreSQL fixes a view's columns when it is made, so a
+    table that gained columns needs its view made again."""
+    conn.execute(text(f"DROP VIEW IF EXISTS current_{name}"))
+    conn.execute(text(
+        f"CREATE VIEW current_{name} AS SELECT w.path AS workbook, w.name AS workbook_name, s.rep, d.* "
+        f"FROM {name} d JOIN snapshots s ON s.snapshot_id = d.snapshot_id "
+        "JOIN workbooks w ON w.current_snapshot_id = s.snapshot_id"))
+
+
+def _v3(conn: Connection) -> None:
+    """Version 3, the method complete (#25): the person's file on 关键人, money and the stage history on 开发记录,
+    the issue loop and satisfaction on 拜访记录 (new columns, empty in older snapshots), and the 拜访计划 rows. A
+    store made at an earlier version by this kam already has them (version 1 creates the tables as they are)."""
+    inspector = inspect(conn)
+    for key in ("contacts", "development", "visits"):
+        table = data_tables[key]
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in have:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+        _current_view(conn, table.name)
+    if not inspector.has_table("plans"):
+        data_tables["plans"].create(conn)
+    _current_view(conn, "plans")
+
+
 #: numbered migrations: MIGRATIONS[n - 1] brings a store from version n - 1 to n (append, never edit)
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
