@@ -113,3 +113,44 @@ def test_a_day_that_does_not_exist_is_left_off_the_agenda_as_in_the_birthday_lis
     items = json.loads(result.output)["items"]
     names = {i["contact"] for i in items if i["kind"] == "birthday"}
     assert "错日期" not in names and "曾雪梅" in names
+
+
+def test_the_methods_items_keep_their_uid_on_the_next_day_and_say_dates(demo_path, tmp_path):
+    """#25: plans, service contacts due, open issues and expected closes, imported by vobject from files made on
+    two different days: an item still there the next day keeps its UID (a phone updates, never duplicates), and
+    no event text counts days ("还有 N 天" goes stale in a phone)."""
+    import re
+
+    import vobject
+
+    seen = []
+    for n, day in enumerate(("2026-11-22", "2026-11-23")):
+        out = tmp_path / f"a{n}.ics"
+        result = CliRunner().invoke(cli, ["agenda", str(demo_path), "--today", day, "--days", "30", "--format", "ics",
+                                          "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        events = vobject.readOne(out.read_text(encoding="utf-8")).contents["vevent"]
+        text = " ".join(e.summary.value + " " + getattr(e, "description", e.summary).value for e in events)
+        assert not re.search(r"还有\s*\d+\s*天|in -?\d+ days", text)
+        seen.append({e.summary.value: e.uid.value for e in events})
+    for title in ("投诉待处理：到货设备外壳有划痕", "已成交客户售后回访", "计划拜访：技术交流", "预计签约"):
+        summary = next(s for s in seen[0] if s.startswith(title))  # the summary adds the account's name
+        assert seen[0][summary] == seen[1][summary], summary
+
+
+def test_plan_issue_service_and_close_items_come_from_their_rows():
+    """Recomputed from the rows, not through the agenda: every future 拜访计划 row in the window is one plan
+    item on its date, every open complaint stands on its due day or today, every won account has one
+    service-due item."""
+    rows = make_demo(TODAY).rows
+    agenda = build_agenda(demo_book(TODAY), TODAY, *window(TODAY, days=30), "zh")
+    plans = sorted((p["planned_on"], p["customer_id"]) for p in rows["plans"]
+                   if TODAY <= p["planned_on"] <= TODAY + timedelta(days=30))
+    assert sorted((i.date, i.customer_id) for i in agenda.items if i.kind == "plan") == plans
+    won = {c["customer_id"] for c in rows["customers"] if c["stage"] == "已成交"}
+    due = {i.customer_id for i in agenda.items if i.kind == "service-due"}
+    assert due <= won and all(i.date >= TODAY for i in agenda.items)
+    complaints = [v for v in rows["visits"] if v.get("issue_type") == "投诉" and not v.get("resolution")]
+    for v in complaints:
+        item = next(i for i in agenda.items if i.kind == "issue" and i.customer_id == v["customer_id"])
+        assert item.date == max(v["visit_date"] + timedelta(days=3), TODAY)

@@ -2,13 +2,16 @@
 
 Birthdays (公历 and 农历), the traditional festivals for customer care (lunar ones computed from the lunar
 calendar, never tabled by hand) with the A/B accounts to greet, follow-ups due and overdue, callbacks due
-after a 面访, A accounts whose visit interval runs out, and the manager's monthly review reminder.
+after a 面访, A accounts whose visit interval runs out, and the manager's monthly review reminder; then the
+method's other half: visits planned in 拜访计划, service contacts due for won accounts by tier, issues and
+complaints whose 处理结果 is due, and expected closes of the deals still being worked.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,9 +20,11 @@ from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
 from addin.core.lunar import lunar_to_solar, solar_to_lunar
 from addin.core.model import WorkbookData
+from addin.core.settings import Settings
 from addin.core.sheet import parse_sheet
 
-KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review")
+KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review", "plan", "service-due",
+         "issue", "close")
 
 #: (key, lunar month, lunar day) and (key, solar month, solar day, the industry it is for, or None for all)
 LUNAR_FESTIVALS = (("spring", 1, 1), ("lantern", 1, 15), ("dragon_boat", 5, 5), ("mid_autumn", 8, 15),
@@ -216,5 +221,96 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 add(first, "review", "", "", t("agenda.title.review", lang, month=month),
                     t("agenda.detail.review", lang, count=waiting) if waiting else t("agenda.detail.review_done", lang))
                 first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    _method_items(book, today, settings, add, lang)
     items.sort(key=lambda i: (i.date, KINDS.index(i.kind), i.customer_id, i.contact))
     return Agenda(today, start, end, items)
+
+
+def _method_items(book: WorkbookData, today: date, settings: Settings, add: Callable[..., None], lang: str) -> None:
+    """Planned visits, service contacts due, issues coming due and expected closes (SPEC §8). Each item's
+    identity is what it is about, never today, so a phone that imports the calendar again updates it."""
+    date1904 = book.date1904
+    stages: dict[str, str | None] = {}
+    tiers: dict[str, str | None] = {}
+    customers = book.get("customers")
+    if customers is not None:
+        parsed = parse_sheet(customers, date1904)
+        column = parsed.typed.get
+        for i, cid in enumerate(parsed.ids):
+            if cid and cid not in stages:
+                stages[cid] = (column("stage") or [None] * len(parsed))[i]
+                tiers[cid] = (column("tier") or [None] * len(parsed))[i]
+    plans = book.get("plans")
+    if plans is not None:
+        parsed = parse_sheet(plans, date1904)
+        planned = parsed.typed.get("planned_on") or [None] * len(parsed)
+        for i, cid in enumerate(parsed.ids):
+            when = planned[i]
+            if not cid or when is None or when < today:
+                continue
+            purpose = parsed.text("purpose", i)
+            extra = [t("agenda.detail.plan_materials", lang, materials=parsed.text("materials", i))
+                     if parsed.text("materials", i) else "",
+                     t("agenda.detail.plan_questions", lang, questions=parsed.text("questions", i))
+                     if parsed.text("questions", i) else ""]
+            add(when, "plan", cid, parsed.text("visitee", i), t("agenda.title.plan", lang, purpose=purpose or "—"),
+                t("agenda.detail.plan", lang, visitor=parsed.text("visitor", i)) + "".join(extra),
+                f"plan|{cid}|{when}|{parsed.text('visitor', i)}|{purpose}")
+    visits = book.get("visits")
+    last: dict[str, date] = {}
+    if visits is not None:
+        parsed = parse_sheet(visits, date1904)
+        n = len(parsed)
+        dates = parsed.typed.get("visit_date") or [None] * n
+        kinds = parsed.typed.get("issue_type") or [None] * n
+        for i, cid in enumerate(parsed.ids):
+            when = dates[i]
+            if cid and when is not None and when <= today and (cid not in last or when > last[cid]):
+                last[cid] = when
+        if "resolution" in parsed.raw:
+            for i, cid in enumerate(parsed.ids):
+                issue, when = parsed.text("issues_found", i), dates[i]
+                if not cid or not issue or when is None or parsed.text("resolution", i):
+                    continue
+                complaint = kinds[i] == "投诉"
+                due = when + timedelta(days=settings.complaint_days if complaint else settings.follow_up_days)
+                key = "agenda.title.complaint" if complaint else "agenda.title.issue"
+                add(max(due, today), "issue", cid, parsed.text("handed_to", i), t(key, lang, issue=issue),
+                    t("agenda.detail.issue", lang, visit=when.isoformat(), due=due.isoformat()),
+                    f"issue|{cid}|{when}|{issue}")
+    for cid, stage in stages.items():
+        if stage != "已成交":
+            continue
+        interval = settings.service_interval(tiers.get(cid))
+        seen = last.get(cid)
+        due = seen + timedelta(days=interval) if seen else today
+        detail = t("agenda.detail.service", lang, last=seen.isoformat(), due=due.isoformat(), days=interval) \
+            if seen else t("agenda.detail.service_never", lang, days=interval)
+        add(max(due, today), "service-due", cid, "", t("agenda.title.service", lang), detail,
+            f"service-due|{cid}|{seen}")
+    development = book.get("development")
+    if development is not None:
+        parsed = parse_sheet(development, date1904)
+        closes = parsed.typed.get("expected_close")
+        recorded = parsed.typed.get("recorded_on") or [None] * len(parsed)
+        if closes is not None:
+            latest: dict[str, int] = {}
+            for i, cid in enumerate(parsed.ids):
+                if cid and closes[i] is not None:
+                    j = latest.get(cid)
+                    if j is None or (recorded[i] or date.min, i) >= (recorded[j] or date.min, j):
+                        latest[cid] = i
+            results = parsed.typed.get("result") or [None] * len(parsed)
+            for cid, i in latest.items():
+                if stages.get(cid) in ("已成交", "已终止") or results[i] in ("成功", "失败"):
+                    continue
+                amount = (parsed.typed.get("expected_amount") or [None] * len(parsed))[i]
+                shown = t("agenda.detail.close_amount", lang, amount=_amount(amount, settings)) if amount else ""
+                key = "agenda.detail.close_passed" if closes[i] < today else "agenda.detail.close"
+                add(max(closes[i], today), "close", cid, "", t("agenda.title.close", lang),
+                    t(key, lang, date=closes[i].isoformat()) + shown, f"close|{cid}|{closes[i]}")
+
+
+def _amount(value: float, settings: Settings) -> str:
+    number = int(value) if float(value).is_integer() else round(value, 2)
+    return f"{number:,} {'元' if settings.amount_in_yuan else '万元'}"
