@@ -112,6 +112,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "open": ("（", " ("),
     "close": ("）", ")"),
     "gap": ("　", "   "),
+    "sep": ("；", "; "),  # between items of a list in running text
     "no_red_flags": ("暂无风险提示。", "No risks noted."),
     "development_section": ("最新开发进展", "Latest development"),
     "no_development": ("尚无开发记录。", "No development record yet."),
@@ -344,6 +345,16 @@ _ACTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+#: the risks that cannot wait, first on page 1 whatever else there is: a customer let down or a date passed
+URGENT_RISKS = ("resolution-missing", "satisfaction-drop", "service-lapsed", "customer-not-informed", "close-date-passed")
+
+
+def _said_already(finding: Finding, roles_missing: set[str]) -> bool:
+    """A stage gate whose missing roles a role-missing note already names (one risk told once on page 1)."""
+    missing = finding.params.get("missing") if finding.code == "stage-gate" else None
+    return bool(missing) and all(getattr(r, "zh", "") in roles_missing for r in missing)
+
+
 def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[dict[str, Any]],
              follow_ups: list[dict[str, Any]], birthdays: list[dict[str, Any]], flags: list[Finding],
              today: date, lang: str) -> dict[str, Any]:
@@ -360,8 +371,10 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
         for key, when, only in festival_dates(today, today + timedelta(days=30)):
             if only is None or account.get("industry") in (only, CHOICES["industry"].display(only, lang)):
                 ahead.append(f"{when.isoformat()} {t(f'agenda.festival.{key}', lang)}")
-    order = {code: i for i, code in enumerate(_ACTIONS)}
-    risks = sorted(flags, key=lambda f: order.get(f.code, 99))[:3]
+    order = {code: i for i, code in enumerate((*URGENT_RISKS, *_ACTIONS))}
+    roles_missing = {str(getattr(f.params.get("role"), "zh", "")) for f in flags if f.code == "role-missing"}
+    shown = [f for f in flags if not _said_already(f, roles_missing)]
+    risks = sorted(shown, key=lambda f: order.get(f.code, 99))[:3]
     return {
         "grade": grade,
         "why": why,

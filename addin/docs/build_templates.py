@@ -178,25 +178,21 @@ def build(lang: str) -> bytes:
     _p(doc, "{%p if after_sales.present %}")
     _p(doc, f"{L['after_sales']}{L['colon']}{{{{ after_sales.line }}}}")
     _p(doc, "{%p endif %}")
-    _p(doc, "{%p if satisfaction.present %}")
-    _p(doc, f"{L['satisfaction']}{L['colon']}{{{{ satisfaction.latest }}}}/5{L['open']}{{{{ satisfaction.date }}}}"
-            f"{{% if satisfaction.trend %}} · {{{{ satisfaction.trend }}}}{{% endif %}}{L['close']}")
-    _p(doc, "{%p endif %}")
     doc.add_heading(L["summary_answers"], level=2)
     _p(doc, "{%p for a in summary.answers %}")
     _p(doc, "{{ loop.index }}. {{ a }}")
     _p(doc, "{%p endfor %}")
     doc.add_paragraph(f"{L['summary_overdue']}{L['colon']}{{% for o in summary.overdue %}}{{{{ o }}}}"
-                      f"{{% if not loop.last %}}; {{% endif %}}{{% endfor %}}"
+                      f"{{% if not loop.last %}}{{{{ L.sep }}}}{{% endif %}}{{% endfor %}}"
                       f"{{% if not summary.overdue %}}{L['nothing']}{{% endif %}}")
     doc.add_paragraph(f"{L['summary_ahead']}{L['colon']}{{% for o in summary.ahead %}}{{{{ o }}}}"
-                      f"{{% if not loop.last %}}; {{% endif %}}{{% endfor %}}"
+                      f"{{% if not loop.last %}}{{{{ L.sep }}}}{{% endif %}}{{% endfor %}}"
                       f"{{% if not summary.ahead %}}{L['nothing']}{{% endif %}}")
     doc.add_heading(L["summary_risks"], level=2)
     _bullets(doc, "r in summary.risks", "{{ r.text }} → {{ r.action }}", "summary.risks", L["nothing"])
     doc.add_heading(L["plan_section"], level=2)
     for key, expr in (("plan_purpose", "{{ plan.purpose or '—' }}"),
-                      ("plan_changed", "{% for c in plan.changed %}{{ c }}{% if not loop.last %}; {% endif %}"
+                      ("plan_changed", "{% for c in plan.changed %}{{ c }}{% if not loop.last %}{{ L.sep }}{% endif %}"
                                        "{% endfor %}{% if not plan.changed %}—{% endif %}"),
                       ("plan_strengths", "{{ plan.strengths or '—' }}"),
                       ("plan_competitor", "{{ plan.competitors or '—' }}")):
@@ -248,6 +244,10 @@ def build(lang: str) -> bytes:
     _bullets(doc, "i in issues", "{{ i.visit_date }} {% if i.type %}[{{ i.type }}] {% endif %}{{ i.issue }} · "
              "{{ i.state }}{% if i.handed_to %} · " + L["handed_to"] + L["colon"] + "{{ i.handed_to }}{% endif %}"
              "{% if i.resolution %} · {{ i.resolution }}{% endif %}", "issues", L["no_issues"])
+    _p(doc, "{%p if satisfaction.present %}")
+    _p(doc, f"{L['satisfaction']}{L['colon']}{{{{ satisfaction.latest }}}}/5{L['open']}{{{{ satisfaction.date }}}}"
+            f"{{% if satisfaction.trend %}} · {{{{ satisfaction.trend }}}}{{% endif %}}{L['close']}")
+    _p(doc, "{%p endif %}")
     doc.add_heading(L["red_flags"], level=2)
     _bullets(doc, "f in red_flags", "{{ f.text }}", "red_flags", L["no_red_flags"])
 
