@@ -20,6 +20,7 @@ from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
 from addin.core.lunar import lunar_to_solar, solar_to_lunar
 from addin.core.model import WorkbookData
+from addin.core.rules.context import latest_row
 from addin.core.settings import Settings
 from addin.core.sheet import parse_sheet
 
@@ -292,14 +293,8 @@ def _method_items(book: WorkbookData, today: date, settings: Settings, add: Call
     if development is not None:
         parsed = parse_sheet(development, date1904)
         closes = parsed.typed.get("expected_close")
-        recorded = parsed.typed.get("recorded_on") or [None] * len(parsed)
         if closes is not None:
-            latest: dict[str, int] = {}
-            for i, cid in enumerate(parsed.ids):
-                if cid and closes[i] is not None:
-                    j = latest.get(cid)
-                    if j is None or (recorded[i] or date.min, i) >= (recorded[j] or date.min, j):
-                        latest[cid] = i
+            latest = latest_row(parsed, "expected_close")
             results = parsed.typed.get("result") or [None] * len(parsed)
             for cid, i in latest.items():
                 if stages.get(cid) in ("已成交", "已终止") or results[i] in ("成功", "失败"):
