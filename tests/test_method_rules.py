@@ -184,3 +184,12 @@ def test_stage_probability_and_service_interval_read_from_settings():
     assert settings.stage_probability("关系建立") == pytest.approx(0.4) and settings.stage_probability(None) == 0
     assert settings.service_interval("松散型") == 120 and settings.service_interval(None) == 90
     assert settings.amount_in_yuan
+
+
+def test_rules_live_in_modules_named_for_what_they_guard():
+    """One function per code, grouped by what it guards; no rule left in a catch-all file."""
+    from addin.core.validation import RULES
+
+    modules = {fn.__module__ for fn in RULES.values()}
+    assert modules == {f"addin.core.rules.{m}" for m in ("records", "visits", "contacts", "deals", "care")}
+    assert len(set(RULES.values())) == len(RULES)  # one function per code
