@@ -352,7 +352,7 @@ URGENT_RISKS = ("resolution-missing", "satisfaction-drop", "service-lapsed", "cu
 def _said_already(finding: Finding, roles_missing: set[str]) -> bool:
     """A stage gate whose missing roles a role-missing note already names (one risk told once on page 1)."""
     missing = finding.params.get("missing") if finding.code == "stage-gate" else None
-    return bool(missing) and all(getattr(r, "zh", "") in roles_missing for r in missing)
+    return isinstance(missing, list) and bool(missing) and all(getattr(r, "zh", "") in roles_missing for r in missing)
 
 
 def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[dict[str, Any]],

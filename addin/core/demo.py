@@ -452,17 +452,17 @@ def _visit(today: date, when: date, customer: Row, method: str, purpose: str, po
             "manager_comment": "已阅" if when < today.replace(day=1) else None}
 
 
-def _grades(assessment: list[Row]) -> dict[object, str]:
+def _grades(assessment: list[Row]) -> dict[object, str | None]:
     """Each assessed account's grade by the default model (the layer plants by grade, as a rep would see it)."""
     from addin.core.grading import FACTORS, grade_factors
     from addin.core.settings import Settings
 
     settings = Settings()
-    out: dict[object, str] = {}
+    out: dict[object, str | None] = {}
     for a in assessment:
         factors = {k: a.get(k) for k in FACTORS}
         if a["customer_id"] not in out and all(isinstance(v, int) and 1 <= v <= 5 for v in factors.values()):
-            out[a["customer_id"]] = grade_factors(factors, settings).grade  # type: ignore[arg-type]
+            out[a["customer_id"]] = grade_factors(factors, settings).grade
     return out
 
 
@@ -599,7 +599,7 @@ def _keep_in_touch(rng: random.Random, today: date, valued: list[Row], contacts:
                    visits: list[Row]) -> None:
     """Coaches of A/B accounts met within the month (one not for weeks) and their people's birthdays greeted
     (one missed)."""
-    from addin.core.lunar import next_birthday, parse_birthday
+    from addin.core.lunar import BirthDate, next_birthday, parse_birthday
 
     ids = {c["customer_id"] for c in valued}
     by_id = {c["customer_id"]: c for c in valued}
@@ -623,9 +623,9 @@ def _keep_in_touch(rng: random.Random, today: date, valued: list[Row], contacts:
                                  "与教练电话沟通，了解内部评审进展", str(p["name"])))
     missed = False
     for p in contacts:
-        account = by_id.get(p["customer_id"])
+        person_account = by_id.get(p["customer_id"])
         born = parse_birthday(p.get("birthday"))
-        if account is None or born is None or isinstance(born, str) or not hasattr(born, "is_lunar"):
+        if person_account is None or not isinstance(born, BirthDate):
             continue
         lunar = born.is_lunar(p.get("calendar"))
         day = next_birthday(born, "农历" if lunar else "公历", today - timedelta(days=30))
@@ -638,7 +638,7 @@ def _keep_in_touch(rng: random.Random, today: date, valued: list[Row], contacts:
         if not missed and day <= today - timedelta(days=5):
             missed = True  # the rep was travelling that week: nobody called
             continue
-        visits.append(_visit(today, day, account, "微信", "生日问候", "微信送上生日祝福，寄了贺卡", str(p["name"])))
+        visits.append(_visit(today, day, person_account, "微信", "生日问候", "微信送上生日祝福，寄了贺卡", str(p["name"])))
 
 
 def _after_sales(today: date, customers: list[Row], visits: list[Row]) -> None:
@@ -670,7 +670,7 @@ def _after_sales(today: date, customers: list[Row], visits: list[Row]) -> None:
 def _plans(rng: random.Random, today: date, valued: list[Row], contacts: list[Row], visits: list[Row]) -> list[Row]:
     """拜访计划: visits planned and made, one planned and never made, and the next two weeks ahead."""
     plans: list[Row] = []
-    names: dict[object, list[str]] = {}
+    names: dict[object, list[str | None]] = {}
     for p in contacts:
         names.setdefault(p["customer_id"], []).append(str(p["name"]))
     ids = {c["customer_id"] for c in valued}
