@@ -624,7 +624,8 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @cli.command("report")
 @db_option
-@click.option("--period", default=None, metavar="2026-11|2026Q4|2026", help="统计期间（默认本月） / the period")
+@click.option("--period", default=None, metavar="2026-11|2026Q4|2026|本月|上月|本周|上周|本季度|上季度",
+              help="统计期间（默认本月） / the period (this-month, last-week …)")
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="起始日 / first day")
 @click.option("--to", "end", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="截止日 / last day")
 @rep_option

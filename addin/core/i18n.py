@@ -355,7 +355,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.not_graded": ("未评级", "Not graded"),
     "report.title": ("团队报告 {period}", "Team report {period}"),
     "report.subtitle": ("统计期间 {start} 至 {end}，截至 {today}；{books} 个工作簿。", "Period {start} to {end}, as of {today}; {books} workbooks."),
-    "report.bad_period": ("--period 的值“{value}”看不懂：请写 2026-11（月）、2026Q4（季度）或 2026（年），或用 --from/--to。", "--period '{value}' is not readable: write 2026-11 (month), 2026Q4 (quarter) or 2026 (year), or use --from/--to."),
+    "report.bad_period": ("--period 的值“{value}”看不懂：请写 2026-11（月）、2026Q4（季度）、2026（年），或本月、上月、本周、上周、本季度、上季度，或用 --from/--to。", "--period '{value}' is not readable: write 2026-11 (month), 2026Q4 (quarter), 2026 (year), this-month, last-month, this-week, last-week, this-quarter or last-quarter, or use --from/--to."),
     "report.bad_out": ("{file} 的扩展名应为 .xlsx 或 .html。", "{file} should end in .xlsx or .html."),
     "report.per_rep_needs_out": ("--per-rep 需要同时给出 --out（例如 --out 团队报告.xlsx）。", "--per-rep needs --out too (e.g. --out team-report.xlsx)."),
     "report.written": ("团队报告已写入 {file}。", "Team report written to {file}."),
