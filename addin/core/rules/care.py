@@ -28,10 +28,7 @@ def stale_account(ctx: Context) -> Iterator[Finding]:
     visits = visit_log(ctx)
     if visits is None or "visit_date" not in visits.typed:  # no visit log: missing-sheet/column says so
         return
-    last: dict[str, date] = {}
-    for cid, when in zip(visits.ids, visits.typed["visit_date"], strict=True):
-        if cid and when is not None and when <= ctx.today and (cid not in last or when > last[cid]):
-            last[cid] = when
+    last = {cid: days[-1] for cid, days in visit_days(ctx).items()}
     limit = ctx.settings.a_visit_interval_days
     for cid in ctx.customer_rows:
         if ctx.grades.get(cid) != "A":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from addin.core.findings import Finding
@@ -15,18 +14,14 @@ from addin.core.rules.context import (
     blanks,
     has_visitee,
     people_met,
+    roles_of,
     stages_of,
 )
 from addin.core.schema import CONTACTS, ROLE, STAGE, SUPPORT
 
 
 def role_missing(ctx: Context) -> Iterator[Finding]:
-    contacts = ctx.sheets.get("contacts")
-    roles: dict[str, set[str]] = defaultdict(set)
-    if contacts is not None and "role" in contacts.typed:
-        for i, role in enumerate(contacts.typed["role"]):
-            if role:
-                roles[contacts.cid(i)].add(role)
+    roles = roles_of(ctx)
     stages = stages_of(ctx)
     for cid in ctx.customer_rows:
         grade = ctx.grades.get(cid)
@@ -34,7 +29,7 @@ def role_missing(ctx: Context) -> Iterator[Finding]:
         if grade not in ("A", "B") and stage not in WORKING_STAGES:
             continue  # the method: one unknown buyer is a danger once we work the account
         for role in ROLE.values:
-            if role.zh not in roles[cid]:
+            if role.zh not in roles.get(cid, ()):
                 if grade in ("A", "B"):
                     yield ctx.account(cid, "role-missing", grade=grade, role=role)
                 else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from addin.core.findings import Finding
 from addin.core.grading import FACTORS, Grade, grade_factors
@@ -16,6 +17,8 @@ from addin.core.schema import Field, FieldType
 from addin.core.settings import Settings, read_settings
 from addin.core.sheet import Parsed, parse_sheet
 from addin.core.text import is_blank
+
+T = TypeVar("T")
 
 #: The sheets `kam validate` needs (设置 is optional: missing keys take their defaults).
 NEEDED = ("customers", "assessment", "contacts", "development", "visits")
@@ -34,6 +37,7 @@ class Context:
     grades: dict[str, str | None] = field(default_factory=dict)
     abandon: set[str] = field(default_factory=set)  # accounts past an abandon line (考虑放弃或降低接触)
     graded: dict[str, Grade] = field(default_factory=dict)  # each account's full grade (scores, advice)
+    memo: dict[str, Any] = field(default_factory=dict)  # what several rules derive alike, derived once
 
     def account(self, cid: str, code: str, **params: Any) -> Finding:
         """An account-level finding, pointing at the account's row in 客户."""
@@ -144,8 +148,21 @@ def latest_row(parsed: Parsed, key: str | None = None) -> dict[str, int]:
     return latest
 
 
+def _once(ctx: Context, derive: Callable[[Context], T]) -> T:
+    """`derive(ctx)`, computed on the first call and kept on the context for the other rules that need it."""
+    key = derive.__name__
+    if key not in ctx.memo:
+        ctx.memo[key] = derive(ctx)
+    value: T = ctx.memo[key]
+    return value
+
+
 def visit_days(ctx: Context) -> dict[str, list[date]]:
     """Each account's visit dates up to today, sorted (any method: a call counts as contact)."""
+    return _once(ctx, _visit_days)
+
+
+def _visit_days(ctx: Context) -> dict[str, list[date]]:
     visits = visit_log(ctx)
     out: dict[str, list[date]] = {}
     if visits is None or "visit_date" not in visits.typed:
@@ -161,6 +178,10 @@ def visit_days(ctx: Context) -> dict[str, list[date]]:
 def people_met(ctx: Context) -> dict[tuple[str, str], list[tuple[date, str | None]]]:
     """(account, person key) -> the (date, method) of each visit up to today naming that person in 被访人;
     empty when the visit log has no 被访人 column (the rules that need it then do not fire)."""
+    return _once(ctx, _people_met)
+
+
+def _people_met(ctx: Context) -> dict[tuple[str, str], list[tuple[date, str | None]]]:
     visits = visit_log(ctx)
     met: dict[tuple[str, str], list[tuple[date, str | None]]] = {}
     if visits is None or "visitee" not in visits.raw or "visit_date" not in visits.typed:
@@ -183,3 +204,19 @@ def has_visitee(ctx: Context) -> bool:
     """Whether the visit log says whom each visit met (the 被访人 column)."""
     visits = visit_log(ctx)
     return visits is not None and "visitee" in visits.raw and "visit_date" in visits.typed
+
+
+def roles_of(ctx: Context) -> dict[str, set[str]]:
+    """Each account's buying roles filled in 关键人 (an account with none is absent)."""
+    return _once(ctx, _roles_of)
+
+
+def _roles_of(ctx: Context) -> dict[str, set[str]]:
+    contacts = ctx.sheets.get("contacts")
+    roles: dict[str, set[str]] = defaultdict(set)
+    if contacts is not None and "role" in contacts.typed:
+        for i, role in enumerate(contacts.typed["role"]):
+            cid = contacts.cid(i)
+            if role and cid:
+                roles[cid].add(role)
+    return dict(roles)

@@ -20,6 +20,7 @@ from addin.core.rules.context import (
     has_visitee,
     latest_row,
     people_met,
+    roles_of,
     stages_of,
     visit_log,
 )
@@ -110,15 +111,12 @@ def stage_gate(ctx: Context) -> Iterator[Finding]:
     if not stages:
         return
     contacts = ctx.sheets.get("contacts")
-    roles: dict[str, set[str]] = defaultdict(set)
+    roles = roles_of(ctx)
     deciders: dict[str, set[str]] = defaultdict(set)
     if contacts is not None and "role" in contacts.typed:
         for i, role in enumerate(contacts.typed["role"]):
-            cid = contacts.cid(i)
-            if role and cid:
-                roles[cid].add(role)
-                if role == "决策者":
-                    deciders[cid].add(person_key(contacts.text("name", i)))
+            if role == "决策者" and contacts.cid(i):
+                deciders[contacts.cid(i)].add(person_key(contacts.text("name", i)))
     met = people_met(ctx) if has_visitee(ctx) else None
     dev = ctx.sheets.get("development")
     terms = dev is not None and {"expected_amount", "expected_close"} <= set(dev.typed)
@@ -128,7 +126,7 @@ def stage_gate(ctx: Context) -> Iterator[Finding]:
             continue
         shown = Shown(STAGE, stage)
         if stage in GATES["insider"] and contacts is not None and "role" in contacts.typed:
-            lacking = [r for r in ROLE.values if r.zh in ("决策者", "教练") and r.zh not in roles[cid]]
+            lacking = [r for r in ROLE.values if r.zh in ("决策者", "教练") and r.zh not in roles.get(cid, ())]
             if lacking:
                 yield ctx.account(cid, "stage-gate", stage=shown, gate=Phrase("gate.insider"), missing=lacking)
         if stage in GATES["dm-met"] and met is not None and deciders[cid] and not any(
