@@ -22,7 +22,7 @@ from addin.core.lunar import lunar_to_solar, solar_to_lunar
 from addin.core.model import WorkbookData
 from addin.core.rules.context import latest_row
 from addin.core.settings import Settings
-from addin.core.sheet import parse_sheet
+from addin.core.sheet import Parsed, parse_sheet
 
 KINDS = ("birthday", "festival", "follow-up", "overdue", "callback", "visit-due", "review", "plan", "service-due",
          "issue", "close")
@@ -120,12 +120,12 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
     from addin.core.settings import read_settings
 
     settings, _ = read_settings(book.get("settings"))
-    date1904 = book.date1904
+    sheets = {key: parse_sheet(table, book.date1904) for key in ("customers", "contacts", "visits", "plans",
+                                                                 "development")
+              if (table := book.get(key)) is not None}
     names: dict[str, str] = {}
     industries: dict[str, str] = {}
-    customers = book.get("customers")
-    if customers is not None:
-        parsed = parse_sheet(customers, date1904)
+    if (parsed := sheets.get("customers")) is not None:
         for i, cid in enumerate(parsed.ids):
             if cid and cid not in names:
                 names[cid] = parsed.text("customer_name", i)
@@ -143,9 +143,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
             items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail, identity))
 
     # birthdays
-    contacts = book.get("contacts")
-    if contacts is not None:
-        parsed = parse_sheet(contacts, date1904)
+    if (parsed := sheets.get("contacts")) is not None:
         births = parsed.typed.get("birthday") or [None] * len(parsed)
         calendars = parsed.typed.get("calendar") or [None] * len(parsed)
         people = [(cid, "", parsed.text("name", i), None, births[i], calendars[i])
@@ -167,9 +165,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
         add(when, "festival", "", "", t(f"agenda.festival.{key}", lang), detail)
 
     # follow-ups, callbacks, the A accounts' visit interval, the monthly review
-    visits = book.get("visits")
-    if visits is not None:
-        parsed = parse_sheet(visits, date1904)
+    if (parsed := sheets.get("visits")) is not None:
         n = len(parsed)
         dates = parsed.typed.get("visit_date") or [None] * n
         due = parsed.typed.get("follow_up_due") or [None] * n
@@ -222,28 +218,25 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 add(first, "review", "", "", t("agenda.title.review", lang, month=month),
                     t("agenda.detail.review", lang, count=waiting) if waiting else t("agenda.detail.review_done", lang))
                 first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    _method_items(book, today, settings, add, lang)
+    _method_items(sheets, today, settings, add, lang)
     items.sort(key=lambda i: (i.date, KINDS.index(i.kind), i.customer_id, i.contact))
     return Agenda(today, start, end, items)
 
 
-def _method_items(book: WorkbookData, today: date, settings: Settings, add: Callable[..., None], lang: str) -> None:
-    """Planned visits, service contacts due, issues coming due and expected closes (SPEC §8). Each item's
-    identity is what it is about, never today, so a phone that imports the calendar again updates it."""
-    date1904 = book.date1904
+def _method_items(sheets: dict[str, Parsed], today: date, settings: Settings, add: Callable[..., None],
+                  lang: str) -> None:
+    """Planned visits, service contacts due, issues coming due and expected closes (SPEC §8), from the sheets
+    build_agenda parsed. Each item's identity is what it is about, never today, so a phone that imports the
+    calendar again updates it."""
     stages: dict[str, str | None] = {}
     tiers: dict[str, str | None] = {}
-    customers = book.get("customers")
-    if customers is not None:
-        parsed = parse_sheet(customers, date1904)
+    if (parsed := sheets.get("customers")) is not None:
         column = parsed.typed.get
         for i, cid in enumerate(parsed.ids):
             if cid and cid not in stages:
                 stages[cid] = (column("stage") or [None] * len(parsed))[i]
                 tiers[cid] = (column("tier") or [None] * len(parsed))[i]
-    plans = book.get("plans")
-    if plans is not None:
-        parsed = parse_sheet(plans, date1904)
+    if (parsed := sheets.get("plans")) is not None:
         planned = parsed.typed.get("planned_on") or [None] * len(parsed)
         for i, cid in enumerate(parsed.ids):
             when = planned[i]
@@ -257,10 +250,8 @@ def _method_items(book: WorkbookData, today: date, settings: Settings, add: Call
             add(when, "plan", cid, parsed.text("visitee", i), t("agenda.title.plan", lang, purpose=purpose or "—"),
                 t("agenda.detail.plan", lang, visitor=parsed.text("visitor", i)) + "".join(extra),
                 f"plan|{cid}|{when}|{parsed.text('visitor', i)}|{purpose}")
-    visits = book.get("visits")
     last: dict[str, date] = {}
-    if visits is not None:
-        parsed = parse_sheet(visits, date1904)
+    if (parsed := sheets.get("visits")) is not None:
         n = len(parsed)
         dates = parsed.typed.get("visit_date") or [None] * n
         kinds = parsed.typed.get("issue_type") or [None] * n
@@ -289,9 +280,7 @@ def _method_items(book: WorkbookData, today: date, settings: Settings, add: Call
             if seen else t("agenda.detail.service_never", lang, days=interval)
         add(max(due, today), "service-due", cid, "", t("agenda.title.service", lang), detail,
             f"service-due|{cid}|{seen}")
-    development = book.get("development")
-    if development is not None:
-        parsed = parse_sheet(development, date1904)
+    if (parsed := sheets.get("development")) is not None:
         closes = parsed.typed.get("expected_close")
         if closes is not None:
             latest = latest_row(parsed, "expected_close")
@@ -300,12 +289,9 @@ def _method_items(book: WorkbookData, today: date, settings: Settings, add: Call
                 if stages.get(cid) in ("已成交", "已终止") or results[i] in ("成功", "失败"):
                     continue
                 amount = (parsed.typed.get("expected_amount") or [None] * len(parsed))[i]
-                shown = t("agenda.detail.close_amount", lang, amount=_amount(amount, settings)) if amount else ""
+                shown = t("agenda.detail.close_amount", lang, amount=settings.amount_text(amount, lang)) \
+                    if amount else ""
                 key = "agenda.detail.close_passed" if closes[i] < today else "agenda.detail.close"
                 add(max(closes[i], today), "close", cid, "", t("agenda.title.close", lang),
                     t(key, lang, date=closes[i].isoformat()) + shown, f"close|{cid}|{closes[i]}")
 
-
-def _amount(value: float, settings: Settings) -> str:
-    number = int(value) if float(value).is_integer() else round(value, 2)
-    return f"{number:,} {'元' if settings.amount_in_yuan else '万元'}"

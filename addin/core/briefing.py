@@ -695,17 +695,6 @@ _DEAL: dict[str, tuple[str, str]] = {
 }
 
 
-def _amount(value: Any, ctx: Context, lang: str) -> str:
-    """An amount as a sales sheet writes it: 96 万元 (or 元 when 设置 says so)."""
-    if value is None or value == "":
-        return ""
-    number = int(value) if float(value).is_integer() else round(float(value), 2)
-    unit = "元" if ctx.settings.amount_in_yuan else "万元"
-    if lang == "en":
-        return f"{number:,} {'CNY' if unit == '元' else 'x 10,000 CNY'}"
-    return f"{number:,} {unit}"
-
-
 def _deal(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict[str, Any]:
     """The deal line: budget and its state, urgency, the expected amount and close, what was signed, and how
     long the account has been at its stage (from the 开发记录 stage history)."""
@@ -726,7 +715,7 @@ def _deal(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict
         if stated:
             value = values[stated[-1]]
             field = DEVELOPMENT.by_key[key]
-            out[key] = _amount(value, ctx, lang) if field.unit else _show(value, lang, field.choices)
+            out[key] = ctx.settings.amount_text(value, lang) if field.unit else _show(value, lang, field.choices)
     stages = dev.typed.get("stage")
     customers = ctx.sheets["customers"]
     current = (customers.typed.get("stage") or [None] * len(customers))[ctx.customer_rows[cid]]

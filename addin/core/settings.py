@@ -67,6 +67,13 @@ class Settings:
         """Whether amounts are typed in 元 (金额单位 元) rather than 万元."""
         return self.amount_unit == "元"
 
+    def amount_text(self, value: float, lang: str) -> str:
+        """An amount as a sales sheet writes it, in the unit of 金额单位: 96 万元 (96 x 10,000 CNY in English)."""
+        number = int(value) if float(value).is_integer() else round(float(value), 2)
+        if lang == "en":
+            return f"{number:,} {'CNY' if self.amount_in_yuan else 'x 10,000 CNY'}"
+        return f"{number:,} {self.amount_unit}"
+
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
         """The weights of `factors`, in order."""
         table = self.weight_map
