@@ -51,11 +51,8 @@ def _back_to_version_2(url: str) -> None:
                 for column in columns:
                     conn.exec_driver_sql(f'ALTER TABLE {STORE_TABLES[key]} DROP COLUMN "{column}"')
         conn.exec_driver_sql("DROP TABLE plans")
-        for name in V2_VIEWS:
-            conn.exec_driver_sql(
-                f"CREATE VIEW current_{name} AS SELECT w.path AS workbook, w.name AS workbook_name, s.rep, d.* "
-                f"FROM {name} d JOIN snapshots s ON s.snapshot_id = d.snapshot_id "
-                "JOIN workbooks w ON w.current_snapshot_id = s.snapshot_id")
+        for name in V2_VIEWS:  # kam's own view, over the columns the tables have now
+            db._current_view(conn, name)
         conn.exec_driver_sql("DELETE FROM kam_schema WHERE version > 2")
     engine.dispose()
 
