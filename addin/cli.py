@@ -629,25 +629,30 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--from", "start", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="起始日 / first day")
 @click.option("--to", "end", default=None, metavar="YYYY-MM-DD", callback=_date_option, help="截止日 / last day")
 @rep_option
+@click.option("--targets", "targets_book", type=click.Path(dir_okay=False, path_type=Path),
+              help="含“目标”表的工作簿，对比目标与实际 / a workbook with a 目标 sheet: targets vs actual")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="写入 .xlsx 或 .html 文件 / write an .xlsx or .html file")
 @click.option("--per-rep", is_flag=True,
               help="另为每位销售各写一份（文件名加上姓名） / also one file per rep, named after the rep")
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "text"]), default="table",
+              help="table、json，或 text（发微信群、钉钉群的简短文字） / text: a short summary for a chat group")
 @today_option
 @lang_option
 def report_cmd(db: str | None, period: str | None, start: date | None, end: date | None, reps: tuple[str, ...],
-               out: Path | None, per_rep: bool, fmt: str, today: date, lang: str | None) -> None:
+               targets_book: Path | None, out: Path | None, per_rep: bool, fmt: str, today: date,
+               lang: str | None) -> None:
     """经理的团队报告（来自团队库）。 The manager's team report from the store."""
     lang = lang or "zh"  # no workbook to take the language from
-    from sqlalchemy import func, select
-
-    from addin.analytics.teamreport import build_team_report
     from addin.core.period import parse_period
-    from addin.docs.teamout import report_json, report_table, write_report_file
+    from addin.docs.teamout import report_json, report_table, report_text, write_report_file
     from addin.store import db as store
-    from addin.store.frames import read_frames
+    from addin.store.frames import team_report
 
+    if period is not None and (start is not None or end is not None):
+        raise KamError("report.period_and_range", period=period)
+    if start is not None and end is not None and start > end:
+        raise KamError("report.range_reversed", start=start.isoformat(), end=end.isoformat())
     chosen = parse_period(period, today, start, end)
     if chosen is None:
         raise KamError("report.bad_period", value=period or f"{start}~{end}")
@@ -656,32 +661,91 @@ def report_cmd(db: str | None, period: str | None, start: date | None, end: date
     if per_rep and out is None:
         raise KamError("report.per_rep_needs_out")
     target = db or store.DEFAULT_STORE
-    if "://" not in target and not Path(target).is_file():  # a report never creates a store
-        raise KamError("store.empty", db=target)
-    with store.open_store(db) as engine:
-        store.migrate(engine)
-        with engine.connect() as conn:
-            loaded = conn.execute(select(func.count()).select_from(store.workbooks)
-                                  .where(store.workbooks.c.current_snapshot_id.is_not(None))).scalar()
-        if not loaded:
+    if "://" not in target:  # a report never creates a store
+        if not Path(target).parent.is_dir():
+            raise KamError("store.no_folder", db=target, folder=Path(target).parent)
+        if not Path(target).is_file():
+            raise KamError("store.empty", db=target)
+    _ready_for_report(db)
+    with store.open_store(db, read_only=True) as engine:
+        if not _loaded(engine):
             raise KamError("store.empty", db=store.shown(engine))
-        frames = read_frames(engine, chosen.start, today, lang)
-    report = build_team_report(frames, chosen, today, list(reps) or None)
+        targets = _targets(targets_book, engine, today, lang) if targets_book is not None else None
+        report = team_report(engine, chosen, today, lang, reps=list(reps) or None, targets=targets)
+        if per_rep and out is not None:
+            from addin.core.filenames import unique_name
+
+            taken = {out.name.casefold()}
+            for rep in report.reps:
+                own = out.with_name(unique_name(f"{out.stem}_{rep}", out.suffix, taken))
+                write_report_file(team_report(engine, chosen, today, lang, reps=[rep], targets=targets), lang, own)
+                click.echo(t("report.written", lang, file=own), err=fmt != "table")
     if out is not None:
         write_report_file(report, lang, out)
-        click.echo(t("report.written", lang, file=out), err=fmt == "json")
-    if per_rep and out is not None:
-        from addin.core.filenames import unique_name
-
-        taken = {out.name.casefold()}
-        for rep in [str(r) for r in report.per_rep["rep"]]:
-            own = out.with_name(unique_name(f"{out.stem}_{rep}", out.suffix, taken))
-            write_report_file(build_team_report(frames, chosen, today, [rep]), lang, own)
-            click.echo(t("report.written", lang, file=own), err=fmt == "json")
+        click.echo(t("report.written", lang, file=out), err=fmt != "table")
     if fmt == "json":
         dump_json(report_json(report, lang))
+    elif fmt == "text":
+        click.echo(report_text(report, lang))
     elif out is None:
         report_table(report, lang, console())
+
+
+def _ready_for_report(db: str | None) -> None:
+    """A store made by an older kam is upgraded first (the only write a report makes); one that cannot be
+    written then is named in one sentence. A current store is left untouched: the report opens it read-only."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from addin.store import db as store
+
+    with store.open_store(db, read_only=True) as engine:
+        version = store.schema_version(engine)
+    if version == 0:
+        raise KamError("store.empty", db=db or store.DEFAULT_STORE)
+    if version >= store.SCHEMA_VERSION:
+        if version > store.SCHEMA_VERSION:
+            raise KamError("store.too_new", version=version, supported=store.SCHEMA_VERSION)
+        return
+    engine = store.engine_for(db or store.DEFAULT_STORE)
+    try:
+        store.migrate(engine)
+    except SQLAlchemyError as exc:
+        raise KamError("store.old_read_only", db=store.shown(engine),
+                       detail=store.store_error(engine, exc)) from exc
+    finally:
+        engine.dispose()
+
+
+def _loaded(engine: Any) -> int:
+    from sqlalchemy import func, select
+
+    from addin.store import db as store
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(store.workbooks)
+                                .where(store.workbooks.c.current_snapshot_id.is_not(None))).scalar() or 0)
+
+
+def _targets(book: Path, engine: Any, today: date, lang: str) -> Any:
+    """The 目标 rows of `book` as a frame; each bad row is said in one sentence on stderr and left out."""
+    import pandas as pd
+
+    from addin.core.sheet import parse_sheet
+    from addin.core.targets import read_targets
+    from addin.workbook.reader import read_workbook
+
+    data = read_workbook(book, ["targets"])
+    table = data.get("targets")
+    if table is None:
+        raise KamError("report.no_targets_sheet", file=book)
+    from addin.store.frames import store_reps
+
+    reps = store_reps(engine)
+    found = read_targets(parse_sheet(table, data.date1904), reps, today)
+    for key, params in found.problems:
+        click.echo(t(key, lang, file=book.name, **params), err=True)
+    return pd.DataFrame(found.rows, columns=["owner", "period", "visits", "in_person_visits", "new_accounts",
+                                             "won_amount"])
 
 
 @cli.group("excel")

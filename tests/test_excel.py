@@ -450,22 +450,28 @@ def test_consolidate_button_loads_the_folder_and_writes_the_report_the_cli_write
     assert store.exists()
     names = [s.name for s in book.sheets]
     team_sheets = [n for n in names if n.startswith("团队")]
-    assert team_sheets[0] == "团队汇总" and "团队-各销售" in team_sheets and len(team_sheets) == 10
+    from addin.docs.teamout import SECTION_ORDER
+
+    assert team_sheets[0] == "团队汇总" and "团队-各销售" in team_sheets
+    assert len(team_sheets) == 1 + len(SECTION_ORDER) - 1  # every section but 目标 (no 目标 sheet here)
     cli_report = json.loads(CliRunner().invoke(cli, ["report", "--db", str(store), "--today", TODAY.isoformat(),
                                                     "--format", "json"]).stdout)
     grid = book.sheets["团队-各销售"].grid()
     heads = grid[0]
     shown = {row[0]: dict(zip(heads, row, strict=False)) for row in grid[1:] if row and row[0]}
-    for rep in cli_report["per_rep"]:
-        assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and shown[rep["rep"]]["逾期跟进"] == rep["overdue"]
+    follow = {row[0]: row for row in book.sheets["团队-跟进与质量"].grid()[1:] if row and row[0]}
+    overdue = book.sheets["团队-跟进与质量"].grid()[0].index("逾期未完成")
+    for rep, f in zip(cli_report["per_rep"], cli_report["follow_up"], strict=True):
+        assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and follow[f["rep"]][overdue] == f["overdue"]
     summary = book.sheets["团队汇总"].grid()
     assert [r[1] for r in summary[1:5]] == ["已载入"] * 4
     charts = {s.name: [(c.name, c.chart_type, c.source_address) for c in s.charts] for s in book.sheets}
     n = len(cli_report["per_rep"]) + 1
-    assert charts["团队-各销售"] == [("kam_grades", "column_stacked", f"$A$1:$A${n},$C$1:$G${n}")]
-    assert heads[2:7] == ["A", "B", "C", "D", "信息不足"]  # the columns the grades chart reads
-    assert charts["团队-阶段与等级"][0][:2] == ("kam_funnel", "bar_clustered")
+    assert charts["团队-各销售"] == [("kam_grades", "column_stacked", f"$A$1:$A${n},$C$1:$H${n}")]
+    assert heads[2:8] == ["A", "B", "C", "D", "信息不足", "未评级"]  # the columns the grades chart reads
+    assert charts["团队-在谈金额"][0][:2] == ("kam_funnel", "bar_clustered")
     assert charts["团队-每周拜访"][0][:2] == ("kam_weekly", "line_markers")
+    assert charts["团队-趋势"][0][:2] == ("kam_trend", "line_markers")
     # a second press: nothing changed, the same sheets replaced, none added, each chart once
     macros.consolidate(book, today=TODAY)
     assert [s.name for s in book.sheets] == names

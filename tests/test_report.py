@@ -9,8 +9,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +21,7 @@ from addin.core.demo import REPS, make_team
 from addin.core.period import parse_period
 from addin.workbook_templates.builder import build_workbook
 from tests.conftest import needs_calc
+from tests.report_oracle import expected
 
 TODAY = date(2026, 11, 23)
 
@@ -45,64 +45,115 @@ def _report(db: Path, *extra: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_per_rep_numbers_match_an_independent_count(store):
-    _folder, db = store
-    report = _report(db)
-    team = make_team(TODAY)
-    start, end = date(2026, 11, 1), date(2026, 11, 30)
+def _grades(folder: Path) -> dict[str, dict[str, str]]:
+    """Each workbook's grades as `kam grade` gives them (the grading engine, not the report)."""
+    out = {}
+    for book in sorted(folder.glob("*.xlsx")):
+        graded = json.loads(CliRunner().invoke(cli, ["grade", str(book), "--format", "json"]).stdout)
+        out[book.stem] = {g["customer_id"]: g["grade"] or "未评级" for g in graded["grades"]}
+    return out
+
+
+def _check_against_oracle(report: dict, rows: dict, grades: dict, start: date, end: date, today: date) -> None:
+    """Every figure the oracle recomputes from the rows equals the report's."""
+    want = expected(rows, grades, start, end, today)
+    assert report["period"]["as_of"] == want.as_of.isoformat()
+    assert (report["period"]["before_from"], report["period"]["before_to"]) == tuple(d.isoformat() for d in want.before)
     by_rep = {r["rep"]: r for r in report["per_rep"]}
-    assert set(by_rep) == set(REPS)
-    for rep, data in team.items():
-        owner = {c["customer_id"]: c["owner"] for c in data.rows["customers"]}
-        mine = [v for v in data.rows["visits"] if isinstance(v["visit_date"], date)
-                and owner.get(v["customer_id"], rep) == rep]
-        in_period = [v for v in mine if start <= v["visit_date"] <= end]
-        assert by_rep[rep]["visits"] == len(in_period), rep
-        assert by_rep[rep]["in_person"] == sum(1 for v in in_period if v["method"] == "面访")  # a stable JSON key
-        overdue = [v for v in mine if isinstance(v["follow_up_due"], date) and v["follow_up_done"] is None
-                   and v["follow_up_due"] < TODAY]
-        assert by_rep[rep]["overdue"] == len(overdue), rep
-        assert by_rep[rep]["accounts"] == len({c["customer_id"] for c in data.rows["customers"]})
-    overdue_list = Counter(row["rep"] for row in report["overdue"])
-    assert overdue_list == Counter({r: by_rep[r]["overdue"] for r in REPS if by_rep[r]["overdue"]})
-
-
-def test_stage_by_grade_matches_kam_grade_on_each_workbook(store):
-    folder, db = store
-    report = _report(db)
-    expected: Counter[tuple[str, str]] = Counter()
-    for rep, data in make_team(TODAY).items():
-        graded = json.loads(CliRunner().invoke(cli, ["grade", str(folder / f"{rep}.xlsx"), "--format", "json"]).stdout)
-        grade = {g["customer_id"]: g["grade"] for g in graded["grades"]}
-        seen = set()
-        for c in data.rows["customers"]:
-            if c["customer_id"] in seen:
-                continue
-            seen.add(c["customer_id"])
-            expected[(c["stage"] or "未填", grade.get(c["customer_id"]) or "未评级")] += 1
-    got: Counter[tuple[str, str]] = Counter()
+    follow = {r["rep"]: r for r in report["follow_up"]}
+    methods = {r["rep"]: r for r in report["methods"]}
+    assert set(by_rep) == set(want.per_rep)
     keys = {"A": "A", "B": "B", "C": "C", "D": "D", "信息不足": "insufficient", "未评级": "not_graded"}
-    for row in report["pipeline"]:
+    for rep, w in want.per_rep.items():
+        got = by_rep[rep]
+        assert got["accounts"] == w.get("accounts", 0), rep
         for grade, key in keys.items():
-            if row[key]:
-                got[(row["stage"], grade)] += row[key]
-    assert got == expected
-    assert sum(row["total"] for row in report["pipeline"]) == sum(expected.values())
+            assert got[key] == w.get(grade, 0), (rep, grade)
+        assert got["visits"] == w.get("visits", 0) and got["visits_before"] == w.get("visits_before", 0), rep
+        assert methods[rep]["in_person"] == w.get("in_person", 0) and methods[rep]["total"] == got["visits"], rep
+        assert got["won"] == w.get("won", 0) and got["won_amount"] == pytest.approx(w.get("won_amount", 0)), rep
+        for key in ("opened", "on_time", "late", "pending", "overdue"):
+            assert follow[rep][key] == w.get(key, 0), (rep, key)
+    h = report["headline"]
+    assert h["accounts"]["now"] == want.headline["accounts"]
+    assert h["visits"] == {"now": want.headline["visits"], "before": want.headline["visits_before"]}
+    assert h["in_person_share"]["now"] == want.headline["in_person_share"]
+    assert h["won"] == {"now": want.headline["won"], "before": want.headline["won_before"]}
+    assert h["won_amount"]["now"] == pytest.approx(want.headline["won_amount"])
+    assert h["won_amount"]["before"] == pytest.approx(want.headline["won_amount_before"])
+    assert h["win_rate"]["now"] == want.headline["win_rate"]
+    assert h["pipeline"]["now"] == pytest.approx(want.headline["pipeline"])
+    assert h["pipeline"]["before"] == pytest.approx(want.headline["pipeline_before"])
+    assert h["forecast"]["now"] == pytest.approx(want.headline["forecast"])
+    assert h["overdue"]["now"] == want.headline["overdue"]
+    value = {r["stage"]: r for r in report["pipeline_value"]}
+    for stage, amount in want.pipeline_value.items():
+        assert value[stage]["total"] == pytest.approx(amount) and value[stage]["weighted"] == pytest.approx(
+            want.weighted[stage]), stage
+    assert sorted((d["customer_id"], d["result"], d["rep"]) for d in report["deals"]) == sorted(want.deals)
+    trend = {r["month"]: r["visit_count"] for r in report["trend"]}
+    for month, n in trend.items():
+        assert n == want.monthly_visits.get(month, 0), month
 
 
-def test_lists_hold_the_planted_team_problems(store):
+def _team_rows(team) -> dict:
+    return {rep: data.rows for rep, data in team.items()}
+
+
+def test_every_figure_matches_an_independent_count_from_the_rows(store):
+    folder, db = store
+    rows, grades = _team_rows(make_team(TODAY)), _grades(folder)
+    for period, start, end in (("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+                               ("2026-10", date(2026, 10, 1), date(2026, 10, 31))):
+        _check_against_oracle(_report(db, "--period", period), rows, grades, start, end, TODAY)
+
+
+def test_numbers_agree_with_one_another(store):
+    """SPEC §9's invariants: a rep's accounts are the sum of the grade columns; the headline is the sum of the
+    reps; the charts' tables add up to the same; follow-ups set = on time + late + not yet due + overdue ones."""
+    report = _report(store[1], "--period", "2026-11")
+    grade_keys = ("A", "B", "C", "D", "insufficient", "not_graded")
+    for r in report["per_rep"]:
+        assert r["accounts"] == sum(r[k] for k in grade_keys)
+    assert report["headline"]["accounts"]["now"] == sum(r["accounts"] for r in report["per_rep"])
+    assert sum(r["total"] for r in report["pipeline"]) == report["headline"]["accounts"]["now"]
+    assert report["headline"]["visits"]["now"] == sum(r["visits"] for r in report["per_rep"])
+    assert sum(r["visits"] for r in report["weekly"] if r["week_start"] >= "2026-11-02") <= \
+        report["headline"]["visits"]["now"]
+    assert report["headline"]["won_amount"]["now"] == pytest.approx(sum(r["won_amount"] for r in report["won_lost"]))
+    assert report["headline"]["pipeline"]["now"] == pytest.approx(sum(r["total"] for r in report["pipeline_value"]))
+    assert report["headline"]["forecast"]["now"] == pytest.approx(sum(r["weighted"] for r in report["pipeline_value"]))
+    assert report["trend"][-1]["won_amount"] == pytest.approx(report["headline"]["won_amount"]["now"])
+    assert report["trend"][-1]["pipeline"] == pytest.approx(report["headline"]["pipeline"]["now"])
+    for f in report["follow_up"]:
+        assert f["on_time"] + f["late"] + f["pending"] <= f["opened"]
+    won = sum(1 for d in report["deals"] if d["result"] == "成功")
+    assert won == report["headline"]["won"]["now"] == sum(r["won"] for r in report["won_lost"])
+
+
+def test_the_team_findings_and_attention_lines(store):
     report = _report(store[1])
-    assert sorted(r["owner"] for r in report["claimed"]) == sorted([REPS[0], REPS[3]])
+    claims = [r for r in report["team"] if r["code"] == "account-claimed-twice"]
+    assert len(claims) == 1  # once, naming both reps
+    assert set(claims[0]["reps"].split("、")) == {REPS[0], REPS[3]}
+    assert [r["code"] for r in report["team"]].count("team-visit-overlap") == 1
+    stale = [r for r in report["attention"] if r["stale"]]
+    assert [r["rep"] for r in stale] == [REPS[2]]
+    assert sorted(r["workbook"] for r in report["attention"]) == sorted(f"{rep}.xlsx" for rep in REPS)
     assert all(r["customer_name"] for r in report["stale_a"])
-    won = [d for d in report["deals"] if d["result"] == "成功"]
-    assert won and all(date(2026, 11, 1).isoformat() <= d["recorded_on"] <= TODAY.isoformat() for d in won)
-    assert any(c["kind"] == "生日" for c in report["care"])
+    assert any(c["kind"] == "birthday" for c in report["care"])
+    festivals = [c for c in report["care"] if c["kind"].startswith("festival")]
+    for f in festivals:  # each festival once per rep, each account once, nothing cut short
+        ids = f["customer_id"].split("、")
+        assert len(ids) == len(set(ids)) and "…" not in f["customer_name"]
+    assert len({(f["kind"], f["rep"]) for f in festivals}) == len(festivals)
 
 
 def test_rep_option_keeps_one_rep(store):
     report = _report(store[1], "--rep", REPS[1])
     assert [r["rep"] for r in report["per_rep"]] == [REPS[1]]
     assert {r["rep"] for r in report["overdue"]} <= {REPS[1]}
+    assert {r["rep"] for r in report["deals"]} <= {REPS[1]}
 
 
 def test_changes_since_the_period_before_come_from_the_history(tmp_path):
@@ -115,6 +166,8 @@ def test_changes_since_the_period_before_come_from_the_history(tmp_path):
         build_workbook(folder / f"{name}.xlsx", "zh", data.rows)
     db = tmp_path / "s.sqlite"
     assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", "2026-10-20"]).exit_code in (0, 1)
+    first = _report(db, "--period", "2026-10")  # the only snapshot is from inside the period: nothing before it
+    assert first["changes"] == [] and first["notes"]["changes"] == "首次汇总，无上期对比。"
     moved = next(c for c in team[rep].rows["customers"] if c["stage"] == "关系建立")
     moved["stage"] = "促成成交"
     build_workbook(folder / f"{rep}.xlsx", "zh", team[rep].rows)
@@ -122,8 +175,75 @@ def test_changes_since_the_period_before_come_from_the_history(tmp_path):
     report = _report(db, "--period", "2026-11")
     assert [(c["customer_id"], c["stage_before"], c["stage_now"]) for c in report["changes"]] == [
         (moved["customer_id"], "关系建立", "促成成交")]
-    # the October report compares with nothing older: no change to show
-    assert _report(db, "--period", "2026-10")["changes"] == []
+    assert "changes" not in report["notes"]
+    # the October report compares with nothing older: it says so
+    october = _report(db, "--period", "2026-10")
+    assert october["changes"] == [] and "首次汇总" in october["notes"]["changes"]
+
+
+def test_future_rows_and_ungraded_accounts_on_a_second_snapshot(tmp_path):
+    """A visit and a win dated after the as-of day are not counted anywhere; accounts without an assessment
+    are 未评级 and still add up; the second snapshot's figures match the oracle too."""
+    folder = tmp_path / "team"
+    folder.mkdir()
+    team = make_team(TODAY)
+    rep = REPS[0]
+    rows = team[rep].rows
+    cid = rows["customers"][0]["customer_id"]
+    rows["visits"].append({**rows["visits"][0], "customer_id": cid, "visit_date": TODAY + timedelta(days=3),
+                           "method": "面访", "follow_up_due": TODAY + timedelta(days=1), "follow_up_done": None})
+    rows["development"].append({**rows["development"][0], "customer_id": cid, "recorded_on": TODAY + timedelta(days=2),
+                                "result": "成功", "won_amount": 999, "reason_summary": "提前写的"})
+    for n in range(2):
+        rows["customers"].append({**rows["customers"][1], "customer_id": f"C095{n}", "customer_name": f"新客户{n}号",
+                                  "credit_code": None})
+    for name, data in team.items():
+        build_workbook(folder / f"{name}.xlsx", "zh", data.rows)
+    db = tmp_path / "s.sqlite"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", "2026-10-20"]).exit_code in (0, 1)
+    rows["visits"].append({**rows["visits"][1], "customer_id": "C0950", "visit_date": TODAY - timedelta(days=1),
+                           "method": "电话"})
+    build_workbook(folder / f"{rep}.xlsx", "zh", rows)
+    assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", TODAY.isoformat()]).exit_code in (0, 1)
+    report = _report(db, "--period", "2026-11")
+    _check_against_oracle(report, _team_rows(team), _grades(folder), date(2026, 11, 1), date(2026, 11, 30), TODAY)
+    mine = next(r for r in report["per_rep"] if r["rep"] == rep)
+    assert mine["not_graded"] >= 2
+    assert all(d["recorded_on"] <= TODAY.isoformat() for d in report["deals"])
+    assert 999 not in [d["won_amount"] for d in report["deals"]]
+
+
+def test_nothing_handed_out_carries_an_absolute_path(store, tmp_path):
+    folder, db = store
+    out = {}
+    for suffix in (".html", ".xlsx"):
+        target = tmp_path / f"r{suffix}"
+        assert CliRunner().invoke(cli, ["report", "--db", str(db), "--today", TODAY.isoformat(), "--out",
+                                        str(target)]).exit_code == 0
+        out[suffix] = target
+    texts = [out[".html"].read_text(encoding="utf-8"), json.dumps(_report(db), ensure_ascii=False)]
+    texts.append(CliRunner().invoke(cli, ["report", "--db", str(db), "--today", TODAY.isoformat(), "--format",
+                                          "text"]).stdout)
+    with zipfile.ZipFile(out[".xlsx"]) as z:
+        texts += [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")]
+    for text in texts:
+        assert str(folder) not in text and str(tmp_path) not in text and "/tmp/" not in text
+
+
+def test_text_summary_fits_a_chat_message(store):
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--format",
+                                      "text"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout.strip()
+    report = _report(store[1])
+    assert len(text) <= 1500
+    assert not re.search(r"[│┃━─┏┗╋┼]", text)  # no table drawing
+    assert text.startswith("【团队报告 2026-11】")
+    assert f"拜访 {report['headline']['visits']['now']} 次" in text
+    assert "撞单：" in text and REPS[0] in text and REPS[3] in text
+    assert f"{REPS[2]}（{REPS[2]}.xlsx）" in text  # the stale workbook needs attention
+    assert "加权预测" in text
 
 
 def _span(period):
@@ -151,6 +271,107 @@ def test_bad_period_empty_store_and_bad_out_are_one_sentence(store, tmp_path):
     assert result.exit_code == 2 and ".xlsx" in result.output
 
 
+@pytest.mark.parametrize(("args", "says", "not_says"), [
+    (["--period", "2026Q4", "--from", "2026-11-01"], ["--period 2026Q4", "--from/--to"], ["看不懂"]),
+    (["--from", "2026-12-31", "--to", "2026-01-01"], ["--from 2026-12-31", "--to 2026-01-01"], ["--period"]),
+])
+def test_each_bad_option_names_the_right_one(store, args, says, not_says):
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), *args])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    line = result.output.strip()
+    assert len(line.splitlines()) == 1
+    assert all(s in line for s in says) and not any(s in line for s in not_says), line
+
+
+def test_a_store_in_a_missing_folder_is_named_as_such(tmp_path):
+    missing = tmp_path / "没有这个文件夹" / "kam-team.sqlite"
+    build_workbook(tmp_path / "张三.xlsx", "zh")
+    for command in (["report"], ["consolidate", str(tmp_path / "张三.xlsx")]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(missing)])
+        assert result.exit_code == 2, result.output
+        assert "没有这个文件夹" in result.output and "不存在" in result.output
+        assert "kam consolidate 文件夹" not in result.output  # not "the store is empty"
+    assert not missing.parent.exists()
+
+
+@pytest.fixture
+def read_only_copy(store, tmp_path):
+    """The store on a real read-only file system (a read-only bind mount: the kernel refuses every write)."""
+    folder = tmp_path / "只读"
+    folder.mkdir()
+    shutil.copy2(store[1], folder / "kam-team.sqlite")
+    mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("needs mount privileges (root in the CI container) to make a read-only file system")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True, capture_output=True)
+        yield folder / "kam-team.sqlite"
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_report_opens_a_store_on_a_read_only_file_system(read_only_copy, store):
+    with pytest.raises(OSError):
+        (read_only_copy.parent / "probe").write_text("x")
+    before = read_only_copy.read_bytes()
+    on_read_only = _report(read_only_copy)
+    assert on_read_only == _report(store[1])
+    assert read_only_copy.read_bytes() == before and sorted(p.name for p in read_only_copy.parent.iterdir()) == [
+        "kam-team.sqlite"]  # no -wal, no -shm, nothing written
+
+
+def test_targets_vs_actual_with_bad_rows_said_and_left_out(store, tmp_path):
+    from tests.conftest import write_book
+
+    book = write_book(tmp_path / "目标.xlsx", {"目标": [
+        ["负责销售", "期间", "拜访数", "面访数", "新建客户数", "成交金额"],
+        [REPS[0], "2026-11", 20, 8, 1, 300],
+        [REPS[1], date(2026, 11, 1), 15, 6, 0, 100],  # Excel made 2026-11 a date: read as its month
+        ["王不在", "2026-11", 10, 5, 1, 50],
+        [REPS[2], "十一月", 10, 5, 1, 50],
+        [REPS[3], "2026-11", -3, 5, 1, 50],
+        [REPS[0], "2026-11", 99, 9, 9, 999],
+        [REPS[3], "2026Q4", 30, 10, 2, 500],
+    ]})
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--format",
+                                      "json", "--targets", str(book)])
+    assert result.exit_code == 0, result.output
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 4
+    assert "A4" in said[0] and "王不在" in said[0]
+    assert "B5" in said[1] and "十一月" in said[1]
+    assert "C6" in said[2] and "-3" in said[2]
+    assert "A7" in said[3] and "第 2 行" in said[3]
+    report = json.loads(result.stdout)
+    rows = {r["rep"]: r for r in report["targets"]}
+    assert set(rows) == {REPS[0], REPS[1]}  # 2026Q4 is another period; the bad rows are left out
+    per_rep = {r["rep"]: r for r in report["per_rep"]}
+    for rep, target in ((REPS[0], 300), (REPS[1], 100)):
+        assert rows[rep]["won_amount_target"] == target
+        assert rows[rep]["visits"] == per_rep[rep]["visits"] and rows[rep]["won_amount"] == per_rep[rep]["won_amount"]
+    quarter = json.loads(CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(),
+                                                  "--format", "json", "--targets", str(book), "--period",
+                                                  "2026Q4"]).stdout)
+    assert [r["rep"] for r in quarter["targets"]] == [REPS[3]]
+    text = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--format", "text",
+                                    "--targets", str(book)]).stdout
+    assert "成交目标 400 万元" in text
+
+
+def test_postgresql_gives_the_same_report_as_sqlite(store, postgres_url):
+    import psycopg
+
+    folder, db = store
+    with psycopg.connect(postgres_url.replace("/kam?", "/postgres?"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS kam_report")
+        conn.execute("CREATE DATABASE kam_report")
+    url = postgres_url.replace("/kam?", "/kam_report?")
+    result = CliRunner().invoke(cli, ["consolidate", str(folder), "--db", url, "--today", TODAY.isoformat()])
+    assert result.exit_code in (0, 1), result.output
+    for period in ("2026-11", "2026Q3", "本周"):
+        assert _report(url, "--period", period) == _report(db, "--period", period), period
+
+
 def _chart_refs(path: Path) -> list[list[str]]:
     """The cell ranges each chart of the .xlsx reads, from the chart parts themselves."""
     with zipfile.ZipFile(path) as z:
@@ -159,51 +380,62 @@ def _chart_refs(path: Path) -> list[list[str]]:
                 for n in charts]  # a sheet name is quoted or not, as the writer likes
 
 
-def test_xlsx_has_a_sheet_per_section_frozen_filtered_and_three_native_charts(store, tmp_path):
+def test_xlsx_has_a_sheet_per_section_frozen_filtered_printable_and_native_charts(store, tmp_path):
     out = tmp_path / "团队报告.xlsx"
     result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--out",
                                       str(out)])
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["各销售", "阶段与等级", "变化", "成交与丢单", "逾期跟进", "撞单", "A级未拜访", "生日节日",
-                             "每周拜访"]
+    assert wb.sheetnames[:4] == ["要点", "需要关注", "团队问题", "各销售"]
+    assert {"在谈金额", "预计签约", "成交与丢单", "阶段转化", "精力分配", "售后服务", "客户问题", "满意度", "趋势"} <= set(
+        wb.sheetnames)
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # OOXML: absent = 1
+        assert ws.print_title_rows == "$1:$1"
     per_rep = wb["各销售"]
     heads = [c.value for c in per_rep[1]]
-    assert heads[:7] == ["销售", "客户数", "A", "B", "C", "D", "信息不足"]
+    assert heads[:8] == ["销售", "客户数", "A", "B", "C", "D", "信息不足", "未评级"]
+    assert len(heads) <= 14  # one page width, readable
     charts = _chart_refs(out)
-    assert len(charts) == 3
-    grades = charts[0]
+    assert len(charts) == 4
+    grades, funnel, weekly, trend = charts
     n = len(REPS) + 1
-    # the grades chart: one series per grade, its name the header cell, categories the rep names
-    assert "各销售!$C$1" in grades and f"各销售!$A$2:$A${n}" in grades and f"各销售!$C$2:$C${n}" in grades
+    # the grades chart: one series per grade (未评级 too), its name the header cell, categories the rep names
+    assert "各销售!$C$1" in grades and f"各销售!$A$2:$A${n}" in grades and f"各销售!$H$2:$H${n}" in grades
     assert sorted(per_rep[f"A{r}"].value for r in range(2, n + 1)) == sorted(REPS)
-    funnel = charts[1]
-    pipeline = wb["阶段与等级"]
-    total_col = [c.value for c in pipeline[1]].index("合计")
-    letter = openpyxl.utils.get_column_letter(total_col + 1)
-    assert f"阶段与等级!${letter}$2:${letter}$9" in funnel
-    weekly = charts[2]
+    value = wb["在谈金额"]
+    stages = [value.cell(r, 1).value for r in range(2, 7)]
+    assert stages == ["确定对象", "信息收集", "价值评估", "关系建立", "促成成交"]  # the working stages, no 已终止/未填
+    total = openpyxl.utils.get_column_letter([c.value for c in value[1]].index("合计") + 1)
+    assert f"在谈金额!${total}$2:${total}$6" in funnel
+    with zipfile.ZipFile(out) as z:
+        xml = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    assert "<c:barDir val=\"bar\"/>" in xml[1] and "<c:grouping val=\"stacked\"/>" in xml[1]  # centred funnel
     assert any(ref.startswith("每周拜访!$B$2:$B$") for ref in weekly)
-    # a number format a manager reads: dates as dates, the in-person share as a percentage
+    assert any(ref.startswith("趋势!") for ref in trend)
+    # one colour per rep: the weekly lines carry the colour the .html uses for the same rep
+    from addin.docs.teamout import REP_COLORS
+    for i, _rep in enumerate(sorted(REPS)):
+        assert REP_COLORS[i].lstrip("#").upper() in xml[2].upper()
     share = heads.index("面访占比") + 1
     assert per_rep.cell(2, share).number_format == "0%"
     assert wb["逾期跟进"]["D2"].is_date
 
 
-def test_html_is_self_contained_with_three_svg_charts(store, tmp_path):
+def test_html_is_self_contained_with_four_svg_charts_and_a_print_layout(store, tmp_path):
     out = tmp_path / "report.html"
     result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--out",
                                       str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert page.count("<svg") == 3 and "<script" not in page and "<link" not in page
+    assert page.count("<svg") == 4 and "<script" not in page and "<link" not in page
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from elsewhere
-    for title in ("Per rep", "Pipeline: stage × grade", "Overdue follow-ups", "Accounts claimed twice",
-                  "A accounts not visited lately", "Birthdays and festivals in the next 30 days", "Visits per week"):
+    for title in ("At a glance", "Who needs attention: each workbook", "Per rep", "Overdue follow-ups",
+                  "A accounts not visited lately", "Stage conversion (last 12 months)", "The last 12 months"):
         assert f"<h2>{title}</h2>" in page
-    assert "@media print" in page
+    assert "@page { size: A4 landscape" in page and "thead { display: table-header-group; }" in page
     for rep in REPS:
         assert rep in page
 
@@ -227,8 +459,10 @@ def test_per_rep_writes_a_file_for_each_rep_holding_only_that_rep(store, tmp_pat
     assert result.exit_code == 0, result.output
     for rep in REPS:
         own = tmp_path / f"团队报告_{rep}.xlsx"
-        rows = list(openpyxl.load_workbook(own)["各销售"].iter_rows(min_row=2, values_only=True))
-        assert [r[0] for r in rows] == [rep]
+        book = openpyxl.load_workbook(own)
+        rows = list(book["各销售"].iter_rows(min_row=2, values_only=True))
+        assert [r[0] for r in rows if r[1] is not None] == [rep]  # the note under the table has no figures
+        assert {r[1] for r in book["需要关注"].iter_rows(min_row=2, values_only=True) if r[1]} == {rep}
     result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--per-rep"])
     assert result.exit_code == 2 and "--out" in result.output
 

@@ -15,7 +15,15 @@ class Period:
     label: str
 
     def before(self) -> Period:
-        """The period of the same length just before this one (for "changed since the period before")."""
+        """The period just before this one: the month, quarter or year before a calendar one (November
+        before December, though their lengths differ), else the same number of days just before."""
+        y, m = self.start.year, self.start.month
+        if self.start.day == 1 and self.end == _month_end(self.end.year, self.end.month):
+            months = (self.end.year - y) * 12 + self.end.month - m + 1
+            if months in (1, 3, 12):
+                first_m = m - months
+                first = date(y + (first_m - 1) // 12, (first_m - 1) % 12 + 1, 1)
+                return Period(first, self.start - timedelta(days=1), "")
         days = (self.end - self.start).days + 1
         end = self.start - timedelta(days=1)
         return Period(end - timedelta(days=days - 1), end, "")

@@ -151,10 +151,11 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
     workbook's own 设置 when it has one), and write the month's team report into sheets kam owns here."""
 
     def job(port: ExcelPort, lang: str) -> str:
+        from addin.core.period import parse_period
         from addin.core.schema import Label
         from addin.docs.teamout import labelled
         from addin.store.db import open_store
-        from addin.store.frames import month_report
+        from addin.store.frames import team_report
         from addin.store.load import TeamModel, model_from_table
         from addin.store.load import consolidate as load_all
         from addin.workbook.paths import expand
@@ -165,7 +166,8 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
         if not chosen:
             return t("excel.no_folder", lang)
         paths = [p for p in expand([Path(chosen)]) if p.resolve() != me.resolve()]
-        settings = port.read(["settings"]).get("settings")
+        own = port.read(["settings", "targets"])
+        settings = own.get("settings")
         model = model_from_table(settings, str(me)) if settings is not None and settings.rows else TeamModel()
         store = me.parent / TEAM_STORE
         done = [0]
@@ -177,7 +179,10 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
 
         with open_store(store) as engine:
             result = load_all(paths, engine, when, model, lang, progress, folders=[Path(chosen)])
-            report = month_report(engine, when, lang, model.settings)
+            period = parse_period(None, when)
+            assert period is not None  # the current month always parses
+            targets = _own_targets(own, engine, when, lang)
+            report = team_report(engine, period, when, lang, model.settings, targets=targets)
         summary = Label(t("excel.team_summary", "zh"), (), t("excel.team_summary", "en"))
         first = port.owned_sheet(summary, lang, _summary_rows(result, lang))
         sections = labelled(report, lang)
@@ -190,28 +195,49 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
             port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang),
                        len(sections[key][1]) + 2, f"kam_{chart}")
         return t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store, team=len(result.team),
-                 sheets=len(report.sections()) + 1, first=first, **result.counts())
+                 sheets=len(sections) + 1, first=first, **result.counts())
 
     return _run(book, "excel.status.consolidate", job)
 
 
+def _own_targets(own: Any, engine: Any, when: date, lang: str) -> Any:
+    """The macro workbook's own 目标 sheet as the report's targets (None without one); bad rows are left out
+    and said in the status bar's final message by the report's note."""
+    table = own.get("targets")
+    if table is None or not table.rows:
+        return None
+    import pandas as pd
+
+    from addin.core.sheet import parse_sheet
+    from addin.core.targets import read_targets
+    from addin.store.frames import store_reps
+
+    found = read_targets(parse_sheet(table, own.date1904), store_reps(engine), when)
+    return pd.DataFrame(found.rows, columns=["owner", "period", "visits", "in_person_visits", "new_accounts",
+                                             "won_amount"])
+
+
 def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(section, source address, xlwings chart type, chart key) of the three charts the .xlsx report has:
-    grades per rep (stacked columns over the rep names and the five grade columns), the stage funnel (bars
-    of each stage's total) and visits per week (a line per rep)."""
+    """(section, source address, xlwings chart type, chart key) of the charts the .xlsx report has: grades per
+    rep (stacked columns over the rep names and the six grade columns), the pipeline by working stage (bars
+    of each stage's Σ 预计金额), visits per week (a line per rep) and the 12-month trend (lines)."""
     from addin.core.model import column_letter
 
     out: list[tuple[str, str, str, str]] = []
     _t, keys, _l, rows = sections["per_rep"]
     if rows:
-        first, last = column_letter(keys.index("A")), column_letter(keys.index("信息不足"))
+        first, last = column_letter(keys.index("A")), column_letter(keys.index("未评级"))
         out.append(("per_rep", f"A1:A{len(rows) + 1},{first}1:{last}{len(rows) + 1}", "column_stacked", "grades"))
-    _t, keys, _l, rows = sections["pipeline"]
+    _t, keys, _l, rows = sections["pipeline_value"]
     total = column_letter(keys.index("total"))
-    out.append(("pipeline", f"A1:A{len(rows) + 1},{total}1:{total}{len(rows) + 1}", "bar_clustered", "funnel"))
+    out.append(("pipeline_value", f"A1:A{len(rows) + 1},{total}1:{total}{len(rows) + 1}", "bar_clustered",
+                "funnel"))
     _t, keys, _l, rows = sections["weekly"]
     if rows and len(keys) > 1:
         out.append(("weekly", f"A1:{column_letter(len(keys) - 1)}{len(rows) + 1}", "line_markers", "weekly"))
+    _t, keys, _l, rows = sections["trend"]
+    first, last = column_letter(keys.index("won_amount")), column_letter(keys.index("pipeline"))
+    out.append(("trend", f"A1:A{len(rows) + 1},{first}1:{last}{len(rows) + 1}", "line_markers", "trend"))
     return out
 
 

@@ -185,8 +185,9 @@ MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def engine_for(db: str | Path) -> Engine:
-    """An engine for `--db`: a PostgreSQL URL, or the path of a SQLite file (made beside, not over, the rest)."""
+def engine_for(db: str | Path, read_only: bool = False) -> Engine:
+    """An engine for `--db`: a PostgreSQL URL, or the path of a SQLite file (made beside, not over, the rest);
+    `read_only`: a SQLite file is opened so that nothing can be written to it (see `_read_only_sqlite`)."""
     text_db = str(db)
     if text_db.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + text_db.split("://", 1)[1]
@@ -198,6 +199,10 @@ def engine_for(db: str | Path) -> Engine:
     path = Path(text_db)
     if path.is_dir():
         raise KamError("store.is_folder", path=path)
+    if not path.parent.is_dir():
+        raise KamError("store.no_folder", db=path, folder=path.parent)
+    if read_only:
+        return create_engine("sqlite://", creator=lambda: _read_only_sqlite(path))
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -216,13 +221,37 @@ def engine_for(db: str | Path) -> Engine:
     return engine
 
 
+def _read_only_sqlite(path: Path) -> Any:
+    """A SQLite connection that cannot write (mode=ro). A WAL store in a folder the user may not write to has
+    no -shm file to share, so SQLite cannot open it read-only that way; it is then opened as immutable, which
+    is safe because nobody can be writing there either (FIELD-NOTES: SQLite read-only WAL)."""
+    import sqlite3
+
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30, check_same_thread=False)
+
+
+def schema_version(engine: Engine) -> int:
+    """The store's schema version (0: no kam schema in it), read without writing."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("kam_schema"):
+            return 0
+        return int(conn.execute(text("SELECT MAX(version) FROM kam_schema")).scalar() or 0)
+
+
 @contextlib.contextmanager
-def open_store(db: str | Path | None) -> Iterator[Engine]:
+def open_store(db: str | Path | None, read_only: bool = False) -> Iterator[Engine]:
     """The store's engine (DEFAULT_STORE when `db` is None), disposed afterwards; any database failure (no
     server, wrong password, a locked or damaged file) becomes one sentence naming the store."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    engine = engine_for(db or DEFAULT_STORE)
+    engine = engine_for(db or DEFAULT_STORE, read_only)
     try:
         yield engine
     except SQLAlchemyError as exc:

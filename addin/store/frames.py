@@ -1,89 +1,286 @@
-"""Read the team store into the pandas frames the report works on: the current snapshots, and for the
-changes, the snapshot each workbook had before the period began."""
+"""Read the team store for the manager's report: the accounts, development records and contacts of every
+current snapshot as frames (they grow with accounts), and the visits and findings aggregated in SQL where they
+are (they grow with visits: 4,000,000 of them stay in the database; only counts per rep come out).
+
+Each account's rep and grade are decided once, in pandas (analytics.teamreport.account_frame), and handed to
+the database as a temporary table the visit queries group by: SQL only counts, it decides nothing."""
 
 from __future__ import annotations
 
+import posixpath
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from addin.analytics.teamreport import TeamFrames, TeamReport, build_team_report
-from addin.core.period import parse_period
+from addin.analytics.teamreport import (
+    IN_PERSON,
+    LIST_LIMIT,
+    NOT_GRADED,
+    TeamData,
+    TeamReport,
+    Windows,
+    account_frame,
+    build_team_report,
+    months_back,
+)
+from addin.core.period import Period, parse_period
 from addin.core.settings import Settings
 from addin.core.team import team_findings
 from addin.store import db
-from addin.store.load import raw_rows, team_books
+from addin.store.load import bulk_insert, placeholders, raw_rows, team_books
 
-
-def _frame(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
-    """A query's rows as a frame with exactly `columns` (plain tuples: pandas is slow on SQLAlchemy rows)."""
-    return pd.DataFrame([tuple(r) for r in conn.execute(query)], columns=columns)
+_CURRENT = "JOIN workbooks w ON w.current_snapshot_id = d.snapshot_id"
 
 
 def _sheet(conn: Connection, key: str, columns: list[str]) -> pd.DataFrame:
-    """A data table's rows of every current snapshot, straight from the driver (a 400,000-visit team in about
-    a second); dates come as the driver gives them (ISO text from SQLite) and the report parses them."""
+    """A data table's rows of every current snapshot (with their worksheet row), straight from the driver;
+    columns a store made by an older kam lacks come back empty."""
     table = db.data_tables[key]
     present = [c for c in columns if c in table.c]
-    sql = f"SELECT d.snapshot_id, {', '.join('d.' + c for c in present)} FROM {table.name} d {db.CURRENT_JOIN}"
-    frame = pd.DataFrame(raw_rows(conn, sql), columns=["snapshot_id", *present])
+    sql = f"SELECT d.snapshot_id, d.row_number, {', '.join('d.' + c for c in present)} FROM {table.name} d {_CURRENT}"
+    frame = pd.DataFrame(raw_rows(conn, sql), columns=["snapshot_id", "row_number", *present])
     for c in columns:
         if c not in frame.columns:
             frame[c] = None
     return frame
 
 
-def read_frames(engine: Engine, period_start: date, today: date, lang: str, overlap_days: int = 7) -> TeamFrames:
-    """The current snapshot of every workbook (and the baseline before `period_start`) as frames, and the
-    team findings recomputed as of `today` in `lang`."""
-    w, s = db.workbooks, db.snapshots
+def shown_paths(paths: list[str]) -> dict[str, str]:
+    """Each stored workbook path as the manager names it: relative to the folder all of them share (a report
+    handed out never carries a server's absolute path)."""
+    posix = [p.replace("\\", "/") for p in paths]
+    if not posix:
+        return {}
+    folders = [posixpath.dirname(p) for p in posix]
+    try:
+        root = posixpath.commonpath(folders) if len(set(folders)) > 1 else folders[0]
+    except ValueError:  # different drives
+        root = ""
+    out = {}
+    for original, p in zip(paths, posix, strict=True):
+        out[original] = posixpath.relpath(p, root) if root else posixpath.basename(p)
+    return out
+
+
+def _day(conn: Connection, d: date) -> Any:
+    """A date as the store compares it (ISO text in SQLite, a date in PostgreSQL)."""
+    return d.isoformat() if conn.dialect.name == "sqlite" else d
+
+
+def _month(conn: Connection, column: str) -> str:
+    return f"substr({column}, 1, 7)" if conn.dialect.name == "sqlite" else f"to_char({column}, 'YYYY-MM')"
+
+
+def _week(conn: Connection, column: str) -> str:
+    """The Monday of a date's week."""
+    if conn.dialect.name == "sqlite":
+        return f"date({column}, 'weekday 0', '-6 days')"
+    return f"CAST(date_trunc('week', {column}) AS date)"
+
+
+def _temp_tables(conn: Connection, accounts: pd.DataFrame, books: pd.DataFrame) -> None:
+    """kam_accounts (snapshot, customer -> rep, grade) and kam_books (snapshot -> rep), private to this
+    connection and gone when it closes (allowed on a read-only SQLite file: the temp schema is apart)."""
+    for name in ("kam_accounts", "kam_books"):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE kam_accounts (snapshot_id INTEGER, customer_id TEXT, rep TEXT, "
+                         "grade TEXT, PRIMARY KEY (snapshot_id, customer_id))")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE kam_books (snapshot_id INTEGER PRIMARY KEY, rep TEXT)")
+    bulk_insert(conn, "kam_accounts", ["snapshot_id", "customer_id", "rep", "grade"],
+                [(int(s), str(c), r, g) for s, c, r, g in accounts[["snapshot_id", "customer_id", "rep", "grade"]]
+                 .itertuples(index=False, name=None)])
+    bulk_insert(conn, "kam_books", ["snapshot_id", "rep"],
+                [(int(s), r) for s, r in books[["snapshot_id", "rep"]].itertuples(index=False, name=None)])
+
+
+#: a visit joined to the rep and grade it counts for (its account's, else its workbook's rep and 未评级)
+_VISITS = ("FROM visits v JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id "
+           "JOIN kam_books b ON b.snapshot_id = v.snapshot_id "
+           "LEFT JOIN kam_accounts a ON a.snapshot_id = v.snapshot_id AND a.customer_id = v.customer_id")
+_REP = "COALESCE(a.rep, b.rep)"
+
+
+def _query(conn: Connection, sql: str, params: tuple[Any, ...], columns: list[str]) -> pd.DataFrame:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return pd.DataFrame(raw_rows(conn, sql.replace("?", mark), params), columns=columns)
+
+
+def _visit_frames(conn: Connection, w: Windows) -> dict[str, pd.DataFrame]:
+    """The visit aggregates the report reads, each one pass of GROUP BY in the database."""
+    day = lambda d: _day(conn, d)  # noqa: E731
+    end, ps, s = day(w.end), day(w.before_start), day(w.start)
+    pe = day(w.before_end)
+    out: dict[str, pd.DataFrame] = {}
+    blank = "(v.manager_comment IS NULL OR v.manager_comment = '')"
+    out["visit_windows"] = _query(conn, f"""
+        SELECT {_REP}, COALESCE(a.grade, '{NOT_GRADED}'),
+               CASE WHEN v.visit_date >= ? THEN 'now' ELSE 'before' END AS win, v.method, COUNT(*),
+               SUM(CASE WHEN v.follow_up_due IS NOT NULL THEN 1 ELSE 0 END),
+               SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done <= v.follow_up_due
+                        AND v.follow_up_done <= ? THEN 1 ELSE 0 END),
+               SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done > v.follow_up_due
+                        AND v.follow_up_done <= ? THEN 1 ELSE 0 END),
+               SUM(CASE WHEN v.follow_up_due >= ? AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)
+                        THEN 1 ELSE 0 END),
+               SUM(CASE WHEN {blank} THEN 1 ELSE 0 END),
+               SUM(COALESCE(v.satisfaction, 0)), SUM(CASE WHEN v.satisfaction IS NOT NULL THEN 1 ELSE 0 END)
+        {_VISITS}
+        WHERE (v.visit_date >= ? AND v.visit_date <= ?) OR (v.visit_date >= ? AND v.visit_date <= ?)
+        GROUP BY 1, 2, 3, 4""",
+        (s, end, end, end, end, s, end, ps, pe),
+        ["rep", "grade", "window", "method", "visits", "opened", "on_time", "late", "pending", "unreviewed",
+         "sat_sum", "sat_n"])
+    first_month = months_back(w.end)[0] + "-01"
+    month = _month(conn, "v.visit_date")
+    out["monthly"] = _query(conn, f"SELECT {_REP}, {month}, COUNT(*) {_VISITS} "
+                                  f"WHERE v.visit_date >= ? AND v.visit_date <= ? GROUP BY 1, 2",
+                            (day(date.fromisoformat(first_month)), end), ["rep", "month", "visits"])
+    week = _week(conn, "v.visit_date")
+    since = min(w.start, date.fromordinal(w.end.toordinal() - 7 * 8 - 7))
+    out["weekly"] = _query(conn, f"SELECT {_REP}, {week}, COUNT(*) {_VISITS} "
+                                 f"WHERE v.visit_date >= ? AND v.visit_date <= ? GROUP BY 1, 2",
+                           (day(since), end), ["rep", "week_start", "visits"])
+    overdue = ("v.follow_up_due IS NOT NULL AND v.follow_up_due < ? AND v.visit_date <= ? "
+               "AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)")
+    out["rep_totals"] = _query(conn, f"SELECT {_REP}, COUNT(*), SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) "
+                                     f"{_VISITS} GROUP BY 1", (end, end, end), ["rep", "visits", "overdue"])
+    out["overdue"] = _query(conn, f"""
+        SELECT rep, snapshot_id, customer_id, visit_date, follow_up_due, issues_found, next_steps FROM (
+          SELECT {_REP} AS rep, v.snapshot_id, v.customer_id, v.visit_date, v.follow_up_due, v.issues_found,
+                 v.next_steps, ROW_NUMBER() OVER (PARTITION BY {_REP} ORDER BY v.follow_up_due, v.row_number) AS k
+          {_VISITS} WHERE {overdue}) x WHERE k <= {LIST_LIMIT}""", (end, end, end),
+        ["rep", "snapshot_id", "customer_id", "visit_date", "follow_up_due", "issues_found", "next_steps"])
+    out["last_contact"] = _query(conn, "SELECT v.snapshot_id, v.customer_id, MAX(v.visit_date) FROM visits v "
+                                       "JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id "
+                                       "WHERE v.visit_date <= ? GROUP BY v.snapshot_id, v.customer_id", (end,),
+                                 ["snapshot_id", "customer_id", "last_visit"])
+    out["issues"] = _query(conn, f"SELECT {_REP}, v.snapshot_id, v.customer_id, v.visit_date, v.issue_type, "
+                                 f"v.issues_found, v.handed_to, v.resolution, v.customer_informed {_VISITS} "
+                                 "WHERE v.issue_type IS NOT NULL AND v.visit_date >= ? AND v.visit_date <= ?",
+                           (ps, end), ["rep", "snapshot_id", "customer_id", "visit_date", "issue_type",
+                                       "issues_found", "handed_to", "resolution", "customer_informed"])
+    out["satisfaction"] = _query(conn, """
+        SELECT snapshot_id, customer_id, visit_date, satisfaction, k FROM (
+          SELECT v.snapshot_id, v.customer_id, v.visit_date, v.satisfaction, ROW_NUMBER() OVER (
+                 PARTITION BY v.snapshot_id, v.customer_id ORDER BY v.visit_date DESC, v.row_number DESC) AS k
+          FROM visits v JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id
+          WHERE v.satisfaction IS NOT NULL AND v.visit_date <= ?) x WHERE k <= 2""", (end,),
+        ["snapshot_id", "customer_id", "visit_date", "satisfaction", "k"])
+    grace = 3
+    out["greetings"] = _query(conn, f"SELECT v.snapshot_id, v.customer_id, v.visit_date, v.visitee {_VISITS} "
+                                    "WHERE a.grade IN ('A', 'B') AND v.visitee IS NOT NULL "
+                                    "AND v.visit_date >= ? AND v.visit_date <= ?",
+                              (day(date.fromordinal(w.start.toordinal() - grace)),
+                               day(date.fromordinal(w.end.toordinal() + grace))),
+                              ["snapshot_id", "customer_id", "visit_date", "visitee"])
+    out["finding_counts"] = _query(conn, f"""
+        SELECT {_REP}, f.severity, f.code, COUNT(*) FROM findings f
+        JOIN workbooks w ON w.current_snapshot_id = f.snapshot_id JOIN kam_books b ON b.snapshot_id = f.snapshot_id
+        LEFT JOIN kam_accounts a ON a.snapshot_id = f.snapshot_id AND a.customer_id = f.customer_id
+        GROUP BY 1, 2, 3""", (), ["rep", "severity", "code", "n"])
+    for frame in out.values():
+        for c in ("visits", "opened", "on_time", "late", "pending", "unreviewed", "sat_n", "overdue", "n"):
+            if c in frame.columns:
+                frame[c] = pd.to_numeric(frame[c]).fillna(0).astype(int)
+    return out
+
+
+def read_team(engine: Engine, w: Windows, today: date, lang: str, overlap_days: int = 7) -> TeamData:
+    """The team's current snapshots as TeamData for the report over `w`, with the team findings recomputed as
+    of `today` in `lang`."""
     with engine.connect() as conn:
-        books = _frame(conn, select(w.c.path, s.c.snapshot_id, s.c.rep, s.c.row_count, s.c.errors, s.c.warnings)
-                       .join(s, s.c.snapshot_id == w.c.current_snapshot_id).order_by(w.c.path),
-                       ["workbook", "snapshot_id", "rep", "row_count", "errors", "warnings"])
-        ids = select(w.c.current_snapshot_id).where(w.c.current_snapshot_id.is_not(None))
-        customers = _sheet(conn, "customers", ["customer_id", "customer_name", "owner", "stage", "industry"])
-        customers["workbook_key"] = customers["snapshot_id"].map(books.set_index("snapshot_id")["workbook"])
-        visits = _sheet(conn, "visits", ["customer_id", "visit_date", "visitor", "method", "issues_found",
-                                         "next_steps", "follow_up_due", "follow_up_done", "manager_comment"])
-        development = _sheet(conn, "development", ["customer_id", "recorded_on", "result", "reason_summary"])
+        heads = raw_rows(conn, "SELECT w.path, s.snapshot_id, s.rep, s.row_count, s.errors, s.warnings, "
+                               "s.newest_entry FROM workbooks w JOIN snapshots s "
+                               "ON s.snapshot_id = w.current_snapshot_id ORDER BY w.path")
+        books = pd.DataFrame(heads, columns=["path", "snapshot_id", "rep", "row_count", "errors", "warnings",
+                                             "newest_entry"])
+        names = shown_paths(list(books["path"]))
+        books["workbook"] = books["path"].map(names)
+        books["rep"] = books["rep"].fillna("")
+        book_rep = books.set_index("snapshot_id")["rep"]
+        customers = _sheet(conn, "customers", ["customer_id", "customer_name", "owner", "stage", "tier", "industry",
+                                               "created_on"])
+        grades = pd.DataFrame(raw_rows(conn, f"SELECT d.snapshot_id, d.row_number, d.customer_id, d.grade "
+                                             f"FROM grades d {_CURRENT}"),
+                              columns=["snapshot_id", "row_number", "customer_id", "grade"])
+        accounts = account_frame(customers, grades, book_rep)
+        development = _sheet(conn, "development", ["customer_id", "recorded_on", "stage", "expected_amount",
+                                                   "expected_close", "won_amount", "result", "reason_summary"])
         contacts = _sheet(conn, "contacts", ["customer_id", "name", "role", "birthday", "calendar"])
-        g = db.grades
-        grades = _frame(conn, select(g.c.snapshot_id, g.c.customer_id, g.c.grade).where(g.c.snapshot_id.in_(ids)),
-                        ["snapshot_id", "customer_id", "grade"])
-        f = db.findings
-        findings = _frame(conn, select(f.c.snapshot_id, f.c.customer_id, f.c.code, f.c.severity)
-                          .where(f.c.snapshot_id.in_(ids)), ["snapshot_id", "customer_id", "code", "severity"])
-        c = db.data_tables["customers"]
-        books_now, _ids = team_books(conn)
-        found = team_findings(books_now, today, overlap_days)
-        owners = customers.drop_duplicates(["snapshot_id", "customer_id"]).set_index(["workbook_key", "customer_id"])
-        team = pd.DataFrame([{"workbook": f.workbook, "customer_id": f.finding.customer_id, "code": f.finding.code,
-                              "message": f.finding.message(lang),
-                              "owner": owners["owner"].get((f.workbook, f.finding.customer_id))} for f in found],
-                            columns=["workbook", "customer_id", "code", "message", "owner"])
-        # the baseline: per workbook, the newest snapshot taken as of a day before the period began
-        base = (select(s.c.workbook_id, func.max(s.c.snapshot_id).label("snapshot_id"))
-                .where(s.c.as_of < period_start).group_by(s.c.workbook_id).subquery())
-        base_customers = _frame(conn, select(w.c.path, c.c.customer_id, c.c.stage)
-                                .join(base, base.c.snapshot_id == c.c.snapshot_id)
-                                .join(w, w.c.workbook_id == base.c.workbook_id),
-                                ["workbook", "customer_id", "stage"])
-        base_grades = _frame(conn, select(w.c.path, g.c.customer_id, g.c.grade)
-                             .join(base, base.c.snapshot_id == g.c.snapshot_id)
-                             .join(w, w.c.workbook_id == base.c.workbook_id),
-                             ["workbook", "customer_id", "grade"])
-    return TeamFrames(books, customers, grades, visits, development, contacts, findings, team, base_customers,
-                      base_grades)
+        _temp_tables(conn, accounts, books)
+        visits = _visit_frames(conn, w)
+        team = _team_frame(conn, today, lang, overlap_days, accounts, books, names)
+        base, first = _baseline(conn, w.start, names)
+        conn.rollback()  # nothing was written but the temporary tables
+    return TeamData(books[["snapshot_id", "workbook", "rep", "row_count", "errors", "warnings", "newest_entry"]],
+                    accounts, development, contacts, team_findings=team, base_accounts=base, first_snapshot=first,
+                    **visits)
+
+
+def _team_frame(conn: Connection, today: date, lang: str, overlap_days: int, accounts: pd.DataFrame,
+                books: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The team findings as of `today`, each with its account's rep, its workbook as shown, and its facts."""
+    found = team_findings(team_books(conn)[0], today, overlap_days)
+    by_path = books.set_index("path")["snapshot_id"]
+    rep = accounts.set_index(["snapshot_id", "customer_id"])["rep"]
+    book_rep = books.set_index("path")["rep"]
+    rows = []
+    for f in found:
+        sid = by_path.get(f.workbook)
+        owner = rep.get((sid, f.finding.customer_id), book_rep.get(f.workbook, ""))
+        shown = names.get(f.workbook, f.workbook)
+        rows.append({"workbook": shown, "workbook_name": posixpath.basename(shown), "owner": owner,
+                     "customer_id": f.finding.customer_id, "code": f.finding.code,
+                     "message": f.finding.message(lang), "params": dict(f.finding.params)})
+    return pd.DataFrame(rows, columns=["workbook", "workbook_name", "owner", "customer_id", "code", "message",
+                                       "params"])
+
+
+def _baseline(conn: Connection, start: date, names: dict[str, str]) -> tuple[pd.DataFrame, bool]:
+    """Per workbook, the accounts' stage and grade in its newest snapshot taken before `start`; and whether no
+    workbook has one (the first consolidation: nothing to compare with)."""
+    base = ("SELECT s.workbook_id, MAX(s.snapshot_id) AS snapshot_id FROM snapshots s WHERE s.as_of < ? "
+            "GROUP BY s.workbook_id")
+    base = base.replace("?", placeholders(conn, 1))
+    rows = raw_rows(conn, f"SELECT w.path, c.customer_id, c.stage, c.row_number, g.grade FROM ({base}) b "
+                          "JOIN workbooks w ON w.workbook_id = b.workbook_id "
+                          "JOIN customers c ON c.snapshot_id = b.snapshot_id "
+                          "LEFT JOIN grades g ON g.snapshot_id = c.snapshot_id AND g.customer_id = c.customer_id",
+                    (_day(conn, start),))
+    frame = pd.DataFrame(rows, columns=["path", "customer_id", "stage", "row_number", "grade"])
+    has = bool(raw_rows(conn, base + " LIMIT 1", (_day(conn, start),)))
+    frame = frame.sort_values(["path", "row_number"]).drop_duplicates(["path", "customer_id"])
+    frame["workbook"] = frame["path"].map(lambda p: names.get(p, p))
+    frame["stage"] = frame["stage"].fillna("未填").replace("", "未填")
+    frame["grade"] = frame["grade"].fillna(NOT_GRADED).replace("", NOT_GRADED)
+    return frame[["workbook", "customer_id", "stage", "grade"]].reset_index(drop=True), not has
+
+
+def store_reps(engine: Engine) -> set[str]:
+    """Every rep the current snapshots name (负责销售 in 客户, and each workbook's rep): who a target may be for."""
+    with engine.connect() as conn:
+        owners = raw_rows(conn, f"SELECT DISTINCT d.owner FROM customers d {_CURRENT} WHERE d.owner IS NOT NULL")
+        reps = raw_rows(conn, "SELECT DISTINCT s.rep FROM snapshots s JOIN workbooks w "
+                              "ON w.current_snapshot_id = s.snapshot_id WHERE s.rep IS NOT NULL")
+    return {str(r[0]) for r in [*owners, *reps] if r[0]}
+
+
+def team_report(engine: Engine, period: Period, today: date, lang: str, settings: Settings | None = None,
+                reps: list[str] | None = None, targets: pd.DataFrame | None = None) -> TeamReport:
+    """The team report over `period` from the store (what `kam report`, the 汇总 button and `kam demo` show)."""
+    model = settings or Settings()
+    data = read_team(engine, Windows(period, today), today, lang, model.overlap_days)
+    return build_team_report(data, period, today, reps, model, targets)
 
 
 def month_report(engine: Engine, today: date, lang: str, settings: Settings | None = None) -> TeamReport:
     """This month's team report from the store, as the 汇总 button and `kam demo` show it."""
     period = parse_period(None, today)
     assert period is not None  # the current month always parses
-    model = settings or Settings()
-    frames = read_frames(engine, period.start, today, lang, model.overlap_days)
-    return build_team_report(frames, period, today, settings=model)
+    return team_report(engine, period, today, lang, settings)
+
+
+__all__ = ["IN_PERSON", "month_report", "read_team", "shown_paths", "team_report"]
