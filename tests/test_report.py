@@ -480,3 +480,44 @@ def test_streamed_json_is_byte_for_byte_the_json_of_the_whole(n, capsys):
     written = capsys.readouterr().out
     whole = {"workbook": "甲.xlsx", "summary": {"errors": n}, "issues": list(records())}
     assert written == json.dumps(whole, ensure_ascii=False) + "\n"
+
+
+def _fifty_workbooks(folder: Path) -> dict:
+    """50 rep workbooks made from the demo team's rows: own rep, own account IDs and names, dates shifted."""
+    import copy
+
+    team = make_team(TODAY)
+    rows_by_book = {}
+    for b in range(50):
+        rows = copy.deepcopy(team[REPS[b % len(REPS)]].rows)
+        rep, shift = f"销售{b:02d}", timedelta(days=b % 9)
+        ids = {c["customer_id"]: f"W{b:02d}{c['customer_id']}" for c in rows["customers"]}
+        for key, sheet in rows.items():
+            for row in sheet:
+                if row.get("customer_id") in ids:
+                    row["customer_id"] = ids[row["customer_id"]]
+                for k in ("visit_date", "follow_up_due", "follow_up_done", "recorded_on"):
+                    if isinstance(row.get(k), date) and row[k] - shift <= TODAY:
+                        row[k] = row[k] - shift
+                if key == "customers":
+                    row.update(owner=rep, customer_name=f"{row['customer_name']}{b:02d}", credit_code=None)
+        build_workbook(folder / f"{rep}.xlsx", "zh", rows)
+        rows_by_book[rep] = rows
+    return rows_by_book
+
+
+def test_a_fifty_workbook_store_matches_the_independent_count(tmp_path):
+    """The SQL aggregation at more than a handful of workbooks: every figure the oracle recomputes in memory
+    from the 50 workbooks' rows equals the report's, this month (running) and last month."""
+    folder = tmp_path / "团队"
+    folder.mkdir()
+    rows = _fifty_workbooks(folder)
+    db = tmp_path / "s.sqlite"
+    result = CliRunner().invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", TODAY.isoformat()])
+    assert result.exit_code in (0, 1), result.output
+    grades = _grades(folder)
+    for period, start, end in (("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+                               ("2026-10", date(2026, 10, 1), date(2026, 10, 31))):
+        report = _report(db, "--period", period)
+        assert len(report["per_rep"]) == 50
+        _check_against_oracle(report, rows, grades, start, end, TODAY)
