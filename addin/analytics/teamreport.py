@@ -413,17 +413,14 @@ def _conversion(d: _Data, as_of: date) -> pd.DataFrame:
     """For each working stage over the trailing 12 months (from the 开发记录 stage history): the accounts that
     entered it, how many reached a later stage, the rate, and the median days before they moved on."""
     order = {s: i for i, s in enumerate(STAGES[:6])}  # 已终止 leaves a stage but reaches none
-    dev = d.development[d.development["stage"].isin(STAGES)].sort_values(["snapshot_id", "customer_id",
-                                                                          "recorded_on", "row_number"])
+    dev = d.development[d.development["stage"].isin(STAGES) & d.development["recorded_on"].notna()].sort_values(
+        ["snapshot_id", "customer_id", "recorded_on", "row_number"])
     since = _ts(as_of - timedelta(days=365))
     entered: dict[str, int] = dict.fromkeys(WORKING, 0)
     moved: dict[str, int] = dict.fromkeys(WORKING, 0)
     days: dict[str, list[int]] = {s: [] for s in WORKING}
-    for _key, rows in dev.groupby(["snapshot_id", "customer_id"], sort=False):
-        steps: list[tuple[str, pd.Timestamp]] = []
-        for stage, when in zip(rows["stage"], rows["recorded_on"], strict=True):
-            if not steps or steps[-1][0] != stage:
-                steps.append((stage, when))
+
+    def account(steps: list[tuple[str, pd.Timestamp]]) -> None:
         for i, (stage, when) in enumerate(steps):
             if stage not in entered or when < since or any(s == stage for s, _ in steps[:i]):
                 continue
@@ -433,6 +430,18 @@ def _conversion(d: _Data, as_of: date) -> pd.DataFrame:
                 moved[stage] += 1
             if later:
                 days[stage].append(int((later[0][1] - when).days))
+
+    key: tuple[Any, Any] | None = None
+    steps: list[tuple[str, pd.Timestamp]] = []
+    # plain tuples in account order (a groupby over 100,000 accounts costs seconds per section)
+    for sid, cid, stage, when in zip(dev["snapshot_id"], dev["customer_id"], dev["stage"], dev["recorded_on"],
+                                     strict=True):
+        if (sid, cid) != key:
+            account(steps)
+            key, steps = (sid, cid), []
+        if not steps or steps[-1][0] != stage:
+            steps.append((stage, when))
+    account(steps)
     out = pd.DataFrame({"stage": list(WORKING), "entered": [entered[s] for s in WORKING],
                         "reached_next": [moved[s] for s in WORKING]})
     out["rate"] = (out["reached_next"] / out["entered"].where(out["entered"] > 0)).round(3)
@@ -443,23 +452,22 @@ def _conversion(d: _Data, as_of: date) -> pd.DataFrame:
 def _effort(d: _Data) -> pd.DataFrame:
     """Each rep's share of visits and of 面访 by grade in the period; flagged when D gets more than A."""
     now = d.window("now")
-    rows = []
-    for rep in d.reps:
-        mine = now[now["rep"] == rep]
-        total = int(mine["visits"].sum())
-        face = mine[mine["method"] == IN_PERSON]
-        face_total = int(face["visits"].sum())
-        row: dict[str, Any] = {"rep": rep, "visits": total}
-        for g in ("A", "B", "C", "D"):
-            n = int(mine[mine["grade"] == g]["visits"].sum())
-            row[f"share_{g}"] = round(n / total, 3) if total else None
-        for g in ("A", "D"):
-            n = int(face[face["grade"] == g]["visits"].sum())
-            row[f"in_person_{g}"] = round(n / face_total, 3) if face_total else None
-        row["flag"] = "D>A" if total and (row["share_D"] or 0) > (row["share_A"] or 0) else ""
-        rows.append(row)
-    columns = ["rep", "visits", "share_A", "share_B", "share_C", "share_D", "in_person_A", "in_person_D", "flag"]
-    return pd.DataFrame(rows, columns=columns)
+    reps = pd.Index(d.reps, name="rep")
+    by_grade = now.pivot_table(index="rep", columns="grade", values="visits", aggfunc="sum").reindex(
+        index=reps, columns=list(GRADES)).fillna(0)
+    face = now[now["method"] == IN_PERSON].pivot_table(index="rep", columns="grade", values="visits",
+                                                        aggfunc="sum").reindex(index=reps,
+                                                                               columns=list(GRADES)).fillna(0)
+    total, face_total = by_grade.sum(axis=1), face.sum(axis=1)
+    out = pd.DataFrame(index=reps)
+    out["visits"] = total.astype(int)
+    for g in ("A", "B", "C", "D"):
+        out[f"share_{g}"] = (by_grade[g] / total.where(total > 0)).round(3)
+    for g in ("A", "D"):
+        out[f"in_person_{g}"] = (face[g] / face_total.where(face_total > 0)).round(3)
+    out["flag"] = ((total > 0) & (out["share_D"].fillna(0) > out["share_A"].fillna(0))).map({True: "D>A", False: ""})
+    out = out.astype(object).where(out.notna(), None)
+    return out.reset_index()
 
 
 def _targets(d: _Data, targets: pd.DataFrame, won: pd.DataFrame, period: Period) -> pd.DataFrame:
