@@ -72,7 +72,7 @@ def build_store(db: str, books: int, visits: int) -> None:
             rep = f"销售{k:04d}"
             wid = conn.execute(store.workbooks.insert().values(path=f"/srv/team/{rep}.xlsx", name=f"{rep}.xlsx")
                                ).inserted_primary_key[0]
-            values = {c: snap[c] for c in snap.keys() if c not in ("snapshot_id", "workbook_id", "rep")}
+            values = {c: snap[c] for c in snap if c not in ("snapshot_id", "workbook_id", "rep")}
             new = conn.execute(store.snapshots.insert().values(workbook_id=wid, rep=rep, **values)
                                ).inserted_primary_key[0]
             conn.execute(text("UPDATE workbooks SET current_snapshot_id = :n WHERE workbook_id = :w"),
