@@ -728,24 +728,17 @@ def _loaded(engine: Any) -> int:
 
 def _targets(book: Path, engine: Any, today: date, lang: str) -> Any:
     """The 目标 rows of `book` as a frame; each bad row is said in one sentence on stderr and left out."""
-    import pandas as pd
-
-    from addin.core.sheet import parse_sheet
-    from addin.core.targets import read_targets
+    from addin.store.frames import targets_frame
     from addin.workbook.reader import read_workbook
 
     data = read_workbook(book, ["targets"])
     table = data.get("targets")
     if table is None:
         raise KamError("report.no_targets_sheet", file=book)
-    from addin.store.frames import store_reps
-
-    reps = store_reps(engine)
-    found = read_targets(parse_sheet(table, data.date1904), reps, today)
-    for key, params in found.problems:
+    frame, problems = targets_frame(table, data.date1904, engine, today)
+    for key, params in problems:
         click.echo(t(key, lang, file=book.name, **params), err=True)
-    return pd.DataFrame(found.rows, columns=["owner", "period", "visits", "in_person_visits", "new_accounts",
-                                             "won_amount"])
+    return frame
 
 
 @cli.group("excel")

@@ -24,20 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import OUT, PEAK_MB  # noqa: E402
-from bench.team_bench import TODAY, team  # noqa: E402
-
-CHILD = """
-import contextlib, io, json, sys
-from addin.cli import main
-out = io.StringIO()
-code = 0
-with contextlib.redirect_stdout(out):
-    try:
-        main(sys.argv[1:])
-    except SystemExit as exc:
-        code = exc.code
-print(json.dumps({"code": code, "bytes": len(out.getvalue()), "rss": PEAK, "text": out.getvalue()[:300]}))
-"""
+from bench.team_bench import CHILD, TODAY, team  # noqa: E402
 
 
 def child(args: list[str], root: Path = ROOT) -> tuple[float, dict[str, Any]]:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from addin.core.grading import INSUFFICIENT, NOT_GRADED
 from addin.core.period import Period
+from addin.core.rules.care import GRACE_DAYS
 from addin.core.schema import CHOICES, STAGE
 from addin.core.settings import Settings
 
@@ -39,8 +40,6 @@ CARE_DAYS = 30
 CLOSE_DAYS = 90  # expected closes listed this far ahead
 TREND_MONTHS = 12
 LIST_LIMIT = 50  # rows per rep in the overdue list (the count column has them all)
-#: a birthday counts as greeted when a visit names the contact this many days either side of it (as 校验 does)
-GRACE_DAYS = 3
 
 
 @dataclass
@@ -167,7 +166,7 @@ def build_team_report(data: TeamData, period: Period, today: date, reps: list[st
     sections["conversion"] = _conversion(d, w.end)
     sections["effort"] = _effort(d)
     if targets is not None:
-        sections["targets"] = _targets(d, targets, won_now, period)
+        sections["targets"] = _targets(d, targets, per_rep, period)
         if not len(sections["targets"]):
             notes["targets"] = "report.note.no_targets"
     sections["service"], sections["lapsed"] = _service(d, settings)
@@ -470,7 +469,7 @@ def _effort(d: _Data) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _targets(d: _Data, targets: pd.DataFrame, won: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _targets(d: _Data, targets: pd.DataFrame, per_rep: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Targets vs actual for each rep with a target row for exactly this period."""
     columns = ["rep", "visits_target", "visits", "in_person_target", "in_person", "new_accounts_target",
                "new_accounts", "won_amount_target", "won_amount"]
@@ -479,7 +478,7 @@ def _targets(d: _Data, targets: pd.DataFrame, won: pd.DataFrame, period: Period)
         mine = mine[mine["owner"].isin(d.wanted)]
     if not len(mine):
         return _empty(columns)
-    per_rep = _per_rep(d, won).set_index("rep")
+    per_rep = per_rep.set_index("rep")
     now = d.window("now")
     in_person = now[now["method"] == IN_PERSON].groupby("rep")["visits"].sum()
     rows = []

@@ -312,6 +312,7 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
                "note": wb.add_format({"italic": True, "font_color": "#555555"})}
     names: dict[str, str] = {}
     sections = labelled(report, lang)
+    metrics = list(_headline_frame(report)["metric"])
     for key, (title, keys, labels, rows) in sections.items():
         name = t(f"report.sheet.{key}", lang)[:31]
         names[key] = name
@@ -324,8 +325,8 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
             for c, v in enumerate(row):
                 if isinstance(v, date):
                     ws.write_datetime(r, c, datetime(v.year, v.month, v.day))
-                elif key == "headline" and c and isinstance(v, float) and _headline_frame(report).iloc[r - 1, 0] in (
-                        "in_person_share", "win_rate"):
+                elif key == "headline" and c and isinstance(v, float) and metrics[r - 1] in ("in_person_share",
+                                                                                             "win_rate"):
                     ws.write_number(r, c, v, formats["pct"])
                 elif v is not None:
                     ws.write(r, c, v)

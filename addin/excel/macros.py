@@ -201,20 +201,14 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
 
 
 def _own_targets(own: Any, engine: Any, when: date, lang: str) -> Any:
-    """The macro workbook's own 目标 sheet as the report's targets (None without one); bad rows are left out
-    and said in the status bar's final message by the report's note."""
+    """The macro workbook's own 目标 sheet as the report's targets (None without one). Bad rows are left out;
+    unlike `kam report --targets`, the button does not say which yet (#27 note)."""
     table = own.get("targets")
     if table is None or not table.rows:
         return None
-    import pandas as pd
+    from addin.store.frames import targets_frame
 
-    from addin.core.sheet import parse_sheet
-    from addin.core.targets import read_targets
-    from addin.store.frames import store_reps
-
-    found = read_targets(parse_sheet(table, own.date1904), store_reps(engine), when)
-    return pd.DataFrame(found.rows, columns=["owner", "period", "visits", "in_person_visits", "new_accounts",
-                                             "won_amount"])
+    return targets_frame(table, own.date1904, engine, when)[0]
 
 
 def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:

@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from addin.analytics.teamreport import (
-    IN_PERSON,
     LIST_LIMIT,
     NOT_GRADED,
     TeamData,
@@ -27,6 +26,7 @@ from addin.analytics.teamreport import (
     months_back,
 )
 from addin.core.period import Period, parse_period
+from addin.core.rules.care import GRACE_DAYS
 from addin.core.settings import Settings
 from addin.core.team import team_findings
 from addin.store import db
@@ -169,12 +169,11 @@ def _visit_frames(conn: Connection, w: Windows) -> dict[str, pd.DataFrame]:
           FROM visits v JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id
           WHERE v.satisfaction IS NOT NULL AND v.visit_date <= ?) x WHERE k <= 2""", (end,),
         ["snapshot_id", "customer_id", "visit_date", "satisfaction", "k"])
-    grace = 3
     out["greetings"] = _query(conn, f"SELECT v.snapshot_id, v.customer_id, v.visit_date, v.visitee {_VISITS} "
                                     "WHERE a.grade IN ('A', 'B') AND v.visitee IS NOT NULL "
                                     "AND v.visit_date >= ? AND v.visit_date <= ?",
-                              (day(date.fromordinal(w.start.toordinal() - grace)),
-                               day(date.fromordinal(w.end.toordinal() + grace))),
+                              (day(date.fromordinal(w.start.toordinal() - GRACE_DAYS)),
+                               day(date.fromordinal(w.end.toordinal() + GRACE_DAYS))),
                               ["snapshot_id", "customer_id", "visit_date", "visitee"])
     out["finding_counts"] = _query(conn, f"""
         SELECT {_REP}, f.severity, f.code, COUNT(*) FROM findings f
@@ -268,6 +267,19 @@ def store_reps(engine: Engine) -> set[str]:
     return {str(r[0]) for r in [*owners, *reps] if r[0]}
 
 
+TARGET_COLUMNS = ["owner", "period", "visits", "in_person_visits", "new_accounts", "won_amount"]
+
+
+def targets_frame(table: Any, date1904: bool, engine: Engine, today: date) -> tuple[pd.DataFrame, list[Any]]:
+    """A 目标 sheet as the report's targets frame, and a (message key, params) per row left out: the rows of
+    reps the store names (used by `kam report --targets` and by the 汇总 button's own 目标 sheet)."""
+    from addin.core.sheet import parse_sheet
+    from addin.core.targets import read_targets
+
+    found = read_targets(parse_sheet(table, date1904), store_reps(engine), today)
+    return pd.DataFrame(found.rows, columns=TARGET_COLUMNS), found.problems
+
+
 def team_report(engine: Engine, period: Period, today: date, lang: str, settings: Settings | None = None,
                 reps: list[str] | None = None, targets: pd.DataFrame | None = None) -> TeamReport:
     """The team report over `period` from the store (what `kam report`, the 汇总 button and `kam demo` show)."""
@@ -283,4 +295,4 @@ def month_report(engine: Engine, today: date, lang: str, settings: Settings | No
     return team_report(engine, period, today, lang, settings)
 
 
-__all__ = ["IN_PERSON", "month_report", "read_team", "shown_paths", "team_report"]
+__all__ = ["month_report", "read_team", "shown_paths", "store_reps", "targets_frame", "team_report"]
