@@ -492,8 +492,8 @@ def test_the_briefing_layout_fits_the_page(demo_book, lang):
     width_twips = TEXT_WIDTH_CM / 2.54 * 1440
     grids = [sum(int(x) for x in re.findall(rb'w:w="(\d+)"', g))
              for g in re.findall(rb"<w:tblGrid>.*?</w:tblGrid>", document, re.S)]
-    assert len(grids) >= 5 and max(grids) <= width_twips + 1, grids
-    assert document.count(b"<w:tblHeader/>") >= 4 and b"<w:cantSplit/>" in document
+    assert len(grids) >= 4 and max(grids) <= width_twips + 1, grids
+    assert document.count(b"<w:tblHeader/>") >= 3 and b"<w:cantSplit/>" in document
     assert b"PAGE" in footer and ("注意保密" in footer.decode() or "confidential" in footer.decode())
     assert b'w:eastAsia="zh-CN"' in styles
     assert "python-docx" not in core and "<dc:creator>kam</dc:creator>" in core
@@ -516,15 +516,15 @@ def test_html_prints_well_and_drops_control_characters(demo_book):
 
 
 def test_the_summary_page_lists_the_top_risks_with_what_to_do():
-    """#15: a one-page summary first: grade and why, the stage, five answers, overdue items, what lies ahead,
-    and at most three risks, each with a suggested action; the detail starts on the next page."""
+    """#15, #26: a one-page summary first: grade and why, the stage, five answers, overdue items, what lies
+    ahead, and every risk of the account, each with a suggested action; the detail starts on the next page."""
     from addin.core.demo import demo_book
 
     contexts = build_briefings(demo_book(TODAY), TODAY, "zh")
     busy = max(contexts, key=lambda c: len(c["red_flags"]))
     summary = busy["summary"]
     assert len(summary["answers"]) == 5 and summary["grade"]
-    assert 1 <= len(summary["risks"]) <= 3 and all(r["action"] and r["text"] for r in summary["risks"])
+    assert summary["risks"] and all(r["action"] and r["text"] for r in summary["risks"])
     overdue = next(c for c in contexts if c["summary"]["overdue"])
     assert all(o.split()[0] <= TODAY.isoformat() for o in overdue["summary"]["overdue"])
     data = renderer_for("docx", template_path("docx", "zh")).render(busy)
@@ -539,6 +539,6 @@ def test_the_visit_plan_is_filled_from_the_workbook_with_blanks_for_the_rep(demo
     with_dev = next(c for c in contexts if c["latest_development"]["present"] and c["visits"])
     plan = with_dev["plan"]
     assert plan["purpose"] and plan["competitors"] == with_dev["latest_development"]["competitors"]
-    assert plan["changed"] and plan["changed"][0].startswith("The customer's last view: ")
+    assert plan["changed"] and plan["changed"][0].startswith("The customer last said: ")
     text = renderer_for("md", template_path("md", "en")).render(with_dev).decode("utf-8")
     assert "Goal of this visit" in text and "______" in text and plan["purpose"].split()[0] in text

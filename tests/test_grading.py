@@ -78,7 +78,7 @@ def test_explanation_names_the_smallest_lift():
 
 def test_explanation_when_no_single_change_lifts():
     g = grade_factors(f(1, 1, 5, 5, 5, 5), S)
-    assert g.grade == "D" and "单项调整无法升级" in g.explanation()
+    assert g.grade == "D" and "单改一项升不了级" in g.explanation() and "价值分 1.00 已低到放弃线 1.5" in g.explanation()
 
 
 def test_a_explains_what_would_drop_it():

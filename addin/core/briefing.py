@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from addin.core.birthdays import upcoming
-from addin.core.findings import Finding
+from addin.core.findings import Finding, category
 from addin.core.grading import FACTORS, GradedRow, grade_workbook
 from addin.core.i18n import join, t
 from addin.core.model import WorkbookData
@@ -59,7 +59,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "summary_answers": ("五问速览", "The five questions"),
     "summary_overdue": ("逾期事项", "Overdue"),
     "summary_ahead": ("近期生日与节日", "Birthdays and festivals ahead"),
-    "summary_risks": ("三大风险与对策", "Top risks and what to do"),
+    "summary_risks": ("风险与对策", "Risks and what to do"),
+    "summary_people": ("这次要见的人", "People to meet"),
+    "summary_contact": ("联系情况", "Contact so far"),
     "nothing": ("无", "none"),
     "detail_section": ("详细资料", "In detail"),
     "plan_section": ("拜访计划", "Visit plan"),
@@ -84,6 +86,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "people": ("关键人", "People"),
     "name": ("姓名", "Name"),
     "job_title": ("职务", "Title"),
+    "mobile": ("手机", "Mobile"),
     "personality": ("性格", "Personality"),
     "hint": ("沟通提示", "How to talk to them"),
     "influence": ("影响力", "Influence"),
@@ -161,13 +164,15 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "coach.maybe": ("还没有教练；可以培养：{names}（支持我们且接触多）。", "No coach yet; candidates: {names} (supportive, in close contact)."),
     "coach.no": ("还没有教练，也没有明显人选：从支持我们的使用者或技术把关者中物色。", "No coach and no obvious candidate yet: look among the supportive users or technical buyers."),
     "coach.false": ("另有{names}标为教练但不支持我们，不算数。", "{names} marked as coach but not supportive do not count."),
-    "sale.roles_ok": ("四种买者都已找到。", "All four buyers are identified."),
+    "sale.roles_ok": ("四种购买角色都已找到。", "All four buying roles are identified."),
     "sale.roles_missing": ("还缺：{roles}。", "Still missing: {roles}."),
-    "sale.unmet": ("还没当面见过：{names}。", "Not yet met face to face: {names}."),
+    "sale.unmet": ("还没当面见过{names}。", "Not yet met face to face: {names}."),
+    "sale.coach_unmet": ("还没当面见过教练{names}，尽快约见。", "The coach, {names}, not yet met face to face: meet soon."),
+    "sale.no_coach_ask": ("找机会当面拜访，或请已认识的人引见。", "Find a chance to meet them, or ask someone you know for an introduction."),
     "sale.all_met": ("登记的关键人都当面见过。", "Every listed person has been met face to face."),
     "sale.no_contacts": ("还没有登记任何关键人。", "No key people listed yet."),
-    "sale.ask_coach": ("请教练帮忙了解他们的想法。", "Ask the coach to find out where they stand."),
-    "regroup.budget": ("项目现状 / 客户想法：{text}。", "Project status / customer view: {text}."),
+    "sale.ask_coach": ("可请教练{coach}帮忙摸清想法。", "Ask the coach, {coach}, to find out where they stand."),
+    "regroup.budget": ("项目现状和客户想法：{text}。", "Project status and the customer's view: {text}."),
     "regroup.budget_none": ("记录里没有预算或采购权的信息，需要问。", "Nothing recorded on budget or buying power: ask."),
     "regroup.new": ("新面孔：{names}，请补进关键人表。", "New faces: {names}; add them to Contacts."),
     "regroup.no_new": ("拜访和开发记录中没有新面孔。", "No new faces in the visits or development records."),
@@ -175,10 +180,10 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "regroup.dm_changed": ("决策人由{old}变为{new}：组织可能有调整。", "The decision maker changed from {old} to {new}: a reorganisation may be under way."),
     "regroup.decider": ("拍板的人：{names}（决策者，影响力高）。", "Final decision: {names} (economic buyer, high influence)."),
     "regroup.no_decider": ("还不确定谁最终拍板（没有影响力高的决策者）。", "Not sure who makes the final decision (no economic buyer with high influence)."),
-    "questions.open": ("未完成的跟进 {open} 项（其中 {overdue} 项已逾期）", "{open} open follow-ups ({overdue} overdue)"),
-    "questions.issues": ("未解决的问题：{items}", "unresolved issues: {items}"),
-    "questions.view": ("客户上次的想法：{view}", "the customer's last view: {view}"),
-    "questions.ready": ("可以据此列问题：{items}。", "Build the questions on: {items}."),
+    "questions.open": ("未完成的跟进 {open} 项（其中 {overdue} 项已逾期）", "open follow-ups: {open} ({overdue} overdue)"),
+    "questions.issues": ("未解决的问题（{items}）", "unresolved issues: {items}"),
+    "questions.view": ("客户上次说“{view}”", "the customer's last view: {view}"),
+    "questions.ready": ("可据此列问题：{items}。", "Build the questions on: {items}."),
     "questions.prepared": ("已准备：{date} 的拜访计划里写了问话提纲（{questions}）。", "Prepared: the plan for {date} has its questions ({questions})."),
     "questions.empty": ("记录里没有未决事项；请事先写好问话提纲。", "Nothing open on record; write the question list beforehand."),
     "written.last": ("最近一次书面联系：{date}（{method}）。", "Last written contact: {date} ({method})."),
@@ -252,9 +257,12 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
     report = validate(book, today, ctx)
     graded = {g.customer_id: g for g in grade_workbook(book).grades}
     flags: dict[str, list[Finding]] = defaultdict(list)
+    reminders: dict[str, list[Finding]] = defaultdict(list)  # every 销售提醒 of the account, for page 1
     for f in report.findings:
         if f.code in RED_FLAG_CODES and f.customer_id:
             flags[f.customer_id].append(f)
+        if f.customer_id and category(f.code) == "reminder":
+            reminders[f.customer_id].append(f)
     index = _index(ctx)
     out = []
     cust = ctx.sheets.get("customers")
@@ -268,12 +276,12 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
         letter = g.grade.grade if g else None
         if grades and (letter or "") not in grades:
             continue
-        out.append(_briefing(ctx, index, cust, i, cid, g, flags.get(cid, []), today, lang))
+        out.append(_briefing(ctx, index, cust, i, cid, g, flags.get(cid, []), reminders.get(cid, []), today, lang))
     return out
 
 
 def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, graded: GradedRow | None,
-              flags: list[Finding], today: date, lang: str) -> dict[str, Any]:
+              flags: list[Finding], reminders: list[Finding], today: date, lang: str) -> dict[str, Any]:
     account = _row(cust, i, [f.key for f in CUSTOMERS.fields if f.key in cust.raw], lang)
     for f in CUSTOMERS.fields:
         account.setdefault(f.key, "")
@@ -294,7 +302,9 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         del c["_born"], c["_calendar"]
     deal = _deal(ctx, index, cid, today, lang)
     next_plan = _next_plan(ctx, index, cid, today, lang)
+    stage_key = (cust.typed.get("stage") or [None] * len(cust))[i]
     questions = _questions(contacts, roles, development, follow_ups, ctx, index, cid, lang, next_plan)
+    touch = _touch(ctx, index, cid, today, lang)
     return {
         "lang": lang,
         "L": {k: _pick(v, lang) for k, v in LABELS.items()},
@@ -303,6 +313,7 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "assessment": _assessment(ctx, index, cid, graded, lang),
         "contacts": contacts,
         "roles": roles,
+        "roles_missing": join([str(r["role"]) for r in roles if r["missing"]], lang),
         "org_tree": _org_tree(contacts, lang),
         "red_flags": [{"code": f.code, "text": f.message(lang)} for f in flags],
         "latest_development": development,
@@ -310,8 +321,9 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
         "open_follow_ups": follow_ups,
         "birthdays": birthdays,
         "questions": questions,
-        "summary": _summary(account, graded, questions, follow_ups, birthdays, flags, today, lang),
-        "plan": _plan(ctx, index, cid, contacts, development, follow_ups, lang),
+        "summary": _summary(account, graded, questions, follow_ups, birthdays, reminders, today, lang,
+                            Page1(ctx, stage_key, touch, contacts, next_plan)),
+        "plan": _plan(ctx, index, cid, contacts, development, follow_ups, lang, stage_key),
         "counts": {"visits": len(index.of("visits", cid)), "contacts": len(contacts)},
         "deal": deal,
         "approach": _approach(contacts, lang),
@@ -342,6 +354,15 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "birthday-missed": ("补一个问候，下次生日提前安排。", "Send belated wishes and put the next birthday in the calendar."),
     "tier-grade-mismatch": ("复核客户层级和价值评估，统一两处。", "Review the tier and the assessment so they agree."),
     "profile-thin": ("向教练了解决策者的籍贯、爱好、家庭和做事风格。", "Learn the decision maker's hometown, interests, family and style from the coach."),
+    "follow-up-overdue": ("把逾期的跟进办完，填上跟进完成日期。", "Finish the overdue follow-up and fill in the date it was done."),
+    "visit-overlap": ("和同事商定由谁主跑这家客户。", "Agree with your colleague who leads this account."),
+    "stale-account": ("尽快约一次拜访。", "Book a visit soon."),
+    "assessment-stale": ("重新做一次价值评估，更新评估日期。", "Assess the account again and update the date."),
+    "callback-missing": ("给客户打电话回访，并记进拜访记录。", "Call the customer back and log the call."),
+    "review-missing": ("请负责人审阅拜访记录，写下意见。", "Ask your manager to review the visits and comment."),
+    "plan-missed": ("补记这次拜访，或和客户另约时间。", "Log the visit, or agree a new date with the customer."),
+    "insufficient-info": ("补齐价值评估的六个因素。", "Fill in the six factors of the assessment."),
+    "duplicate-account": ("与主管确认后合并为一个客户编号。", "Merge the two into one customer ID with your manager."),
 }
 
 
@@ -355,11 +376,43 @@ def _said_already(finding: Finding, roles_missing: set[str]) -> bool:
     return isinstance(missing, list) and bool(missing) and all(getattr(r, "zh", "") in roles_missing for r in missing)
 
 
+@dataclass(frozen=True)
+class Page1:
+    """What page 1 needs beyond the summary's own inputs: the stage, the last contacts, the people."""
+
+    ctx: Context
+    stage: str | None
+    touch: dict[str, Any]
+    contacts: list[dict[str, Any]]
+    next_plan: dict[str, Any]
+
+
+#: the extra risks page 1 adds to the findings, with what to do (zh, en)
+_PAGE1: dict[str, tuple[str, str]] = {
+    "grade-d": ("评为 D 级，建议{advice}", "graded D: {advice}"),
+    "grade-d.action": ("减少投入，只做必要的关系维护，把时间留给 A、B 级客户。", "Scale back: keep in touch only as needed and give the time to the A and B accounts."),
+    "abandon.action": ("与主管商量是否收缩投入，把时间留给 A、B 级客户。", "Agree with your manager whether to scale back, and give the time to the A and B accounts."),
+    "terminated": ("客户已终止，不再推进销售", "the account is closed as lost: no sale is being pursued"),
+    "terminated.action": ("只做关系维护；客户重新有需求时，再更新开发阶段。", "Keep in touch only; update the stage if the customer needs something again."),
+    "silent": ("已 {days} 天没有联系（上次 {date}，{method}），超过 {limit} 天", "no contact for {days} days (last on {date}, {method}), more than {limit}"),
+    "silent.never": ("还没有任何拜访或联系记录", "no visit or contact on record"),
+    "silent.action": ("本周内联系一次，了解近况。", "Get in touch this week and hear how things stand."),
+    "silent.never.action": ("先打电话或拜访，建立第一次联系。", "Call or visit to make the first contact."),
+    "more": ("（同类共 {count} 条）", " ({count} like this)"),
+    "no_phone": ("未留手机", "no mobile on file"),
+    "last_face": ("上次面访 {date}，{visitor}见了{visitee}", "Last in-person visit {date}: {visitor} met {visitee}"),
+    "last_face.nobody": ("上次面访 {date}，拜访人{visitor}", "Last in-person visit {date}, by {visitor}"),
+    "last_face.none": ("还没有面访记录", "No in-person visit on record"),
+    "last_contact": ("最近一次联系 {date}（{method}）", "last contact {date} ({method})"),
+}
+
+
 def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[dict[str, Any]],
-             follow_ups: list[dict[str, Any]], birthdays: list[dict[str, Any]], flags: list[Finding],
-             today: date, lang: str) -> dict[str, Any]:
-    """The one-page summary: grade and why, the stage, the five answers in a line each, what is overdue,
-    birthdays and festivals ahead, and the top three risks each with what to do."""
+             follow_ups: list[dict[str, Any]], birthdays: list[dict[str, Any]], reminders: list[Finding],
+             today: date, lang: str, page: Page1) -> dict[str, Any]:
+    """The one-page summary: grade, advice and why, the stage, the last contacts, the people to meet with
+    their phones, the five answers in a line each, what is overdue, birthdays and festivals ahead, and every
+    risk of the account (each kind once), each with what to do."""
     from addin.core.agenda import festival_dates
 
     record = graded.to_dict(lang) if graded is not None else {}
@@ -367,50 +420,176 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
     why = record.get("explanation") or ""
     ahead = [f"{b['next_date']} {b['name']}{_pick(LABELS['open'], lang)}{b['in_days']}{_pick(LABELS['close'], lang)}"
              for b in birthdays]
-    if grade in ("A", "B"):
+    if grade in ("A", "B") and page.stage != "已终止":
         for key, when, only in festival_dates(today, today + timedelta(days=30)):
             if only is None or account.get("industry") in (only, CHOICES["industry"].display(only, lang)):
                 ahead.append(f"{when.isoformat()} {t(f'agenda.festival.{key}', lang)}")
-    order = {code: i for i, code in enumerate((*URGENT_RISKS, *_ACTIONS))}
-    roles_missing = {str(getattr(f.params.get("role"), "zh", "")) for f in flags if f.code == "role-missing"}
-    shown = [f for f in flags if not _said_already(f, roles_missing)]
-    risks = sorted(shown, key=lambda f: order.get(f.code, 99))[:3]
     return {
         "grade": grade,
+        "advice": record.get("advice") or "",
         "why": why,
         "stage": account.get("stage", ""),
         "answers": [q["answer"] for q in questions],
         "overdue": [f"{f['due']} {f['item']}" for f in follow_ups if f["overdue"]],
         "ahead": sorted(ahead),
-        "risks": [{"text": f.message(lang), "action": _pick(_ACTIONS.get(f.code, ("", "")), lang)} for f in risks],
+        "risks": _risks(graded, reminders, page, lang),
+        "last_face": page.touch["face_line"],
+        "last_contact": page.touch["contact_line"],
+        "people": _people_to_meet(page.contacts, page.next_plan, questions, lang),
     }
+
+
+def _risks(graded: GradedRow | None, reminders: list[Finding], page: Page1, lang: str) -> list[dict[str, str]]:
+    """Every risk of the account, most pressing first: the abandon line or a D grade, a closed account, the
+    days without contact past a_visit_interval_days, then each kind of reminder once (with how many)."""
+    out: list[dict[str, str]] = []
+    grade = graded.grade if graded is not None else None
+    if grade is not None and grade.abandon:
+        line = next((p for p in grade.parts if p.key.startswith("grade.expl.abandon")), None)
+        if line is not None:
+            out.append({"code": "abandon", "text": t(line.key, lang, **line.params),
+                        "action": _pick(_PAGE1["abandon.action"], lang)})
+    elif grade is not None and grade.grade == "D":
+        out.append({"code": "grade-d", "text": _pick(_PAGE1["grade-d"], lang).format(advice=grade.advice(lang)),
+                    "action": _pick(_PAGE1["grade-d.action"], lang)})
+    silent = False
+    if page.stage == "已终止":
+        out.append({"code": "terminated", "text": _pick(_PAGE1["terminated"], lang),
+                    "action": _pick(_PAGE1["terminated.action"], lang)})
+    else:
+        limit = page.ctx.settings.a_visit_interval_days
+        touch = page.touch
+        if touch["last_contact"] is None:
+            silent = True
+            out.append({"code": "silent", "text": _pick(_PAGE1["silent.never"], lang),
+                        "action": _pick(_PAGE1["silent.never.action"], lang)})
+        elif touch["days_silent"] > limit:
+            silent = True
+            out.append({"code": "silent", "text": _pick(_PAGE1["silent"], lang).format(
+                days=touch["days_silent"], date=touch["last_contact"], method=touch["last_method"], limit=limit),
+                "action": _pick(_PAGE1["silent.action"], lang)})
+    order = {code: i for i, code in enumerate((*URGENT_RISKS, *_ACTIONS))}
+    roles_missing = {str(getattr(f.params.get("role"), "zh", "")) for f in reminders if f.code == "role-missing"}
+    kinds: dict[str, list[Finding]] = defaultdict(list)
+    for f in reminders:
+        if _said_already(f, roles_missing) or (silent and f.code == "stale-account"):
+            continue  # one risk told once on page 1
+        if page.stage == "已终止" and f.code in ("callback-missing", "coach-neglected", "stale-account"):
+            continue  # no sale to push on a closed account
+        kinds[f.code].append(f)
+    for code in sorted(kinds, key=lambda c: order.get(c, len(order))):
+        found = kinds[code]
+        text = found[0].message(lang).rstrip("。.")
+        if len(found) > 1 and code != "role-missing":
+            text += _pick(_PAGE1["more"], lang).format(count=len(found))
+        elif code == "role-missing":
+            text = join([f.message(lang).rstrip("。.") for f in found], lang) if lang == "en" else \
+                "；".join(f.message(lang).rstrip("。") for f in found)
+        out.append({"code": code, "text": text, "action": _pick(_ACTIONS.get(code, ("", "")), lang)})
+    for risk in out:  # an English risk is a sentence of its own
+        risk["text"] = risk["text"][:1].upper() + risk["text"][1:] if lang == "en" else risk["text"]
+    return out
+
+
+def _touch(ctx: Context, index: _Index, cid: str, today: date, lang: str) -> dict[str, Any]:
+    """The account's last contact of any kind and its last 面访 (visits after today are future-date errors)."""
+    visits = ctx.sheets.get("visits")
+    out: dict[str, Any] = {"last_contact": None, "last_method": "", "days_silent": 0, "contact_line": "",
+                           "face_line": _pick(_PAGE1["last_face.none"], lang)}
+    if visits is None or "visit_date" not in visits.typed:
+        return out
+    dates = visits.typed["visit_date"]
+    methods = visits.typed.get("method") or [None] * len(visits)
+    rows = sorted((i for i in index.of("visits", cid) if dates[i] is not None and dates[i] <= today),
+                  key=lambda i: (dates[i], i), reverse=True)
+    if not rows:
+        return out
+    last = rows[0]
+    method = _show(methods[last], lang, CHOICES["method"]) or "—"
+    out.update(last_contact=dates[last].isoformat(), last_method=method, days_silent=(today - dates[last]).days,
+               contact_line=_pick(_PAGE1["last_contact"], lang).format(date=dates[last].isoformat(), method=method))
+    face = next((i for i in rows if methods[i] == "面访"), None)
+    if face is not None:
+        visitee = join(split_people(visits.text("visitee", face)), lang) if "visitee" in visits.raw else ""
+        key = "last_face" if visitee else "last_face.nobody"
+        out["face_line"] = _pick(_PAGE1[key], lang).format(date=dates[face].isoformat(),
+                                                          visitor=visits.text("visitor", face) or "—", visitee=visitee)
+        points = visits.text("key_points", face)
+        if points:
+            out["face_line"] += _pick(LABELS["open"], lang) + points + _pick(LABELS["close"], lang)
+    return out
+
+
+def _people_to_meet(contacts: list[dict[str, Any]], next_plan: dict[str, Any], questions: list[dict[str, Any]],
+                    lang: str) -> list[dict[str, str]]:
+    """Whom this visit is about, with their mobile: the people the next plan names, else the final decision
+    makers, the coach and those not yet met face to face (at most five)."""
+    by_name = {c["name"]: c for c in contacts if c["name"]}
+    wanted: list[str] = []
+    if next_plan.get("present") and next_plan.get("visitee"):
+        wanted = split_people(next_plan["visitee"])
+    if not wanted:
+        wanted = [c["name"] for c in contacts if c["role_key"] == "决策者"]
+        wanted += [c["name"] for c in contacts if c["role_key"] == "教练" and c["support_key"] == "支持"]
+        wanted += questions[1].get("unmet", []) if len(questions) > 1 else []
+    out = []
+    for name in list(dict.fromkeys(wanted))[:5]:
+        c = by_name.get(name, {})
+        phone = c.get("mobile", "")
+        role = c.get("role", "")
+        out.append({"name": name, "role": role, "phone": phone,
+                    "text": name + _pick(LABELS["open"], lang) + (role + _pick(("，", ", "), lang) if role else "")
+                    + (phone or _pick(_PAGE1["no_phone"], lang)) + _pick(LABELS["close"], lang)})
+    return out
 
 
 def _plan(ctx: Context, index: _Index, cid: str, contacts: list[dict[str, Any]], development: dict[str, Any],
-          follow_ups: list[dict[str, Any]], lang: str) -> dict[str, Any]:
-    """What a pre-visit plan holds that the workbook can fill: the purpose (下一步 of the last visit, else
-    下周对策), what changed since the last visit, strengths beside the risks, the competitor as recorded."""
+          follow_ups: list[dict[str, Any]], lang: str, stage: str | None = None) -> dict[str, Any]:
+    """What a pre-visit plan holds that the workbook can fill: the purpose (the latest 下一步 not yet done,
+    else 下周对策; none on a closed account), what changed since the last visit, strengths beside the risks,
+    the competitor as recorded."""
     visits = ctx.sheets.get("visits")
     rows = index.of("visits", cid)
-    purpose = _last_text(visits, rows, "next_steps") or development.get("next_week_plan", "")
+    closed = stage == "已终止"
+    step, done = _open_next_step(visits, rows)
+    week = development.get("next_week_plan", "")
+    purpose = "" if closed else step or (week if week not in done else "")
     changed = []
     view = _last_text(visits, rows, "customer_view")
     if view:
-        changed.append(_pick(("客户上次的想法：", "The customer's last view: "), lang) + view)
+        changed.append(_pick(("客户上次说“{view}”", "The customer last said: {view}"), lang).format(view=view))
     open_issues = [f["item"] for f in follow_ups]
     if open_issues:
-        changed.append(_pick(("尚未解决：", "Still open: "), lang) + join(open_issues[:3], lang))
+        changed.append(_pick(("还有未办完的事（{items}）", "Still open: {items}"), lang).format(
+            items=join(open_issues[:3], lang)))
     if development.get("project_status"):
-        changed.append(_pick(("项目现状：", "Project status: "), lang) + development["project_status"])
+        changed.append(_pick(("项目现状为“{status}”", "Project status: {status}"), lang).format(
+            status=development["project_status"]))
     strengths = [c["name"] + _pick(LABELS["open"], lang) + c["role"] + _pick(LABELS["close"], lang)
                  for c in contacts if c["support_key"] == "支持" and c["influence_key"] in ("高", "中")]
     return {
-        "purpose": purpose,
+        "purpose": purpose if not closed else _pick(("客户已终止，本次不推进销售，只做关系维护",
+                                                     "the account is closed: keep in touch, no sale to push"), lang),
+        "closed": closed,
         "changed": changed,
-        "strengths": _pick(("支持我们的关键人：", "Supportive key people: "), lang) + join(strengths, lang)
+        "strengths": _pick(("支持我们的关键人有", "Supportive key people: "), lang) + join(strengths, lang)
         if strengths else "",
         "competitors": development.get("competitors", ""),
     }
+
+
+def _open_next_step(visits: Parsed | None, rows: list[int]) -> tuple[str, set[str]]:
+    """The latest 下一步 whose follow-up is not done yet, and every 下一步 already done (history, never a goal)."""
+    if visits is None or "next_steps" not in visits.raw or not rows:
+        return "", set()
+    dates = visits.typed.get("visit_date") or [None] * len(visits)
+    finished = visits.typed.get("follow_up_done") or [None] * len(visits)
+    done = {visits.text("next_steps", i) for i in rows if finished[i] is not None} - {""}
+    for i in sorted(rows, key=lambda i: (dates[i] or date.min, i), reverse=True):
+        text = visits.text("next_steps", i)
+        if text:
+            return ("" if finished[i] is not None else text), done
+    return "", done
 
 
 def _org_tree(contacts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -606,13 +785,19 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
         unmet = [c["name"] for c in contacts if c["name"] and c["name"] not in met_text]
     else:
         unmet = [c["name"] for c in contacts if c["contact_key"] == "低"]
+    coach_unmet = [n for n in unmet if n in coaches]
+    unmet = [n for n in unmet if n not in coaches]  # the coach is never among those to ask the coach about
     sale = a("sale.roles_missing", roles=join(missing, lang)) if missing else a("sale.roles_ok")
     if not contacts:
         sale += space + a("sale.no_contacts")
     elif unmet:
-        sale += space + a("sale.unmet", names=join(unmet, lang)) + space + a("sale.ask_coach")
-    else:
+        names = join(unmet, lang)
+        sale += space + a("sale.unmet", names=names) + space + (
+            a("sale.ask_coach", coach=join(coaches, lang)) if coaches else a("sale.no_coach_ask"))
+    elif not coach_unmet:
         sale += space + a("sale.all_met")
+    if coach_unmet:
+        sale += space + a("sale.coach_unmet", names=join(coach_unmet, lang))
     # 3. changes in the buying group
     parts = []
     budget = [t for t in (development.get("project_status", ""), _last_text(visits, rows, "customer_view"))
@@ -666,7 +851,8 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
         if written else a("written.none")
     return [
         q("coach", coach, not coaches or len(coaches) == 1),
-        q("sale", sale, bool(missing) or bool(unmet) or not contacts),
+        {**q("sale", sale, bool(missing) or bool(unmet) or bool(coach_unmet) or not contacts),
+         "unmet": coach_unmet + unmet},
         q("regroup", regroup, bool(strangers) or not deciders),
         q("questions", questions, bool(follow_ups) and not prepared),
         q("written", written_text, written is None),

@@ -69,6 +69,108 @@ SEVERITY: dict[str, str] = {
 }
 
 
+#: Each code's short name, as the 校验结果 sheet and the demo show it (zh, en): never the code in a Chinese sheet.
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "missing-sheet": ("缺少工作表", "Sheet missing"),
+    "missing-column": ("缺少列", "Column missing"),
+    "duplicate-column": ("列名重复", "Column twice"),
+    "required": ("必填项为空", "Required cell empty"),
+    "bad-date": ("日期无法识别", "Not a date"),
+    "bad-number": ("数字无法识别", "Not a number"),
+    "out-of-range": ("数值超出范围", "Out of range"),
+    "bad-enum": ("不在下拉选项中", "Not one of the choices"),
+    "future-date": ("日期在今天之后", "Date in the future"),
+    "bad-phone": ("电话号码有误", "Bad phone number"),
+    "bad-credit-code": ("信用代码有误", "Bad credit code"),
+    "bad-setting": ("设置有误", "Bad setting"),
+    "duplicate-key": ("编号重复", "ID repeated"),
+    "unknown-customer": ("客户编号不存在", "Unknown customer ID"),
+    "duplicate-row": ("重复录入", "Row entered twice"),
+    "location-required": ("面访未填地点", "Visit without a place"),
+    "follow-up-missing": ("有问题未定跟进期限", "No follow-up date"),
+    "follow-up-late": ("跟进期限过晚", "Follow-up set too late"),
+    "follow-up-before-visit": ("跟进日期早于拜访", "Follow-up before the visit"),
+    "follow-up-overdue": ("跟进逾期", "Follow-up overdue"),
+    "visit-overlap": ("多人拜访同一客户", "Visited by two people"),
+    "result-reason-missing": ("开发结果缺原因", "Result without a reason"),
+    "contact-count-low": ("接触次数少于记录", "Contact count too low"),
+    "insufficient-info": ("评估信息不足", "Assessment incomplete"),
+    "role-missing": ("缺少购买角色", "Buying role missing"),
+    "danger-zone": ("危险区关键人", "Danger zone"),
+    "opposed-influencer": ("有影响力者反对", "Influencer opposed"),
+    "stale-account": ("A 级客户久未拜访", "A account not visited"),
+    "coach-not-supportive": ("教练不支持我方", "Coach not supportive"),
+    "stage-ahead-of-grade": ("阶段超前于评级", "Stage ahead of grade"),
+    "stage-no-assessment": ("未评估先推进", "Stage without assessment"),
+    "result-stage-mismatch": ("结果与阶段不符", "Result and stage disagree"),
+    "assessment-stale": ("评估过期", "Assessment out of date"),
+    "duplicate-account": ("疑似重复客户", "Same account twice"),
+    "callback-missing": ("面访后未回访", "No call back"),
+    "review-missing": ("缺负责人意见", "No manager comment"),
+    "new-face": ("新面孔", "New face"),
+    "stage-gate": ("阶段关口未过", "Stage gate not met"),
+    "won-amount-missing": ("成交缺金额", "Won without an amount"),
+    "close-date-passed": ("预计签约日已过", "Close date passed"),
+    "amount-suspicious": ("金额单位可疑", "Amount looks wrong"),
+    "service-lapsed": ("售后回访超期", "Service contact overdue"),
+    "tier-grade-mismatch": ("层级与评级不符", "Tier and grade disagree"),
+    "resolution-missing": ("问题未处理", "Issue unresolved"),
+    "customer-not-informed": ("未告知客户处理结果", "Customer not told"),
+    "satisfaction-drop": ("满意度下降", "Satisfaction down"),
+    "coach-neglected": ("教练久未联系", "Coach not contacted"),
+    "birthday-missed": ("错过生日问候", "Birthday missed"),
+    "plan-missed": ("计划拜访未执行", "Planned visit missed"),
+    "profile-thin": ("决策者档案空白", "Decision maker file empty"),
+    "grade-mismatch": ("评级与计算不符", "Grade differs from kam's"),
+    "account-claimed-twice": ("撞单", "Claimed twice"),
+    "team-visit-overlap": ("两位销售先后拜访", "Visited by two reps"),
+    "stale-workbook": ("工作簿久未更新", "Workbook not updated"),
+}
+
+#: 填写错误: a cell holds something wrong or is missing something, and the rep fixes the sheet. Every other code
+#: is a 销售提醒: the sheet is right, and the method asks the rep to act on the account (call, visit, assess).
+DATA_CODES = frozenset({
+    "missing-sheet",
+    "missing-column",
+    "duplicate-column",
+    "required",
+    "bad-date",
+    "bad-number",
+    "out-of-range",
+    "bad-enum",
+    "future-date",
+    "bad-phone",
+    "bad-credit-code",
+    "bad-setting",
+    "duplicate-key",
+    "unknown-customer",
+    "duplicate-row",
+    "location-required",
+    "follow-up-missing",
+    "follow-up-late",
+    "follow-up-before-visit",
+    "result-reason-missing",
+    "contact-count-low",
+    "insufficient-info",
+    "duplicate-account",
+    "result-stage-mismatch",
+    "won-amount-missing",
+    "amount-suspicious",
+    "grade-mismatch",
+})
+
+
+def rule_name(code: str, lang: str = "zh") -> str:
+    """The short name of a finding's rule in `lang` (the code itself only for a code kam does not know)."""
+    pair = RULE_NAMES.get(code)
+    return code if pair is None else pair[1] if lang == "en" else pair[0]
+
+
+def category(code: str) -> str:
+    """"data" (填写错误, fix the cell) or "reminder" (销售提醒, act on the account)."""
+    return "data" if code in DATA_CODES else "reminder"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One finding: where it is, its stable code, and what to say (rendered per language on output)."""

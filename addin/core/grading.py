@@ -156,6 +156,16 @@ def _change(message: str, move: tuple) -> Part:
     return Part(message, {"factor": factor_label(key), "old": _fmt(old), "new": _fmt(new), "grade": grade})
 
 
+def _abandon_part(v: float | None, d: float | None, s: Settings) -> Part:
+    """Which abandon line the account reached, with its own scores: the rep sees why, not the rule."""
+    low = v is not None and v <= s.abandon_value + EPS
+    hard = d is not None and d >= s.abandon_difficulty - EPS
+    which = "both" if low and hard else "value" if low else "difficulty"
+    return Part(f"grade.expl.abandon.{which}", {"v": "" if v is None else f"{v:.2f}",
+                                                "d": "" if d is None else f"{d:.2f}",
+                                                "av": _fmt(s.abandon_value), "ad": _fmt(s.abandon_difficulty)})
+
+
 def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
     """Grade one account from its six factors (None = empty); factors must already be valid numbers in 1-5."""
     values = [factors.get(k) for k in VALUE_FACTORS]
@@ -163,7 +173,7 @@ def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
     v = weighted_mean(values, s.weights(VALUE_FACTORS)) if None not in values else None  # type: ignore[arg-type]
     d = weighted_mean(diffs, s.weights(DIFFICULTY_FACTORS)) if None not in diffs else None  # type: ignore[arg-type]
     abandon = is_abandon(v, d, s)
-    abandon_part = Part("grade.expl.abandon", {"av": _fmt(s.abandon_value), "ad": _fmt(s.abandon_difficulty)})
+    abandon_part = _abandon_part(v, d, s)
     if v is None or d is None:
         missing = [factor_label(k) for k in FACTORS if factors.get(k) is None]
         parts = [Part("grade.expl.insufficient", {"factors": missing})]

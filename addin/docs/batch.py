@@ -83,7 +83,8 @@ def plan_names(contexts: list[dict[str, Any]], ext: str, out: Path) -> list[Path
     """Safe, unique paths inside `out` for each context, in order (files already there are not counted:
     a re-run writes the same names)."""
     taken: set[str] = set()
-    return [out / briefing_name(c["account"]["customer_id"], c["account"]["customer_name"], ext, taken)
+    return [out / briefing_name(c["account"]["customer_id"], c["account"]["customer_name"], ext, taken,
+                                "briefing" if c.get("lang") == "en" else "简报")  # the reader's language
             for c in contexts]
 
 

@@ -27,6 +27,7 @@ TEXT_WIDTH_CM = PAGE_WIDTH_CM - 2 * SIDE_MARGIN_CM  # every table fits in it (a 
 CJK_FONT = "微软雅黑"
 LATIN_FONT = "Calibri"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+TABLE_PT = 9  # table text: a date (2026-11-22) and a role (Economic buyer) stay whole in their columns
 
 
 def template_path(fmt: str, lang: str) -> Path:
@@ -72,10 +73,12 @@ def _table(doc: Any, headers: list[str], loop: str, cells: list[str], widths: li
         cell = table.rows[0].cells[i]
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
+        cell.paragraphs[0].runs[0].font.size = Pt(TABLE_PT)
         _shade(cell, "DDEBF7")
     table.rows[1].cells[0].text = "{%tr for " + loop + " %}"
     for i, text in enumerate(cells):
         table.rows[2].cells[i].text = text
+        table.rows[2].cells[i].paragraphs[0].runs[0].font.size = Pt(TABLE_PT)
     table.rows[3].cells[0].text = "{%tr endfor %}"
     _widths(table, widths)
     return table
@@ -169,9 +172,15 @@ def build(lang: str) -> bytes:
     _widths(block, [2.7, 3.1, 2.3, 3.4, 1.9, 3.6])  # "Customer ID" and "Relationship building" fit
 
     doc.add_heading(L["summary_section"], level=1)
-    doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ summary.grade }}}}{L['gap']}{L['stage']}{L['colon']}"
+    doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ summary.grade }}}}{L['gap']}{L['advice']}{L['colon']}"
+                      f"{{{{ summary.advice or '—' }}}}{L['gap']}{L['stage']}{L['colon']}"
                       f"{{{{ summary.stage or '—' }}}}")
     doc.add_paragraph(f"{L['why']}{L['colon']}{{{{ summary.why or '—' }}}}")
+    doc.add_paragraph(f"{L['summary_contact']}{L['colon']}{{{{ summary.last_contact or '—' }}}}{{{{ L.sep }}}}"
+                      f"{{{{ summary.last_face }}}}")
+    doc.add_paragraph(f"{L['summary_people']}{L['colon']}{{% for p in summary.people %}}{{{{ p.text }}}}"
+                      f"{{% if not loop.last %}}{{{{ L.sep }}}}{{% endif %}}{{% endfor %}}"
+                      f"{{% if not summary.people %}}—{{% endif %}}")
     _p(doc, "{%p if deal.present %}")
     _p(doc, f"{L['deal']}{L['colon']}{{{{ deal.line }}}}")
     _p(doc, "{%p endif %}")
@@ -221,21 +230,26 @@ def build(lang: str) -> bytes:
                ["{{ f.label }}", "{{ f.axis }}", "{{ f.value or '—' }}"], [6, 4, 4])
 
     doc.add_heading(L["roles_section"], level=1)
-    _table(doc, [L["role"], L["people"]], "r in roles",
-           ["{{ r.role }}", "{% if r.missing %}" + f"⚠ {L['missing']}" + "{% else %}{{ r.people }}{% endif %}"],
-           [5, 12])
-    doc.add_paragraph()
-    _table(doc, [L["name"], L["role"], L["job_title"], L["personality"], L["hint"],
-                 f"{L['influence']}/{L['support']}/{L['contact_level']}", L["our_contact"]],
+    _p(doc, "{%p if roles_missing %}")
+    _p(doc, f"⚠ {L['missing']}{L['colon']}{{{{ roles_missing }}}}")
+    _p(doc, "{%p endif %}")
+    _table(doc, [L["name"], L["role"], L["job_title"], L["mobile"], L["personality"], L["hint"],
+                 L["influence"], L["support"], L["contact_level"], L["our_contact"]],
            "c in contacts",
-           ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.personality }}", "{{ c.hint }}",
-            "{{ c.influence }}/{{ c.support }}/{{ c.contact_level }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}",
-            "{{ c.our_contact }}"],
-           [2.0, 2.0, 2.1, 1.6, 5.3, 2.2, 1.8])
+           ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.mobile }}", "{{ c.personality }}",
+            "{{ c.hint }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}", "{{ c.influence }}", "{{ c.support }}",
+            "{{ c.contact_level }}", "{{ c.our_contact }}"],
+           [1.5, 1.9, 1.8, 2.3, 1.4, 3.4, 1.2, 1.2, 1.2, 1.1] if lang == "zh" else
+           [1.6, 1.9, 1.8, 2.3, 1.6, 3.1, 1.3, 1.3, 1.2, 1.2])
     doc.add_heading(L["org_section"], level=2)
-    _bullets(doc, "n in org_tree", "{{ n.indent }}{{ n.name }} · {{ n.role }} · {{ n.influence }}/{{ n.support }}"
-             "{% if n.our_contact %} · " + L["our_contact"] + L["colon"] + "{{ n.our_contact }}{% endif %}",
-             "org_tree", L["no_org"])
+    # plain paragraphs: the tree's own indent and └ show the levels (a bullet would sit at the margin)
+    _p(doc, "{%p for n in org_tree %}")
+    _p(doc, "{{ n.indent }}{{ n.name }} · {{ n.role }} · {{ n.influence }}/{{ n.support }}"
+            "{% if n.our_contact %} · " + L["our_contact"] + L["colon"] + "{{ n.our_contact }}{% endif %}")
+    _p(doc, "{%p endfor %}")
+    _p(doc, "{%p if not org_tree %}")
+    _p(doc, L["no_org"])
+    _p(doc, "{%p endif %}")
     doc.add_heading(L["approach_section"], level=2)
     _bullets(doc, "p in approach", "{{ p.salutation }}" + L["open"] + "{{ p.role }}" + L["close"] + L["colon"]
              + "{{ p.text }}",
@@ -275,10 +289,9 @@ def build(lang: str) -> bytes:
              "{{ b.calendar }} {{ b.birthday }}",
              "birthdays", L["no_birthdays"])
 
-    doc.add_heading(L["questions_section"], level=1)
+    doc.add_heading(L["questions_section"], level=1)  # the questions themselves: page 1 holds the answers
     _p(doc, "{%p for q in questions %}")
-    _p(doc, "{{ loop.index }}. {{ q.question }}", "Heading 2")
-    _p(doc, "{% if q.attention %}⚠ {% endif %}{{ q.answer }}")
+    _p(doc, "{% if q.attention %}⚠ {% endif %}{{ q.question }}", "List Number")
     _p(doc, "{%p endfor %}")
 
     props = doc.core_properties

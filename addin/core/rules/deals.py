@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 from addin.core.findings import Finding
@@ -65,9 +66,11 @@ def contact_count_low(ctx: Context) -> Iterator[Finding]:
 def stage_ahead_of_grade(ctx: Context) -> Iterator[Finding]:
     """Effort going where the model says to hold back: 关系建立/促成成交 on a D or abandon account."""
     for cid, stage in stages_of(ctx).items():
-        if stage in WORKING_STAGES and (ctx.grades.get(cid) == "D" or cid in ctx.abandon):
+        graded_d, abandon = ctx.grades.get(cid) == "D", cid in ctx.abandon
+        if stage in WORKING_STAGES and (graded_d or abandon):
+            why = "both" if graded_d and abandon else "d" if graded_d else "abandon"
             yield ctx.account(cid, "stage-ahead-of-grade", stage=Shown(STAGE, stage),
-                              grade=ctx.grades.get(cid) or "")
+                              grade=ctx.grades.get(cid) or "", why=Phrase(f"stage.why.{why}"))
 
 
 def stage_no_assessment(ctx: Context) -> Iterator[Finding]:
@@ -76,7 +79,8 @@ def stage_no_assessment(ctx: Context) -> Iterator[Finding]:
         return
     for cid, stage in stages_of(ctx).items():
         if stage in (*WORKING_STAGES, "已成交") and (cid not in ctx.grades or ctx.grades[cid] == INSUFFICIENT):
-            yield ctx.account(cid, "stage-no-assessment", stage=Shown(STAGE, stage))
+            finding = ctx.account(cid, "stage-no-assessment", stage=Shown(STAGE, stage))
+            yield replace(finding, message_key="finding.stage-no-assessment.won") if stage == "已成交" else finding
 
 
 def result_stage_mismatch(ctx: Context) -> Iterator[Finding]:
