@@ -6,6 +6,7 @@ A级拜访间隔 is said, a done 下一步 or a closed account's item is never t
 among the people to ask the coach about, and the people to meet carry their mobile from 关键人.
 """
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from addin.core.demo import demo_book
 from addin.core.findings import DATA_CODES
 from addin.core.grading import grade_workbook
 from addin.core.validation import validate
+from tests.conftest import needs_writer
 
 TODAY = date(2026, 11, 22)
 
@@ -147,3 +149,93 @@ def test_the_people_to_meet_carry_their_mobile_from_the_contacts(book, contexts)
                 shown += 1
         assert context["summary"]["last_face"]  # a line on the last 面访, or that there is none
     assert shown >= 20
+
+
+def _pick_accounts(contexts) -> list[str]:
+    """The four most different accounts: the busiest, an A, a D or abandon one, and the nearly empty one."""
+    ids = list(contexts)
+    busiest = max(ids, key=lambda c: (contexts[c]["counts"]["visits"] + len(contexts[c]["summary"]["risks"]), c))
+    a = next(c for c in ids if contexts[c]["summary"]["grade"] == "A" and c != busiest)
+    d = next(c for c in ids if any(r["code"] in ("abandon", "grade-d") for r in contexts[c]["summary"]["risks"])
+             and c not in (busiest, a))
+    empty = min(ids, key=lambda c: (contexts[c]["counts"]["visits"] + contexts[c]["counts"]["contacts"], c))
+    return list(dict.fromkeys([busiest, a, d, empty]))
+
+
+@pytest.mark.libreoffice
+@needs_writer
+def test_page_1_holds_the_summary_and_nothing_breaks_mid_word_in_the_pdf(book, contexts, tmp_path):
+    """Rendered by LibreOffice to PDF and read back with pdftotext (poppler), page by page: page 1 holds the
+    whole summary (page 2 starts with the visit plan, the page the rep writes on), and no Latin word, date or phone is cut across lines."""
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from addin.cli import cli
+    from addin.workbook_templates.builder import build_workbook
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF cannot be read back")
+    font = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout
+    if not re.search("Calibri|Carlito", font):
+        pytest.skip("neither Calibri nor Carlito (fonts-crosextra-carlito) is installed: the template's columns "
+                    "are measured in Calibri, and a wider stand-in font breaks words the template does not")
+    path = tmp_path / "demo.xlsx"
+    from addin.core.demo import make_demo
+
+    build_workbook(path, "zh", make_demo(TODAY).rows)
+    chosen = _pick_accounts(contexts)
+    runs = [("zh", chosen), ("en", chosen[:1])]
+    for lang, ids in runs:
+        out = tmp_path / lang
+        args = ["brief", str(path), "--format", "pdf", "--out", str(out), "--today", TODAY.isoformat(),
+                "--lang", lang]
+        for cid in ids:
+            args += ["--customer", cid]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        pdfs = sorted(out.glob("*.pdf"))
+        assert len(pdfs) == len(ids)
+        for pdf in pdfs:
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True).stdout
+            pages = text.split("\f")
+            first, second = pages[0], pages[1]
+            heads = ("一页摘要", "风险与对策", "五问速览", "这次要见的人") if lang == "zh" else \
+                ("At a glance", "Risks and what to do", "The five questions", "People to meet")
+            assert all(h in first for h in heads), (pdf.name, first[:300])
+            assert ("拜访计划" if lang == "zh" else "Visit plan") in second.strip().splitlines()[0], pdf.name
+            cid = pdf.name.split("_")[0]
+            context = build_briefings(book, TODAY, lang, customers=[cid])[0]
+            for risk in context["summary"]["risks"]:  # every risk on page 1, whole
+                assert _squash(risk["text"][:40]) in _squash(first), (pdf.name, risk["text"])
+            for line in text.splitlines():
+                assert not re.search(r"\b\d{4}-\d{0,2}-?$", line.strip()), (pdf.name, line)  # a date cut in two
+            source = _docx_words(context, lang)
+            # a line may break after a hyphen (pdftotext then joins "follow-" and "up"), never inside a word
+            words = set(re.findall(r"[A-Za-z]{3,}", source)) | set(re.findall(r"[A-Za-z]{3,}", source.replace("-", "")))
+            for token in re.findall(r"[A-Za-z]{3,}", text):
+                assert token in words, (pdf.name, token)  # a Latin word cut in two is no word of the document
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _docx_words(context, lang) -> str:
+    """Every text the rendered document holds: the .docx rendered again and read as plain text."""
+    import io
+
+    from docx import Document
+
+    from addin.docs.build_templates import template_path
+    from addin.docs.render import renderer_for
+
+    doc = Document(io.BytesIO(renderer_for("docx", template_path("docx", lang)).render(context)))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    for section in doc.sections:
+        parts += [p.text for p in section.footer.paragraphs]
+    return "\n".join(parts)

@@ -199,7 +199,8 @@ def build(lang: str) -> bytes:
                       f"{{% if not summary.ahead %}}{L['nothing']}{{% endif %}}")
     doc.add_heading(L["summary_risks"], level=2)
     _bullets(doc, "r in summary.risks", "{{ r.text }} → {{ r.action }}", "summary.risks", L["nothing"])
-    doc.add_heading(L["plan_section"], level=2)
+    plan = doc.add_heading(L["plan_section"], level=1)
+    plan.paragraph_format.page_break_before = True  # page 1 is the summary whole; the plan is page 2, to write on
     for key, expr in (("plan_purpose", "{{ plan.purpose or '—' }}"),
                       ("plan_changed", "{% for c in plan.changed %}{{ c }}{% if not loop.last %}{{ L.sep }}{% endif %}"
                                        "{% endfor %}{% if not plan.changed %}—{% endif %}"),
@@ -218,8 +219,7 @@ def build(lang: str) -> bytes:
     _p(doc, L["questions_prepared"] + L["colon"] + "{{ next_plan.questions }}", "List Bullet")
     _p(doc, "{%p endif %}")
 
-    detail = doc.add_heading(L["grade_section"], level=1)
-    detail.paragraph_format.page_break_before = True  # the detail starts on page 2
+    doc.add_heading(L["grade_section"], level=1)
     with _unless_empty(doc, "assessment.present", L["no_assessment"]):
         doc.add_paragraph(f"{L['grade']}{L['colon']}{{{{ assessment.grade }}}}{L['gap']}{L['advice']}{L['colon']}"
                           f"{{{{ assessment.advice }}}}")
@@ -233,14 +233,18 @@ def build(lang: str) -> bytes:
     _p(doc, "{%p if roles_missing %}")
     _p(doc, f"⚠ {L['missing']}{L['colon']}{{{{ roles_missing }}}}")
     _p(doc, "{%p endif %}")
-    _table(doc, [L["name"], L["role"], L["job_title"], L["mobile"], L["personality"], L["hint"],
-                 L["influence"], L["support"], L["contact_level"], L["our_contact"]],
+    # eight narrow columns that fit the page in either language; the hints and 我方对接人 have their own lines
+    _table(doc, [L["name"], L["role"], L["job_title"], L["mobile"], L["personality"],
+                 L["influence"], L["support"], L["contact_level"]],
            "c in contacts",
            ["{{ c.name }}", "{{ c.role }}", "{{ c.title }}", "{{ c.mobile }}", "{{ c.personality }}",
-            "{{ c.hint }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}", "{{ c.influence }}", "{{ c.support }}",
-            "{{ c.contact_level }}", "{{ c.our_contact }}"],
-           [1.5, 1.9, 1.8, 2.3, 1.4, 3.4, 1.2, 1.2, 1.2, 1.1] if lang == "zh" else
-           [1.6, 1.9, 1.8, 2.3, 1.6, 3.1, 1.3, 1.3, 1.2, 1.2])
+            "{{ c.influence }}", "{{ c.support }}", "{{ c.contact_level }}"],
+           [1.8, 2.2, 2.8, 2.6, 1.8, 1.6, 1.6, 1.6] if lang == "zh" else [1.5, 2.0, 2.0, 2.5, 2.5, 2.1, 1.8, 1.8])
+    doc.add_heading(L["hint"], level=2)
+    _p(doc, "{%p for c in contacts %}")
+    _p(doc, "{{ c.name }}{% if c.personality %}" + L["open"] + "{{ c.personality }}" + L["close"] + "{% endif %}"
+            + L["colon"] + "{{ c.hint or '—' }}{% for f in c.flags %} ⚠{{ f }}{% endfor %}", "List Bullet")
+    _p(doc, "{%p endfor %}")
     doc.add_heading(L["org_section"], level=2)
     # plain paragraphs: the tree's own indent and └ show the levels (a bullet would sit at the margin)
     _p(doc, "{%p for n in org_tree %}")
