@@ -143,7 +143,7 @@ def test_validate_button_marks_like_the_cli(demo, tmp_path):
         assert marked == file_marked, sheet
         for (r, c), note in fake.notes_by_cell.items():
             assert ws.cell(r, c).comment is not None and ws.cell(r, c).comment.text == note.text
-    link = book.sheets["校验结果"].links[(2, 4)]
+    link = book.sheets["校验结果"].links[(2, 5)]  # 单元格, first row: the first error (errors come first)
     assert link.startswith("#'客户'!")
 
 

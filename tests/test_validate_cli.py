@@ -113,8 +113,8 @@ def test_mark_round_trip_keeps_the_reps_own_fills_and_notes(runner, tmp_path):
     assert _fill(ws, "B3") == "FFF4B6B6"
     results = wb["校验结果"]
     assert results.max_row == 1 + 9
-    links = {results.cell(r, 4).hyperlink.location for r in range(2, results.max_row + 1)
-             if results.cell(r, 4).hyperlink}
+    links = {results.cell(r, 5).hyperlink.location for r in range(2, results.max_row + 1)
+             if results.cell(r, 5).hyperlink}  # in 单元格
     assert "'拜访记录'!F2" in links
     assert "B3" in result.output  # the kept note is named
 

@@ -81,6 +81,9 @@ _INTRO: dict[str, list[str]] = {
             "表头文字请不要修改（可以调整列的顺序，也可以在右侧加自己的列）。灰底的列由 kam 自动计算。",
             "浅橙色表头是必填列。带下拉箭头的列请从列表中选择；日期请填真实日期，如 2026-11-03。",
             "填完后请让 kam 校验（Excel 中点“校验”按钮，或命令行运行 kam validate），按提示逐条修正。",
+            "校验后：红底单元格是错误，必须改；黄底单元格是警告，请核对；鼠标移到单元格上可看批注。“校验结果”表按先错误后警告"
+            "列出每一条，“类别”一列分开“填写错误”（改表格）和“销售提醒”（按方法该去做的事，例如回访、拜访教练），"
+            "销售提醒只列在表里，不涂颜色。再次校验时，kam 会先去掉上次的颜色和批注。",
     ],
     "en": [
             "This workbook was made by kam to run key accounts: the accounts, their value, their buying "
@@ -89,6 +92,10 @@ _INTRO: dict[str, list[str]] = {
             "Grey columns are computed by kam.",
             "Orange headers are required. Pick values from the drop-down lists; enter real dates such as 2026-11-03.",
             "When done, let kam check it (the Validate button in Excel, or `kam validate` on the command line).",
+            "After a check, a red cell is an error to fix and an amber cell a warning to look at; hover over it for "
+            "the note. The Validation results sheet lists errors first, then warnings; its Category column tells "
+            "data to fix from sales reminders (what the method asks you to do, such as a call back), which are "
+            "listed but not coloured. A new check first takes the previous colours and notes off.",
     ],
 }
 
@@ -266,7 +273,7 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
     row = 2
     for line in _INTRO[lang]:
         ws.merge_range(row, 0, row, 4, line, fmt.wrap)
-        ws.set_row(row, 32)
+        ws.set_row(row, 32 if len(line) < 160 else 64)
         row += 1
     row += 1
     for col, key in enumerate(("sheet", "column", "required", "allowed", "how")):

@@ -34,7 +34,7 @@ from addin.core.model import SheetTable, WorkbookData, build_table, column_lette
 from addin.core.parse import cell_text, customer_key
 from addin.core.schema import Label, sheet_for_name
 from addin.core.text import norm
-from addin.workbook.plans import MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, MarkPlan
+from addin.workbook.plans import LINK_COL, MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, MarkPlan
 from addin.workbook.writer import WorkbookEdits
 
 _NO_FILL = "none"
@@ -180,7 +180,8 @@ class ExcelPort:
             sheet.clear()
         cells = [[_text(v) for v in r] for r in rows]
         for n, location, shown in links:  # links as HYPERLINK formulas: one write, not a call per link
-            cells[n - 1][3] = '=HYPERLINK("#{}","{}")'.format(location.replace('"', '""'), shown.replace('"', '""'))
+            cells[n - 1][LINK_COL] = '=HYPERLINK("#{}","{}")'.format(location.replace('"', '""'),
+                                                                      shown.replace('"', '""'))
         self._write_rows(sheet, cells, text=False)
         return str(sheet.name)
 

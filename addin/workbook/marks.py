@@ -26,12 +26,21 @@ from addin.core.validation import ValidationReport
 from addin.errors import KamError
 from addin.workbook import ooxml, opc
 from addin.workbook.guard import Inspection, inspect
-from addin.workbook.plans import MARK_RANK, MARK_RGB, MARKS_HEAD, MARKS_SHEET, NOTE_PREFIX, mark_plan, workbook_language
+from addin.workbook.plans import (
+    LINK_COL,
+    MARK_RANK,
+    MARK_RGB,
+    MARKS_HEAD,
+    MARKS_SHEET,
+    NOTE_PREFIX,
+    mark_plan,
+    workbook_language,
+)
 from addin.workbook.sheetxml import CellValue, Piece, Style, encode_runs, escape_text, patch_pieces
 from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
-RESULT_WIDTHS = (8, 22, 12, 9, 7, 12, 80)
+RESULT_WIDTHS = (7, 10, 18, 11, 9, 6, 10, 70)
 BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 14)
 AGENDA_WIDTHS = (12, 10, 12, 26, 10, 30, 50)
 
@@ -56,6 +65,32 @@ class MarkResult:
         return out
 
 
+@dataclass(frozen=True)
+class Look:
+    """How kam dresses a sheet it owns so it reads and prints well: column widths, the columns whose text
+    wraps, a tint per data row ("error", "warning" or None), the column holding the links, and a landscape
+    print layout one page wide with the header row on every page."""
+
+    widths: tuple[int, ...]
+    wrap: frozenset[int] = frozenset()
+    tints: tuple[str | None, ...] = ()
+    link_col: int = 3
+
+
+#: row tints of the results sheet: lighter than the cell marks, which kam recognises by their exact colour
+TINT_ARGB = {"error": "FFFCE4E4", "warning": "FFFFF4D9"}
+HEAD_ARGB = "FFDDEBF7"
+DATE_FORMAT = "yyyy-mm-dd"  # dates as the rep writes them, whatever the machine's short-date setting
+
+
+@dataclass(frozen=True)
+class Dress:
+    """The style numbers of a Look in one workbook: the header's, and a body cell's by tint, wrap and date."""
+
+    head: int
+    body: Mapping[tuple[str | None, bool, bool], int]
+
+
 def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...],
                     namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL,
                     date_style: int | None = None) -> bytes:
@@ -66,25 +101,32 @@ def owned_sheet_xml(rows: list[list[object]], links: list[tuple[int, str, str]],
 
 def owned_sheet_pieces(rows: list[list[object]], links: list[tuple[int, str, str]], widths: tuple[int, ...],
                        namespace: str = opc.TRANSITIONAL_MAIN, rel_ns: str = opc.TRANSITIONAL_REL,
-                       date_style: int | None = None) -> list[Piece]:
+                       date_style: int | None = None, look: Look | None = None,
+                       dress: Dress | None = None) -> list[Piece]:
     """owned_sheet_xml as pieces, never joined: the rows are encoded a run at a time, so a 150,000-finding
-    results sheet never exists as one text and one bytes object at once."""
+    results sheet never exists as one text and one bytes object at once. With a `look` and its `dress`, the
+    header is styled, rows tinted, long text wrapped, and the sheet prints landscape, one page wide."""
+    column = column_letter(look.link_col if look is not None else 3)
     hyperlinks = "".join(
-        f'<hyperlink ref="D{n}" location="{ooxml.attr_escape(loc)}" display="{ooxml.attr_escape(shown)}"/>'
+        f'<hyperlink ref="{column}{n}" location="{ooxml.attr_escape(loc)}" display="{ooxml.attr_escape(shown)}"/>'
         for n, loc, shown in links)
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     last = cell_address(max(len(rows), 1), len(widths) - 1)
+    printed = look is not None and dress is not None
     head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             + f'<worksheet xmlns="{namespace}" xmlns:r="{rel_ns}">'.encode()
+            + (b'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if printed else b"")
             + f'<dimension ref="A1:{last}"/>'.encode()
             + b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               b'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + f"<cols>{cols}</cols>".encode() + b"<sheetData>")
     tail = (b"</sheetData>" + f'<autoFilter ref="A1:{last}"/>'.encode()
             + (f"<hyperlinks>{hyperlinks}</hyperlinks>".encode() if links else b"")
-            + b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-              b"</worksheet>")
-    return [head, *_rows_xml(rows, date_style), tail]
+            + (b'<printOptions gridLines="1"/>' if printed else b"")
+            + b'<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            + (b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' if printed else b"")
+            + b"</worksheet>")
+    return [head, *_rows_xml(rows, date_style, look=look if printed else None, dress=dress), tail]
 
 
 def existing_sheet(names: list[str], label: Label) -> str | None:
@@ -197,9 +239,42 @@ class Package:
 
     def owned_sheet(self, current_part: str | None, title: str, rows: list[list[object]],
                     links: list[tuple[int, str, str]], widths: tuple[int, ...], hidden: bool = False,
-                    date_style: int | None = None) -> None:
+                    date_style: int | None = None, look: Look | None = None) -> None:
+        dress = self.dress(look) if look is not None else None
         self.place_sheet(current_part, title, owned_sheet_pieces(rows, links, widths, self.dialect.main,
-                                                                 self.dialect.rel, date_style), hidden)
+                                                                 self.dialect.rel, date_style, look, dress), hidden)
+        if look is not None:  # the header row on every printed page
+            self.workbook = ooxml.set_print_titles(self.workbook, title)
+
+    def dress(self, look: Look) -> Dress:
+        """The styles a Look needs, added to the workbook's styles once: a bold header on a blue fill, and for
+        each tint a plain, a wrapped and a date cell (yyyy-mm-dd), all with thin borders and top-aligned."""
+        part, styles = self.styles()
+        styles, bold = ooxml.ensure_item(styles, "fonts", b'<font><b/><sz val="11"/><name val="Calibri"/></font>')
+        styles, plain = ooxml.ensure_item(styles, "fonts", b'<font><sz val="11"/><name val="Calibri"/></font>')
+        side = b'<left style="thin"><color rgb="FFBFBFBF"/></left><right style="thin"><color rgb="FFBFBFBF"/></right>' \
+               b'<top style="thin"><color rgb="FFBFBFBF"/></top><bottom style="thin"><color rgb="FFBFBFBF"/></bottom>'
+        styles, border = ooxml.ensure_item(styles, "borders", b"<border>" + side + b"<diagonal/></border>")
+        styles, date_fmt = ooxml.ensure_num_format(styles, DATE_FORMAT)
+        fills: dict[str | None, int] = {None: 0}
+        for tint, argb in (*TINT_ARGB.items(), ("head", HEAD_ARGB)):
+            styles, fills[tint] = ooxml.ensure_fill_xml(styles, ooxml.fill_xml(argb))
+
+        def xf(font: int, fill: int, fmt: int, wrap: bool) -> bytes:
+            wrapped = ' wrapText="1"' if wrap else ""
+            return (f'<xf numFmtId="{fmt}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0" '
+                    f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
+                    f'<alignment vertical="top"{wrapped}/></xf>').encode()
+
+        keys = [(tint, wrap, dated) for tint in (None, *TINT_ARGB) for wrap in (False, True) for dated in (False, True)]
+        wanted = [xf(bold, fills["head"], 0, True)] + [xf(plain, fills[t], date_fmt if d else 0, w) for t, w, d in keys]
+        have = {x: i for i, x in reversed(list(enumerate(ooxml.cell_xfs(styles))))}
+        missing = [x for x in dict.fromkeys(wanted) if x not in have]  # a second run reuses the first run's
+        if missing:
+            styles, first = ooxml.append_xfs(styles, missing)
+            have.update({x: first + i for i, x in enumerate(missing)})
+        self.parts[part] = styles
+        return Dress(have[wanted[0]], {key: have[wanted[1 + i]] for i, key in enumerate(keys)})
 
     def date_style(self) -> int:
         """A cell style showing a date (Excel's built-in short date, number format 14), added when absent."""
@@ -244,39 +319,71 @@ def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[objec
     return title, result.backup
 
 
-def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096) -> list[bytes]:
+def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096, look: Look | None = None,
+              dress: Dress | None = None) -> list[bytes]:
     """The <row> elements of an owned sheet, built as text and encoded `run` rows at a time (a 30,000-finding
     results sheet is 200,000 cells: per-cell bytes and address calls were a fifth of a --mark): text as an
     inline string, whole numbers as numbers, dates (when the workbook has a date style) as real Excel dates.
-    A text met before (a code, a severity, a sheet name, a fill) is escaped once."""
+    A text met before (a code, a severity, a sheet name, a fill) is escaped once. With a look, every cell
+    carries its style (header, tint, wrap, date), worked out once per tint."""
     width = max((len(r) for r in rows), default=0)
     letters = [column_letter(c) for c in range(width)]
     escaped: dict[str, str] = {}
+    dressed = look is not None and dress is not None
+    if dressed:
+        assert look is not None and dress is not None
+        date_style = date_style if date_style is not None else dress.body[(None, False, True)]
+        by_tint = {tint: ([f' s="{dress.body[(tint, c in look.wrap, False)]}"' for c in range(width)],
+                          [f' s="{dress.body[(tint, False, True)]}"' for c in range(width)])
+                   for tint in (None, *TINT_ARGB)}
+        header = ([f' s="{dress.head}"'] * width, [f' s="{dress.head}"'] * width)
+    plain = ([""] * width, [f' s="{date_style}"'] * width)
 
     def text(value: str) -> str:
         """The <t> element of a text: white space kept where it would otherwise be lost."""
         done = escaped.get(value)
         if done is None:
-            plain = value == value.strip() and "\n" not in value and "  " not in value
-            done = ("<t>" if plain else '<t xml:space="preserve">') + escape_text(value) + "</t>"
+            keep = value == value.strip() and "\n" not in value and "  " not in value
+            done = ("<t>" if keep else '<t xml:space="preserve">') + escape_text(value) + "</t>"
             if len(escaped) < 50_000:
                 escaped[value] = done
         return done
 
+    wrapped = sorted(look.wrap) if look is not None else []
+
+    def height(r: list[object]) -> str:
+        """A row tall enough for its wrapped text (LibreOffice keeps a row's stored height; Excel too, once
+        a row has one): a line per column width of text, a Chinese character two widths, 15 pt a line."""
+        lines = 1
+        for c in wrapped:
+            if c < len(r) and isinstance(r[c], str) and look is not None:
+                per_line = max(look.widths[c] - 2, 8)
+                count = sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
+                            for part in str(r[c]).split("\n"))
+                lines = max(lines, count)
+        return "" if lines == 1 else f' ht="{15 * lines + 2}" customHeight="1"'
+
     def row_xml() -> Iterator[str]:
+        tints = look.tints if look is not None else ()
         for i, r in enumerate(rows, start=1):
-            out = [f'<row r="{i}">']
+            if not dressed:
+                texts, dates = plain
+            elif i == 1:
+                texts, dates = header
+            else:
+                texts, dates = by_tint[tints[i - 2] if i - 2 < len(tints) else None]
+            out = [f'<row r="{i}"{height(r) if dressed and i > 1 else ""}>']
             for c, v in enumerate(r):
                 ref = f"{letters[c]}{i}"
                 if v.__class__ is not str:
                     if isinstance(v, date) and date_style is not None:  # a real Excel date: the serial, formatted
-                        out.append(f'<c r="{ref}" s="{date_style}"><v>{(v - date(1899, 12, 30)).days}</v></c>')
+                        out.append(f'<c r="{ref}"{dates[c]}><v>{(v - date(1899, 12, 30)).days}</v></c>')
                         continue
                     if isinstance(v, int):
-                        out.append(f'<c r="{ref}"><v>{v}</v></c>')
+                        out.append(f'<c r="{ref}"{texts[c]}><v>{v}</v></c>')
                         continue
                     v = str(v)
-                out.append(f'<c r="{ref}" t="inlineStr"><is>{text(v)}</is></c>')
+                out.append(f'<c r="{ref}"{texts[c]} t="inlineStr"><is>{text(v)}</is></c>')
             out.append("</row>")
             yield "".join(out)
 
@@ -460,7 +567,8 @@ def _mark_notes(pkg: Package, part: str, sheet: str, marks: Mapping[int, Mapping
         comments_out = ooxml.add_comment_pieces(new_comments, add)
         if not new_vml:
             new_vml, next_block = ooxml.empty_vml(next_block), next_block + 1
-        vml_out = ooxml.add_note_shape_pieces(new_vml, [w for r in add if (w := parse_address(r))])
+        placed = [(w, ooxml.note_size(text)) for r, text in add.items() if (w := parse_address(r))]
+        vml_out = ooxml.add_note_shape_pieces(new_vml, [w for w, _ in placed], sizes=[size for _, size in placed])
     if comments_part and (comments_out is not new_comments or new_comments != comments):
         pkg.made(comments_part, comments_out, keep=shared[comments_part] > 1)
     if vml_part and (vml_out is not new_vml or new_vml != vml):
@@ -491,16 +599,17 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         plan = mark_plan(book, report, lang, skip_sheet=results_name, said=said)
         recorded = _recorded_marks(path, MARKS_SHEET in sheet_parts)
         pkg = Package(zf, listing, early, checker=pool)
-        styles_part, styles = pkg.styles()
-        sb = StyleBook(styles)
-        kam_fill = {sev: ooxml.fill_xml(argb) for sev, argb in FILL.items()}
 
         # the results sheet first: its pieces are checked and deflated while the sheets are patched (made after
         # them, they waited beside the patched sheets for the workers: 100 MB more at 500,000 visits)
         title = results_name or RESULTS.text(workbook_language(book))
         pkg.owned_sheet(sheet_parts.get(results_name) if results_name else None, title, plan.rows, plan.links,
-                        RESULT_WIDTHS)
+                        RESULT_WIDTHS, look=Look(RESULT_WIDTHS, frozenset({len(RESULT_WIDTHS) - 1}), plan.tints,
+                                                 LINK_COL))
         plan.rows, plan.links = [], []
+        styles_part, styles = pkg.styles()  # after the results sheet's own styles were added
+        sb = StyleBook(styles)
+        kam_fill = {sev: ooxml.fill_xml(argb) for sev, argb in FILL.items()}
         by_sheet: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
         for (sheet, row, col), sev in plan.severity.items():
             by_sheet[sheet][row][col] = sev

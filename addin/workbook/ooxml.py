@@ -145,6 +145,68 @@ def append_xfs(styles: bytes, new: list[bytes]) -> tuple[bytes, int]:
     return styles[: m.start()] + block + styles[m.end():], len(existing)
 
 
+def ensure_item(styles: bytes, block: str, wanted: bytes) -> tuple[bytes, int]:
+    """The index of `wanted` (an exact <font> or <border> element) in its block of styles.xml (<fonts>,
+    <borders>), appended when absent; a missing block is made."""
+    item = block[:-1].encode()
+    pattern = re.compile(rb"<" + block.encode() + rb"\b[^>]*>(.*?)</" + block.encode() + rb">", re.S)
+    m = pattern.search(styles)
+    if m is None:
+        styles = re.sub(rb"<" + block.encode() + rb"\b[^>]*/>", b"", styles, count=1)
+        styles = _insert_block(styles, block.encode(), f'<{block} count="0"></{block}>'.encode())
+        m = pattern.search(styles)
+        assert m is not None
+    items = re.findall(rb"<" + item + rb"\b[^>]*?(?:/>|>.*?</" + item + rb">)", m.group(1), re.S)
+    for i, found in enumerate(items):
+        if found == wanted:
+            return styles, i
+    open_tag = styles[m.start(): m.start(1)]
+    new_block = _set_count(open_tag, len(items) + 1) + m.group(1) + wanted + f"</{block}>".encode()
+    return styles[: m.start()] + new_block + styles[m.end():], len(items)
+
+
+def ensure_num_format(styles: bytes, code: str) -> tuple[bytes, int]:
+    """The id of the custom number format `code` (e.g. yyyy-mm-dd), added to <numFmts> when absent."""
+    block = re.search(rb"<numFmts\b[^>]*>(.*?)</numFmts>", styles, re.S)
+    pattern = rb'<numFmt\b[^>]*\bnumFmtId="(\d+)"[^>]*\bformatCode="([^"]*)"'
+    formats = re.findall(pattern, block.group(1)) if block else []
+    for number, text in formats:
+        if text.decode() == attr_escape(code):
+            return styles, int(number)
+    new_id = max([163, *(int(n) for n, _ in formats)]) + 1
+    entry = f'<numFmt numFmtId="{new_id}" formatCode="{attr_escape(code)}"/>'.encode()
+    if block is None:
+        styles = re.sub(rb"<numFmts\b[^>]*/>", b"", styles, count=1)
+        return _insert_block(styles, b"numFmts", b'<numFmts count="1">' + entry + b"</numFmts>"), new_id
+    open_tag = styles[block.start(): block.start(1)]
+    return (styles[: block.start()] + _set_count(open_tag, len(formats) + 1) + block.group(1) + entry
+            + b"</numFmts>" + styles[block.end():]), new_id
+
+
+def set_print_titles(workbook: bytes, sheet: str, rows: str = "$1:$1") -> bytes:
+    """Repeat `rows` at the top of each printed page of `sheet` (the _xlnm.Print_Titles defined name, scoped to
+    the sheet by its position among <sheet> entries); an earlier one for that sheet is replaced."""
+    names = [m.group(1) for m in re.finditer(rb'<sheet\b[^>]*?\bname="([^"]*)"', workbook)]
+    index = names.index(attr_escape(sheet).encode())
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    entry = (f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+             f"{xml_escape(quoted)}!{rows}</definedName>").encode()
+    workbook = re.sub(rb'<definedName\b[^>]*\bname="_xlnm\.Print_Titles"[^>]*\blocalSheetId="' + str(index).encode()
+                      + rb'"[^>]*>.*?</definedName>', b"", workbook, flags=re.S)
+    workbook = re.sub(rb'<definedName\b[^>]*\blocalSheetId="' + str(index).encode()
+                      + rb'"[^>]*\bname="_xlnm\.Print_Titles"[^>]*>.*?</definedName>', b"", workbook, flags=re.S)
+    if re.search(rb"<definedNames\b[^>]*/>", workbook):
+        workbook = re.sub(rb"<definedNames\b[^>]*/>", b"<definedNames></definedNames>", workbook, count=1)
+    if b"</definedNames>" in workbook:
+        return workbook.replace(b"</definedNames>", entry + b"</definedNames>", 1)
+    block = b"<definedNames>" + entry + b"</definedNames>"
+    for after in (b"</externalReferences>", b"</functionGroups>", b"</sheets>"):
+        at = workbook.find(after)
+        if at >= 0:
+            return workbook[: at + len(after)] + block + workbook[at + len(after):]
+    raise ValueError("workbook part has no <sheets>")
+
+
 # --- workbook.xml, rels, content types ---------------------------------------------------------------------
 
 def add_sheet_entry(workbook: bytes, name: str, rel_id: str, rel_ns: str = NS_REL, hidden: bool = False) -> bytes:
@@ -309,9 +371,22 @@ def add_note_shapes(vml: bytes, cells: list[tuple[int, int]], block: int = 1) ->
     return b"".join(add_note_shape_pieces(vml, cells, block))
 
 
-def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int = 1, run: int = 4096) -> list[Piece]:
+def note_size(text: str) -> tuple[int, int]:
+    """(columns, rows) a note box spans to show `text` whole: about 17 Chinese characters (or 34 Latin ones) a
+    line over three default columns, four to six columns for long notes, a sheet row (15 pt) per line."""
+    width_cols = 3 if len(text) <= 120 else 4 if len(text) <= 300 else 6
+    per_line = 11.5 * width_cols  # in Latin-character widths; a CJK character takes two
+    lines = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+        lines += max(1, -(-units // int(per_line)))
+    return width_cols, max(3, lines + 1)
+
+
+def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int = 1, run: int = 4096,
+                          sizes: list[tuple[int, int]] | None = None) -> list[Piece]:
     """add_note_shapes as pieces, never joined: the shapes are encoded `run` at a time (130,000 shapes are
-    90 MB of VML)."""
+    90 MB of VML). `sizes`: (columns, rows) each note box spans, to fit its text (default 2 × 4)."""
     if not vml:
         vml = empty_vml(block)
     if b'id="_x0000_t202"' not in vml:
@@ -328,10 +403,12 @@ def add_note_shape_pieces(vml: bytes, cells: list[tuple[int, int]], block: int =
     def shapes() -> Iterator[str]:
         for n, (row, col) in enumerate(cells):
             r0 = row - 1
-            anchor = f"{col + 1}, 15, {max(r0 - 1, 0)}, 10, {col + 3}, 15, {r0 + 3}, 4"
+            wide, high = sizes[n] if sizes is not None else (2, 4)
+            anchor = f"{col + 1}, 15, {max(r0 - 1, 0)}, 10, {col + 1 + wide}, 15, {max(r0 - 1, 0) + high}, 4"
             yield (
                 f'<v:shape{own} id="_x0000_s{next_id + n}" type="#_x0000_t202" style="position:absolute;margin-left:0;'
-                f'margin-top:0;width:160pt;height:70pt;z-index:{next_id + n};visibility:hidden" fillcolor="#ffffe1" '
+                f'margin-top:0;width:{48 * wide + 16}pt;height:{15 * high}pt;z-index:{next_id + n};visibility:hidden" '
+                f'fillcolor="#ffffe1" '
                 f'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
                 f'<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
                 f'<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/>'

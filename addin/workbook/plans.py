@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from addin.core.findings import Finding
+from addin.core.findings import Finding, category, rule_name
 from addin.core.grading import GradingReport
 from addin.core.i18n import t
 from addin.core.model import SheetTable, WorkbookData, parse_address
@@ -73,6 +73,7 @@ class MarkPlan:
     severity: dict[tuple[str, int, int], str] = field(default_factory=dict)
     notes: dict[tuple[str, int, int], str] = field(default_factory=dict)
     rows: list[list[object]] = field(default_factory=list)
+    tints: tuple[str | None, ...] = ()  # per row of the results sheet after its header: its severity
     links: list[tuple[int, str, str]] = field(default_factory=list)  # (sheet row, location, display)
 
 
@@ -92,16 +93,32 @@ def _target_cell(book: WorkbookData, f: Finding) -> tuple[str, int, int] | None:
     return f.sheet, f.row, table.index.get("customer_id", first)
 
 
+#: reminders whose cell holds a correct value (the 面访 was a 面访, the score was given): listed, never painted
+LIST_ONLY = frozenset({"callback-missing", "visit-overlap", "birthday-missed", "satisfaction-drop", "new-face"})
+#: the results sheet's columns; the links sit in 单元格
+RESULT_HEADS = ("severity", "category", "rule", "sheet", "cell", "row", "customer", "message")
+LINK_COL = RESULT_HEADS.index("cell")
+
+
+def paints(f: Finding) -> bool:
+    """Whether a finding marks a cell: every 填写错误, and a 销售提醒 only at the cell the rep acts on (never a
+    correct value, never the account's ID for an account-level reminder)."""
+    if category(f.code) == "data":
+        return True
+    return bool(f.cell) and f.code not in LIST_ONLY
+
+
 def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_sheet: str | None = None,
               said: list[str] | None = None) -> MarkPlan:
     """Plan --mark for `report`: fills, notes and the results sheet, the same for a file and for live Excel.
-    `said`: each finding's sentence in `lang`, when the caller rendered them already (for its JSON)."""
+    `said`: each finding's sentence in `lang`, when the caller rendered them already (for its JSON).
+    The sheet lists errors first, then warnings, 填写错误 before 销售提醒, each in sheet order."""
     plan = MarkPlan()
     messages: dict[tuple[str, int, int], list[str]] = {}
     if said is None:
         said = [f.message(lang) for f in report.findings]  # each sentence rendered once, for its note and its row
     for f, message in zip(report.findings, said, strict=True):
-        target = _target_cell(book, f)
+        target = _target_cell(book, f) if paints(f) else None
         if target is None or target[0] == skip_sheet:
             continue
         if MARK_RANK[f.severity] > MARK_RANK.get(plan.severity.get(target, ""), 0):
@@ -109,14 +126,20 @@ def mark_plan(book: WorkbookData, report: ValidationReport, lang: str, skip_shee
         messages.setdefault(target, []).append(message)
     plan.notes = {k: fit_cell(NOTE_PREFIX + "\n" + "\n".join(f"• {m}" for m in v), lang)
                   for k, v in messages.items()}
-    heads = ("severity", "code", "sheet", "cell", "row", "customer", "message")
-    plan.rows.append([t(f"mark.col.{k}", lang) for k in heads])
+    plan.rows.append([t(f"mark.col.{k}", lang) for k in RESULT_HEADS])
     severities = {s: t(f"sev.{s}", lang) for s in MARK_RANK}
-    for n, (f, message) in enumerate(zip(report.findings, said, strict=True), start=2):
+    kinds = {k: t(f"mark.category.{k}", lang) for k in ("data", "reminder")}
+    order = sorted(range(len(report.findings)), key=lambda n: (-MARK_RANK[report.findings[n].severity],
+                                                                category(report.findings[n].code) != "data", n))
+    tints: list[str | None] = []
+    for n, i in enumerate(order, start=2):
+        f, message = report.findings[i], said[i]
         sheet = f.sheet if isinstance(f.sheet, str) else ""
         ref = (f.cell or f"A{f.row}") if sheet and f.row else ""  # row-level findings link to the row
-        plan.rows.append([severities.get(f.severity) or t(f"sev.{f.severity}", lang), f.code, sheet, ref,
-                          f.row or "", f.customer_id, fit_cell(message, lang)])
+        plan.rows.append([severities.get(f.severity) or t(f"sev.{f.severity}", lang), kinds[category(f.code)],
+                          rule_name(f.code, lang), sheet, ref, f.row or "", f.customer_id, fit_cell(message, lang)])
+        tints.append(f.severity)
         if ref:
             plan.links.append((n, "'" + sheet.replace("'", "''") + "'!" + ref, ref))
+    plan.tints = tuple(tints)
     return plan
