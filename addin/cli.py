@@ -460,7 +460,7 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
     from addin.core.agenda import Agenda, build_agenda, window
     from addin.core.schema import AGENDA
     from addin.report import agenda_table
-    from addin.workbook.marks import AGENDA_WIDTHS
+    from addin.workbook.marks import AGENDA_WIDTHS, AGENDA_WRAP
     from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint, preflight
@@ -483,7 +483,7 @@ def agenda_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None, mo
             sheet = agenda if own == lang else build_agenda(_narrow(data, reps, lang), today, start, end, own,
                                                              list(reps) or None)
             _write_owned(book, data, AGENDA, sheet.rows(own), AGENDA_WIDTHS, seen, no_backup, lang, fmt,
-                         "agenda.written_book", len(agenda.items))
+                         "agenda.written_book", len(agenda.items), AGENDA_WRAP)
         if fmt == "ics":
             calendar.items.extend(agenda.items)
         elif fmt == "json":
@@ -546,7 +546,7 @@ def birthdays_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None,
     from addin.core.birthdays import birthday_report
     from addin.core.schema import BIRTHDAYS
     from addin.report import birthdays_json, birthdays_table
-    from addin.workbook.marks import BIRTHDAY_WIDTHS
+    from addin.workbook.marks import BIRTHDAY_WIDTHS, BIRTHDAY_WRAP
     from addin.workbook.plans import workbook_language
     from addin.workbook.reader import read_workbook
     from addin.workbook.writer import fingerprint, preflight
@@ -566,7 +566,7 @@ def birthdays_cmd(ctx: click.Context, books: tuple[Path, ...], days: int | None,
             birthdays_table(report, lang, console())
         if write:
             _write_owned(book, data, BIRTHDAYS, report.rows(workbook_language(data)), BIRTHDAY_WIDTHS, seen,
-                         no_backup, lang, fmt, "birthdays.written", len(report.birthdays))
+                         no_backup, lang, fmt, "birthdays.written", len(report.birthdays), BIRTHDAY_WRAP)
         return Done(0, {"items": len(report.birthdays)})
 
     ctx.exit(_each(books, fmt, lang, "total.birthdays", one))
@@ -788,13 +788,14 @@ def _working(text: str) -> Iterator[Callable[[str], None]]:
 
 
 def _write_owned(book: Path, data: Any, label: Any, rows: list[list[object]], widths: tuple[int, ...],
-                 seen: str | None, no_backup: bool, lang: str, fmt: str, done_key: str, count: int) -> None:
+                 seen: str | None, no_backup: bool, lang: str, fmt: str, done_key: str, count: int,
+                 wrap: frozenset[int] = frozenset()) -> None:
     """Write a sheet kam owns (生日提醒, 日程), named in the workbook's language, and say what was written."""
     from addin.workbook.marks import write_owned_sheet
     from addin.workbook.plans import workbook_language
 
     sheet, kept = write_owned_sheet(book, label, workbook_language(data), rows, widths, expected=seen,
-                                    backup=not no_backup)
+                                    backup=not no_backup, wrap=wrap)
     lines = [t(done_key, lang, file=book, sheet=sheet, count=count)]
     if kept is not None:
         lines.append(t("write.backup", lang, backup=kept))

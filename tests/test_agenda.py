@@ -64,11 +64,14 @@ def test_rep_filter_and_json_shape(demo_path):
                                       "--format", "json", "--days", "60"])
     data = json.loads(result.output)
     assert set(data) >= {"today", "from", "to", "items"} and data["from"] == "2026-11-22"
-    keys = {"date", "kind", "customer_id", "customer_name", "contact", "title", "detail"}
+    keys = {"date", "kind", "customer_id", "customer_name", "contact", "title", "detail", "owner", "mobile"}
     assert data["items"] and all(set(i) == keys for i in data["items"])
     book = demo_book(TODAY)
     owners = {r["customer_id"]: r["owner"] for r in make_demo(TODAY).rows["customers"]}
-    assert all(owners[i["customer_id"]] == REPS[0] for i in data["items"] if i["customer_id"])
+    assert all(owners[i["customer_id"]] == REPS[0] == i["owner"] for i in data["items"] if i["customer_id"])
+    mobiles = {(r["customer_id"], r["name"]): r.get("mobile") for r in make_demo(TODAY).rows["contacts"]}
+    called = [i for i in data["items"] if i["kind"] == "birthday"]
+    assert called and all(i["mobile"] == (mobiles[(i["customer_id"], i["contact"])] or "") for i in called)
     assert len(data["items"]) < len(build_agenda(book, TODAY, *window(TODAY, days=60), "zh").items)
 
 

@@ -47,6 +47,8 @@ class AgendaItem:
     title: str
     detail: str
     identity: str = ""  # what the item is about, apart from the day it stands on (see uid)
+    owner: str = ""  # the account's 负责销售: who does it
+    mobile: str = ""  # the contact's 手机, when the item names one listed in 关键人
 
     @property
     def uid(self) -> str:
@@ -60,7 +62,7 @@ class AgendaItem:
     def to_dict(self) -> dict[str, str]:
         return {"date": self.date.isoformat(), "kind": self.kind, "customer_id": self.customer_id,
                 "customer_name": self.customer_name, "contact": self.contact, "title": self.title,
-                "detail": self.detail}
+                "detail": self.detail, "owner": self.owner, "mobile": self.mobile}
 
 
 @dataclass
@@ -76,11 +78,11 @@ class Agenda:
 
     def rows(self, lang: str) -> list[list[object]]:
         """A header and a row per item: the terminal table and the 日程 sheet alike (dates as dates)."""
-        heads = ("date", "kind", "customer", "name", "person", "title", "detail")
+        heads = ("date", "kind", "customer", "name", "owner", "person", "mobile", "title", "detail")
         out: list[list[object]] = [[t(f"agenda.col.{h}", lang) for h in heads]]
         for i in self.items:
-            out.append([i.date, t(f"agenda.kind.{i.kind}", lang), i.customer_id, i.customer_name, i.contact, i.title,
-                        i.detail])
+            out.append([i.date, t(f"agenda.kind.{i.kind}", lang), i.customer_id, i.customer_name, i.owner, i.contact,
+                        i.mobile, i.title, i.detail])
         return out
 
 
@@ -125,11 +127,18 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
               if (table := book.get(key)) is not None}
     names: dict[str, str] = {}
     industries: dict[str, str] = {}
+    owners: dict[str, str] = {}
     if (parsed := sheets.get("customers")) is not None:
         for i, cid in enumerate(parsed.ids):
             if cid and cid not in names:
                 names[cid] = parsed.text("customer_name", i)
+                owners[cid] = parsed.text("owner", i)
                 industries[cid] = (parsed.typed.get("industry") or [None] * len(parsed))[i] or ""
+    mobiles: dict[tuple[str, str], str] = {}
+    if (parsed := sheets.get("contacts")) is not None:
+        for i, cid in enumerate(parsed.ids):
+            if cid and parsed.text("mobile", i):
+                mobiles.setdefault((cid, parsed.text("name", i)), parsed.text("mobile", i))
     theirs = rep_accounts(book, reps) if reps else None
 
     def mine(cid: str) -> bool:
@@ -140,7 +149,8 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
 
     def add(when: date, kind: str, cid: str, contact: str, title: str, detail: str, identity: str = "") -> None:
         if start <= when <= end and (not cid or mine(cid)):
-            items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail, identity))
+            items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail, identity,
+                                    owners.get(cid, ""), mobiles.get((cid, contact), "")))
 
     # birthdays
     if (parsed := sheets.get("contacts")) is not None:
@@ -158,10 +168,8 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                     and (industry is None or industries.get(c) == industry)]
         if industry is not None and not accounts:
             continue
-        shown = join([f"{names[c]}（{c}）" if lang == "zh" else f"{names[c]} ({c})" for c in accounts[:12]], lang)
-        more = len(accounts) - 12
-        detail = t("agenda.detail.festival", lang, accounts=shown or t("agenda.none", lang)) + \
-            (t("agenda.more", lang, count=more) if more > 0 else "")
+        shown = join([f"{names[c]}（{c}）" if lang == "zh" else f"{names[c]} ({c})" for c in accounts], lang)
+        detail = t("agenda.detail.festival", lang, accounts=shown or t("agenda.none", lang))  # every one, no "等"
         add(when, "festival", "", "", t(f"agenda.festival.{key}", lang), detail)
 
     # follow-ups, callbacks, the A accounts' visit interval, the monthly review

@@ -78,17 +78,22 @@ class BirthdayReport:
     birthdays: list[Birthday]
     #: contacts whose 生日 cannot be read: (customer_id, customer name, name, 生日 as written)
     unreadable: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: (customer_id, name) -> (负责销售 of the account, the person's 手机): who calls, and the number to call
+    reach: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def rows(self, lang: str) -> list[list[object]]:
         """A header and one row per coming birthday: the table on screen and the 生日提醒 sheet alike."""
-        heads = ("next_date", "days_until", "customer", "name", "person", "role", "calendar", "birthday")
+        heads = ("next_date", "days_until", "customer", "name", "owner", "person", "role", "mobile", "calendar",
+                 "birthday")
         out: list[list[object]] = [[t(f"col.{h}", lang) for h in heads]]
         for b in self.birthdays:  # the date as a date: the 生日提醒 sheet holds real Excel dates
-            out.append([b.next_date, b.days_until, b.customer_id, b.customer_name, b.name,
-                        ROLE.display(b.role, lang) if b.role else "", CHOICES["calendar"].display(b.calendar, lang),
-                        b.shown])
+            owner, mobile = self.reach.get((b.customer_id, b.name), ("", ""))
+            out.append([b.next_date, b.days_until, b.customer_id, b.customer_name, owner, b.name,
+                        ROLE.display(b.role, lang) if b.role else "", mobile,
+                        CHOICES["calendar"].display(b.calendar, lang), b.shown])
         for cid, cname, name, raw in self.unreadable:
-            out.append(["", "", cid, cname, name, "", "", t("birthdays.unreadable", lang, value=raw)])
+            owner, mobile = self.reach.get((cid, name), ("", ""))
+            out.append(["", "", cid, cname, owner, name, "", mobile, "", t("birthdays.unreadable", lang, value=raw)])
         return out
 
 
@@ -101,12 +106,14 @@ def birthday_report(book: WorkbookData, today: date, days: int | None = None) ->
         return BirthdayReport(today, window, [])
     contacts = parse_sheet(table, book.date1904)
     names: dict[str, str] = {}
+    owners: dict[str, str] = {}
     customers = book.get("customers")
     if customers is not None:
         parsed = parse_sheet(customers, book.date1904)
         for i, cid in enumerate(parsed.ids):
             if cid:
                 names.setdefault(cid, parsed.text("customer_name", i))
+                owners.setdefault(cid, parsed.text("owner", i))
     n = len(contacts)
     column = contacts.typed.get
     people = [(cid or "", names.get(cid or "", ""), contacts.text("name", i), (column("role") or [None] * n)[i],
@@ -116,4 +123,6 @@ def birthday_report(book: WorkbookData, today: date, days: int | None = None) ->
     bad = sorted({i for i, _ in contacts.invalid.get("birthday", [])})
     unreadable = [(contacts.ids[i] or "", names.get(contacts.ids[i] or "", ""), contacts.text("name", i),
                    cell_text(raw[i])) for i in bad]
-    return BirthdayReport(today, window, upcoming(people, today, window), unreadable)
+    reach = {(cid or "", contacts.text("name", i)): (owners.get(cid or "", ""), contacts.text("mobile", i))
+             for i, cid in enumerate(contacts.ids)}
+    return BirthdayReport(today, window, upcoming(people, today, window), unreadable, reach)

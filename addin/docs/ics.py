@@ -29,7 +29,8 @@ def agenda_ics(agenda: Agenda, lang: str, name: str = "kam") -> bytes:
         who = " · ".join(x for x in (item.customer_name, item.contact) if x and x not in item.title)
         summary = f"{item.title}（{who}）" if who and lang == "zh" else f"{item.title} ({who})" if who else item.title
         event.add("summary", printable(summary))  # RFC 5545 TEXT: no control character (a pasted cell may hold one)
-        event.add("description", printable(item.detail))
+        phone = (f"；手机 {item.mobile}" if lang == "zh" else f"; mobile {item.mobile}") if item.mobile else ""
+        event.add("description", printable(item.detail + phone))  # the number to call, in the phone itself
         event.add("categories", [t(f"agenda.kind.{item.kind}", lang)])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy slot
         alarm = Alarm()

@@ -41,8 +41,10 @@ from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
 RESULT_WIDTHS = (7, 10, 18, 11, 9, 6, 10, 70)
-BIRTHDAY_WIDTHS = (12, 9, 12, 26, 10, 12, 8, 14)
-AGENDA_WIDTHS = (12, 10, 12, 26, 10, 30, 50)
+BIRTHDAY_WIDTHS = (12, 9, 10, 26, 10, 10, 12, 14, 7, 16)
+BIRTHDAY_WRAP = frozenset({3})
+AGENDA_WIDTHS = (11, 10, 10, 22, 9, 9, 13, 28, 48)
+AGENDA_WRAP = frozenset({3, 7, 8})
 
 
 @dataclass
@@ -302,18 +304,19 @@ class Package:
 
 
 def write_owned_sheet(path: Path, label: Label, lang: str, rows: list[list[object]], widths: tuple[int, ...], *,
-                      expected: str | None = None, backup: bool = True) -> tuple[str, Path | None]:
+                      expected: str | None = None, backup: bool = True,
+                      wrap: frozenset[int] = frozenset()) -> tuple[str, Path | None]:
     """Write (or replace) one kam-owned sheet, e.g. 生日提醒, through the safe writer; returns its name
-    (a new sheet is named in `lang`, the language of the workbook's own headers)."""
+    (a new sheet is named in `lang`, the language of the workbook's own headers). It is dressed to be read
+    and printed: styled header, `wrap` columns wrapped, dates as yyyy-mm-dd, landscape one page wide."""
     listing = inspect(path, needed=set())
     sheet_parts = {s.name: s.part for s in listing.sheets}
     current = existing_sheet(list(sheet_parts), label)
     with zipfile.ZipFile(path) as zf:
         pkg = Package(zf, listing)
         title = current or label.text(lang)
-        dated = any(isinstance(v, date) for r in rows for v in r)
         pkg.owned_sheet(sheet_parts.get(current) if current else None, title, rows, [], widths,
-                        date_style=pkg.date_style() if dated else None)
+                        look=Look(widths, wrap))
         edits = pkg.edits()
     result = write_workbook(path, edits, expected=expected, backup=backup)
     return title, result.backup
