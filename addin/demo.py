@@ -11,6 +11,7 @@ from rich.console import Console
 from addin.core.birthdays import birthday_report
 from addin.core.briefing import build_briefings
 from addin.core.demo import SEEDED_MISTAKES, make_demo
+from addin.core.findings import category, rule_name
 from addin.core.grading import grade_workbook
 from addin.core.i18n import t
 from addin.core.schema import RESULTS
@@ -46,7 +47,7 @@ def run_demo(folder: Path, today: date, lang: str, out: Console, force: bool = F
     path = write_demo_workbook(folder, today, lang, force)
     out.print(t("demo.written", lang, file=path))
     book = read_workbook(path)
-    counts = ", ".join(f"{table.name} {len(table.rows)}" for table in book.sheets.values())
+    counts = ("，" if lang == "zh" else ", ").join(f"{table.name} {len(table.rows)}" for table in book.sheets.values())
     out.print(t("demo.rows", lang, counts=counts))
     report = grade_workbook(book)
     table = book.get("assessment")
@@ -61,9 +62,11 @@ def run_demo(folder: Path, today: date, lang: str, out: Console, force: bool = F
     by_code = Counter(f.code for f in report_v.findings)
     out.print(t("demo.validated", lang, errors=errors, warnings=warnings, sheet=RESULTS.text(lang)))
     seeded = {code: (zh if lang == "zh" else en) for _sheet, code, zh, en in SEEDED_MISTAKES}
-    for code, n in sorted(by_code.items(), key=lambda item: (-item[1], item[0])):
+    # errors first, then data to fix, then the reminders: 7 errors are not hidden under 21 callbacks
+    first = {f.code: (f.severity != "error", category(f.code) != "data") for f in report_v.findings}
+    for code, n in sorted(by_code.items(), key=lambda item: (*first[item[0]], -item[1], item[0])):
         planted = t("demo.planted", lang, what=seeded[code]) if code in seeded else ""
-        out.print(f"  • {code} × {n}{planted}")
+        out.print(f"  • {rule_name(code, lang)} × {n}{planted}")  # the rule's name, never its code, in Chinese
     briefs = folder / ("briefings" if lang == "en" else "简报")
     contexts = build_briefings(book, today, lang)
     outcomes = render_all(contexts, "docx", template_path("docx", lang), briefs, 1)
@@ -103,7 +106,8 @@ def run_team_demo(folder: Path, today: date, lang: str, out: Console) -> Path:
         report = month_report(engine, today, lang)
     codes = Counter(f.finding.code for f in result.team)
     out.print(t("demo.team", lang, count=len(REPS), folder=team, store=store, loaded=result.counts()["loaded"],
-                codes=", ".join(f"{c} × {n}" for c, n in sorted(codes.items()))))
+                codes=("、" if lang == "zh" else ", ").join(f"{rule_name(c, lang)} × {n}"
+                                                            for c, n in sorted(codes.items()))))
     html, xlsx = folder / f"{TEAM_REPORT[lang]}.html", folder / f"{TEAM_REPORT[lang]}.xlsx"
     write_report_file(report, lang, html)
     write_report_file(report, lang, xlsx)

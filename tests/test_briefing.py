@@ -445,14 +445,23 @@ def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces
     from addin.core import briefing
     from addin.core.i18n import MESSAGES
 
+    from addin.core.findings import RULE_NAMES
+    from addin.core.grading import ADVICE
+    from addin.workbook_templates.builder import _INTRO
+
     cjk_punct = re.compile(r"[：，（）。、“”；　]")
-    tables = [MESSAGES, briefing.LABELS, briefing._QUESTIONS, briefing._ANSWERS, briefing._STATE]
+    ascii_in_chinese = re.compile(r"[\u4e00-\u9fff][,;:!?]|[,;:!?][\u4e00-\u9fff]")  # "客户 48, 价值评估"
+    tables = [MESSAGES, briefing.LABELS, briefing._QUESTIONS, briefing._ANSWERS, briefing._STATE, briefing._PAGE1,
+              briefing._ACTIONS, briefing._DEAL, briefing.HINTS, RULE_NAMES, ADVICE,
+              {f"intro{i}": pair for i, pair in enumerate(zip(_INTRO["zh"], _INTRO["en"], strict=True))}]
     for table in tables:
         for key, pair in table.items():
             zh, en = pair
             if key not in ("colon", "open", "close", "gap"):  # the punctuation labels themselves
                 assert not cjk_punct.search(en), (key, en)
+                assert not ascii_in_chinese.search(zh), (key, zh)
             assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", zh), (key, zh)
+            assert not [c for c in RULE_NAMES if "-" in c and c in zh], (key, zh)  # no rule code in Chinese
     for name in ("briefing.md", "briefing.html"):
         source = (Path(__file__).parents[1] / "addin" / "docs" / "templates" / name).read_text(encoding="utf-8")
         literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]+>", "", source, flags=re.S)

@@ -235,12 +235,12 @@ class GradingReport:
     sheet: str = ""
 
     def spread(self, lang: str = "zh") -> str:
-        """How many rows got each grade, e.g. "A 12, B 11, 信息不足 6, 未评级 1" ("-" when none)."""
+        """How many rows got each grade, e.g. "A 12，B 11，信息不足 6，未评级 1" ("-" when none)."""
         tally: dict[str, int] = {}
         for g in self.grades:
             label = g.grade.grade_text(lang) or t("grade.none", lang)
             tally[label] = tally.get(label, 0) + 1
-        return ", ".join(f"{k} {v}" for k, v in sorted(tally.items())) or "-"
+        return ("，" if lang == "zh" else ", ").join(f"{k} {v}" for k, v in sorted(tally.items())) or "-"
 
 
 def parse_factors(raw: Mapping[str, object]) -> tuple[dict[str, float | None], dict[str, tuple[str, str]]]:
