@@ -443,10 +443,9 @@ def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces
     import re
 
     from addin.core import briefing
-    from addin.core.i18n import MESSAGES
-
     from addin.core.findings import RULE_NAMES
     from addin.core.grading import ADVICE
+    from addin.core.i18n import MESSAGES
     from addin.workbook_templates.builder import _INTRO
 
     cjk_punct = re.compile(r"[：，（）。、“”；　]")

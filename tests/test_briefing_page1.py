@@ -36,12 +36,13 @@ def _rows(book, key):
     return [dict(zip(table.index, values, strict=False)) for _, values in table.rows]
 
 
-def test_every_reminder_of_the_account_is_a_risk_on_page_1(book, contexts):
+def test_every_reminder_and_account_level_finding_is_a_risk_on_page_1(book, contexts):
     stages = {r["customer_id"]: r["stage"] for r in _rows(book, "customers")}
     closed_quiet = {"callback-missing", "coach-neglected", "stale-account"}  # no sale to push when 已终止
     reminders: dict[str, set[str]] = {}
-    for f in validate(book, TODAY).findings:
-        if f.customer_id and f.code not in DATA_CODES:
+    for f in validate(book, TODAY).findings:  # every 销售提醒 and every account-level finding
+        account_level = f.sheet == "客户" and (not f.column or f.code == "duplicate-account")
+        if f.customer_id and (f.code not in DATA_CODES or account_level):
             reminders.setdefault(f.customer_id, set()).add(f.code)
     checked = 0
     for cid, codes in reminders.items():

@@ -210,9 +210,10 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
             past = [d for d in by_customer.get(cid, []) if d <= today]
             last = max(past) if past else None
             due_by = last + timedelta(days=settings.a_visit_interval_days) if last else None
+            late = due_by is not None and due_by < today
             detail = t("agenda.detail.visit_due_never", lang) if last is None or due_by is None else \
-                t("agenda.detail.visit_due", lang, last=last.isoformat(), due=due_by.isoformat(),
-                  days=settings.a_visit_interval_days)
+                t("agenda.detail.visit_due_late" if late else "agenda.detail.visit_due", lang, last=last.isoformat(),
+                  due=due_by.isoformat(), days=settings.a_visit_interval_days)
             add(max(today, due_by) if due_by else today, "visit-due", cid, "", t("agenda.title.visit_due", lang),
                 detail, f"visit-due|{cid}|{last}")
         if settings.monthly_review:

@@ -258,11 +258,13 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
     graded = {g.customer_id: g for g in grade_workbook(book).grades}
     flags: dict[str, list[Finding]] = defaultdict(list)
     reminders: dict[str, list[Finding]] = defaultdict(list)  # every 销售提醒 of the account, for page 1
+    account_sheet = ctx.sheets["customers"].table.name if "customers" in ctx.sheets else None
     for f in report.findings:
         if f.code in RED_FLAG_CODES and f.customer_id:
             flags[f.customer_id].append(f)
-        if f.customer_id and category(f.code) == "reminder":
-            reminders[f.customer_id].append(f)
+        account_level = f.sheet == account_sheet and (not f.column or f.code == "duplicate-account")
+        if f.customer_id and (category(f.code) == "reminder" or account_level):
+            reminders[f.customer_id].append(f)  # and every account-level finding (no assessment, result vs stage)
     index = _index(ctx)
     out = []
     cust = ctx.sheets.get("customers")
@@ -296,6 +298,9 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
                        for c in contacts]
     birthdays = [{"name": b.name, "role": _show(b.role, lang, ROLE), "calendar": _show(b.calendar, lang, CHOICES["calendar"]),
                   "birthday": b.shown, "next_date": b.next_date.isoformat(), "days_until": b.days_until,
+                  # ready to print: 农历冬月二十 says its calendar itself; a 公历 date gets it in front
+                  "born": b.shown if b.calendar == "农历" and lang == "zh" else
+                  f"{_show(b.calendar, lang, CHOICES['calendar'])} {b.shown}",
                   "in_days": t("brief.in_days", lang, days=b.days_until)}
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:

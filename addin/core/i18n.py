@@ -266,6 +266,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agenda.detail.callback": ("{visit} 面访后 {days} 天内回访", "within {days} days of the visit on {visit}"),
     "agenda.title.visit_due": ("A 级客户该拜访了", "A account due for a visit"),
     "agenda.detail.visit_due": ("上次拜访 {last}，最迟应在 {due} 再次拜访（间隔上限 {days} 天）", "last visit {last}; the next was due by {due} (at most {days} days apart)"),
+    "agenda.detail.visit_due_late": ("上次拜访 {last}，应在 {due} 前再次拜访（间隔上限 {days} 天），已过期限", "last visit {last}; the next was due by {due} (at most {days} days apart), and that date has passed"),
     "agenda.detail.visit_due_never": ("还没有拜访记录：A 级客户应尽快拜访", "no visit on record: an A account to visit soon"),
     "agenda.title.review": ("审核 {month} 的拜访记录", "Review the visits of {month}"),
     "agenda.detail.review": ("{count} 条拜访还没有负责人意见", "{count} visits still without a manager comment"),

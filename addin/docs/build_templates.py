@@ -290,7 +290,7 @@ def build(lang: str) -> bytes:
     doc.add_heading(L["birthdays_section"], level=1)
     _bullets(doc, "b in birthdays",
              "{{ b.next_date }}{{ L.open }}{{ b.in_days }}{{ L.close }}{{ b.name }} · {{ b.role }} · "
-             "{{ b.calendar }} {{ b.birthday }}",
+             "{{ b.born }}",
              "birthdays", L["no_birthdays"])
 
     doc.add_heading(L["questions_section"], level=1)  # the questions themselves: page 1 holds the answers
