@@ -487,3 +487,54 @@ def test_consolidate_button_cancelled_does_nothing(tmp_path):
     message = macros.consolidate(book, today=TODAY)
     assert message == "No folder chosen; nothing consolidated." and book.app.alerts[-1][1] == message
     assert [s.name for s in book.sheets] == before and not (tmp_path / "kam-team.sqlite").exists()
+
+
+class _CloudBook(FakeBook):
+    """A book opened from OneDrive whose local copy xlwings cannot find: `fullname` raises xlwings' own
+    XlwingsError, as xlwings.utils.fullname_url_to_local_path does on a PC without the synced file."""
+
+    @property  # type: ignore[override]
+    def fullname(self) -> str:
+        import xlwings
+
+        raise xlwings.XlwingsError("Couldn't find your local OneDrive file, see: xlwings.org/error")
+
+    @fullname.setter
+    def fullname(self, value: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("kind", ["onedrive", "unsaved"])
+def test_a_book_without_a_local_path_works_for_every_button_that_needs_none(demo, tmp_path, kind):
+    """OneDrive/SharePoint (xlwings raises) or never saved ("工作簿1"): 评级, 校验, 日程, 生日提醒 work; 生成简报 and
+    汇总 say in one sentence, in the workbook's language, to save it on this PC first, and write nothing."""
+    import os
+
+    source = FakeBook.from_workbook(str(demo))
+    book = _CloudBook() if kind == "onedrive" else FakeBook("工作簿1")
+    for sheet in source.sheets:
+        copy = book.sheets.add(sheet.name)
+        for (r, c), v in sheet.cells.items():
+            copy.put((r, c), v)
+    before = set(os.listdir(os.getcwd()))
+    assert "已评级" in macros.grade(book, today=TODAY)
+    assert "校验完成" in macros.validate(book, today=TODAY)
+    assert "日程" in macros.agenda(book, today=TODAY) and "生日" in macros.birthdays(book, today=TODAY)
+    for button in (macros.brief, macros.consolidate):
+        message = button(book, today=TODAY)
+        assert "没有保存在本机" in message and "另存为" in message and "意外" not in message, message
+        assert message.count("。") == 1
+    assert set(os.listdir(os.getcwd())) == before  # no 简报 folder beside python.exe or wherever we run
+
+
+def test_the_consolidate_button_refuses_a_store_on_a_synced_folder(tmp_path):
+    team = _team(tmp_path / "团队")
+    synced = tmp_path / "OneDrive - 宁波销售部"
+    synced.mkdir()
+    manager = synced / "kam.xlsx"
+    build_workbook(manager, "zh")
+    book = FakeBook.from_workbook(str(manager))
+    book.app.folder_choice = str(team)
+    message = macros.consolidate(book, today=TODAY)
+    assert "同步盘" in message and "kam" in message and "PostgreSQL" in message, message
+    assert not (synced / "kam-team.sqlite").exists() and not book.app.dialogs

@@ -14,6 +14,7 @@ from typing import Any
 
 from addin.core.birthdays import birthday_report
 from addin.core.briefing import build_briefings
+from addin.core.findings import rule_name
 from addin.core.grading import grade_workbook
 from addin.core.i18n import t
 from addin.core.schema import AGENDA, BIRTHDAYS, RESULTS
@@ -96,7 +97,7 @@ def brief(book: Any = None, today: date | None = None, out: Path | None = None) 
         contexts = build_briefings(data, today or date.today(), lang, chosen or None)
         if not contexts:
             return t("brief.none", lang)
-        folder = out or default_out(Path(str(port.book.fullname)), lang)
+        folder = out or default_out(_local(port, lang, "brief"), lang)
         done = [0]
 
         def progress(_outcome: object) -> None:
@@ -113,6 +114,15 @@ def brief(book: Any = None, today: date | None = None, out: Path | None = None) 
         return message
 
     return _run(book, "excel.status.brief", job)
+
+
+def _local(port: ExcelPort, lang: str, action: str) -> Path:
+    """The workbook's own file on this PC, for the buttons that write beside it; one sentence otherwise."""
+    path = port.local_path()
+    if path is None:
+        raise KamError("excel.no_local_path", where=port.where() or t("excel.unsaved", lang),
+                       action=t(f"excel.action.{action}", lang))
+    return path
 
 
 def agenda(book: Any = None, today: date | None = None) -> str:
@@ -158,10 +168,14 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
         from addin.store.frames import team_report
         from addin.store.load import TeamModel, model_from_table
         from addin.store.load import consolidate as load_all
-        from addin.workbook.paths import expand
+        from addin.workbook.paths import expand, local_store_folder, shared_folder
 
         when = today or date.today()
-        me = Path(str(port.book.fullname))
+        me = _local(port, lang, "consolidate")
+        kind = shared_folder(me.parent)
+        if kind is not None:  # SQLite's write-ahead log is unsafe where a sync client or a network share sits
+            raise KamError("excel.shared_store", kind=t(f"excel.kind.{kind}", lang), folder=me.parent,
+                           local=local_store_folder())
         chosen = folder or port.choose_folder(t("excel.pick_folder", lang), str(me.parent))
         if not chosen:
             return t("excel.no_folder", lang)
@@ -247,9 +261,10 @@ def _summary_rows(result: Any, lang: str) -> list[list[Any]]:
                      *(x.grades.get(g, 0) for g in ("A", "B", "C", "D", INSUFFICIENT, NOT_GRADED)), x.message])
     rows.append([])
     rows.append([t("consolidate.team", lang)])
-    rows.append([t("col.workbook", lang), t("col.cell", lang), t("col.code", lang), t("col.customer", lang),
+    rows.append([t("col.workbook", lang), t("col.cell", lang), t("mark.col.rule", lang), t("col.customer", lang),
                  t("col.message", lang)])
     for f in result.team:
         where = f"{f.finding.sheet}!{f.finding.row}" if f.finding.row else ""
-        rows.append([Path(f.workbook).name, where, f.finding.code, f.finding.customer_id, f.finding.message(lang)])
+        rows.append([Path(f.workbook).name, where, rule_name(f.finding.code, lang), f.finding.customer_id,
+                     f.finding.message(lang)])
     return rows

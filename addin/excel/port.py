@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from addin.core.model import SheetTable, WorkbookData, build_table, column_letter, parse_address, shaped_like_spec
@@ -132,7 +133,27 @@ class ExcelPort:
                 tables[spec.key] = table
             else:
                 others.append(sheet.name)
-        return WorkbookData(str(getattr(self.book, "fullname", "")), tables, others)
+        return WorkbookData(str(self.local_path() or self.book.name), tables, others)
+
+    def local_path(self) -> Path | None:
+        """The workbook's file on this PC, or None: an unsaved book ("工作簿1") has no folder, and a book opened
+        from OneDrive or SharePoint may have none xlwings can find (its `fullname` then raises XlwingsError)."""
+        try:
+            name = str(self.book.fullname)
+        except Exception:  # xlwings' "Couldn't find your local OneDrive file" and COM errors alike
+            return None
+        if "://" in name:
+            return None
+        path = Path(name)
+        return path if path.is_absolute() and path.parent.is_dir() else None
+
+    def where(self) -> str:
+        """How to name the workbook's location in a message: its URL, or that it is not saved yet."""
+        try:
+            name = str(self.book.fullname)
+        except Exception:
+            return str(self.book.name)
+        return name if "://" in name else ""
 
     # --- writing cells ------------------------------------------------------------------------------------
     def apply(self, edits: WorkbookEdits) -> list[str]:
