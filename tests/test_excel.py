@@ -538,3 +538,35 @@ def test_the_consolidate_button_refuses_a_store_on_a_synced_folder(tmp_path):
     message = macros.consolidate(book, today=TODAY)
     assert "同步盘" in message and "kam" in message and "PostgreSQL" in message, message
     assert not (synced / "kam-team.sqlite").exists() and not book.app.dialogs
+
+
+def test_a_workbook_built_with_another_xlwings_says_to_rebuild(demo):
+    """kam.xlam carries xlwings' VBA and DLL of the version it was built with (stamped in a defined name): a
+    button run under another xlwings says so in one sentence, and does nothing else."""
+    import xlwings
+
+    from addin.excel.plan import STAMP_NAME
+
+    book = FakeBook.from_workbook(str(demo))
+    book.names.add(STAMP_NAME, '="0.30.0"')
+    before = {s.name: dict(s.cells) for s in book.sheets}
+    message = macros.grade(book, today=TODAY)
+    assert "0.30.0" in message and xlwings.__version__ in message and "kam excel addin" in message, message
+    assert message.count("。") == 1 and {s.name: dict(s.cells) for s in book.sheets} == before
+    book.names.add(STAMP_NAME, f'="{xlwings.__version__}"')
+    assert "已评级" in macros.grade(book, today=TODAY)
+
+
+def test_building_refuses_an_application_that_is_not_microsoft_excel():
+    """Where WPS registers as Excel.Application, `kam excel build/addin` would drive WPS: one sentence."""
+    from types import SimpleNamespace
+
+    from addin.errors import KamError
+    from addin.excel.build import must_be_excel
+
+    wps = SimpleNamespace(api=SimpleNamespace(Name="WPS 表格", Path=r"C:\Program Files\Kingsoft\WPS Office"))
+    with pytest.raises(KamError) as caught:
+        must_be_excel(wps)
+    message = caught.value.message("zh")
+    assert "WPS 表格" in message and "Microsoft Excel" in message and message.count("。") == 1
+    must_be_excel(SimpleNamespace(api=SimpleNamespace(Name="Microsoft Excel", Path="C:/Office")))

@@ -325,6 +325,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "excel.action.consolidate": ("汇总", "Consolidate"),
     "excel.shared_store": ("团队库不能放在{kind}上（{folder}）：同步或多人同时写入会损坏它。请把这个汇总工作簿另存到本机文件夹，例如 {local}，再点“汇总”；公司多人共用请改用 PostgreSQL（kam consolidate --db postgresql://…）。", "The team store cannot live on a {kind} ({folder}): syncing or several writers corrupt it. Save this workbook to a folder on this PC, e.g. {local}, and press Consolidate again; for a company-wide store use PostgreSQL (kam consolidate --db postgresql://...)."),
     "excel.kind.network": ("网络盘", "network drive"),
+    "excel.version_mismatch": ("{file} 是用 xlwings {built} 生成的，本机的 Python 装的却是 xlwings {installed}，两者不配套：请运行 kam excel addin（或 kam excel build）重新生成，或用 pip install \"kam[excel]\" 装回配套的版本。", "{file} was built with xlwings {built} but Python here has xlwings {installed}, and the two do not match: rebuild it with kam excel addin (or kam excel build), or pip install \"kam[excel]\" to get the matching version back."),
+    "excel.not_excel": ("响应的程序是 {name}（{path}），不是 Microsoft Excel：kam 的按钮工作簿和加载项只能用 Microsoft Excel 生成，WPS 可以直接打开 kam 生成的文件、使用命令行。", "The application answering is {name} ({path}), not Microsoft Excel: kam's macro workbook and add-in can only be built with Microsoft Excel; WPS opens the files kam writes and the command line works with it."),
     "excel.kind.synced": ("同步盘", "synced folder"),
     "excel.team_summary": ("团队汇总", "Team summary"),
     "excel.graded": ("已评级 {rows} 行：{spread}。", "Graded {rows} rows: {spread}."),

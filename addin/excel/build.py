@@ -20,6 +20,7 @@ from addin.excel.plan import (
     CONTROL_SHEET,
     HELP_LINES,
     MODULES,
+    STAMP_NAME,
     STANDALONE_MODULES,
     STANDALONE_SOURCE,
     UDF_MODULE,
@@ -44,6 +45,26 @@ def xlwings_file(name: str) -> Path:
     import xlwings
 
     return Path(xlwings.__file__).with_name(name)
+
+
+#: what the COM application answering "Excel.Application" calls itself when it is Microsoft Excel (WPS
+#: registers itself under the same ProgID where both are installed and names itself ET / WPS 表格)
+EXCEL_NAME = "Microsoft Excel"
+
+
+def must_be_excel(app: Any) -> None:
+    """Refuse, in one sentence, to build with a COM application that is not Microsoft Excel (e.g. WPS)."""
+    name = str(getattr(app.api, "Name", "") or "")
+    if name != EXCEL_NAME:
+        path = str(getattr(app.api, "Path", "") or "")
+        raise KamError("excel.not_excel", name=name or "?", path=path or "?")
+
+
+def stamp(book: Any) -> None:
+    """Write the xlwings version this file's VBA and DLL belong to (checked by every button, see macros)."""
+    import xlwings
+
+    book.names.add(STAMP_NAME, f'="{xlwings.__version__}"')
 
 
 def _import_kam_modules(project: Any) -> None:
@@ -75,6 +96,7 @@ def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False) 
     shutil.copy(template_path(lang), work / "template.xlsx")
     app = xw.App(visible=False, add_book=False)
     try:
+        must_be_excel(app)
         book = app.books.open(str(work / "template.xlsx"))
         project = book.api.VBProject
         if standalone:
@@ -94,6 +116,7 @@ def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False) 
             shape = sheet.api.Buttons().Add(b.left, b.top + 80, b.width, b.height)
             shape.Caption = b.caption
             shape.OnAction = b.macro
+        stamp(book)
         book.save(str(out))
     finally:
         app.quit()
@@ -111,6 +134,7 @@ def build_addin(out: Path) -> Path:  # pragma: no cover
     shutil.copy(xlwings_file(ADDIN_SOURCE), out)
     app = xw.App(visible=False, add_book=False)
     try:
+        must_be_excel(app)
         book = app.books.open(str(out))
         conf = book.sheets[ADDIN_CONF_SHEET]
         keys = [str(k or "").upper() for k in conf.range("A1:A20").value]
@@ -119,6 +143,7 @@ def build_addin(out: Path) -> Path:  # pragma: no cover
             conf.range((row, 1)).value = [[key, value]]
         import_udfs(UDF_MODULE, book.api)
         _import_kam_modules(book.api.VBProject)
+        stamp(book)
         book.save()
     finally:
         app.quit()

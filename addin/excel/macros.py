@@ -38,6 +38,7 @@ def _run(book: Any, status_key: str, job: Callable[[ExcelPort, str], str]) -> st
     lang = "zh"
     try:
         lang = workbook_language(port.read(["customers"]))
+        _same_xlwings(port)
         with port.status(t(status_key, lang)):
             message = job(port, lang)
     except KamError as exc:
@@ -46,6 +47,16 @@ def _run(book: Any, status_key: str, job: Callable[[ExcelPort, str], str]) -> st
         message = t("internal", lang, detail=f"{type(exc).__name__}: {exc}"[:200])
     port.alert(message)
     return message
+
+
+def _same_xlwings(port: ExcelPort) -> None:
+    """A workbook or kam.xlam built with another xlwings than Python has: its VBA and DLL do not match what
+    Python runs (a later `pip install -U` brought a newer xlwings). One sentence: rebuild, or pin it back."""
+    import xlwings
+
+    built = port.xlwings_stamp()
+    if built is not None and built != xlwings.__version__:
+        raise KamError("excel.version_mismatch", file=port.book.name, built=built, installed=xlwings.__version__)
 
 
 def grade(book: Any = None, today: date | None = None) -> str:

@@ -57,3 +57,7 @@ STANDALONE_MODULES = ("xlwings", "Dictionary")
 #: The xlwings add-in a non-standalone macro workbook references (`xlwings addin install` puts it into
 #: Excel's XLSTART folder); its VBA project is called "xlwings".
 XLWINGS_ADDIN = "xlwings.xlam"
+
+#: the defined name a built workbook or add-in keeps the xlwings version it was built with in ("=\"0.37.8\""):
+#: its VBA and DLL belong to that version, so a button checks it against the xlwings Python has
+STAMP_NAME = "kam_xlwings"

@@ -147,6 +147,18 @@ class ExcelPort:
         path = Path(name)
         return path if path.is_absolute() and path.parent.is_dir() else None
 
+    def xlwings_stamp(self) -> str | None:
+        """The xlwings version the workbook (or kam.xlam) was built with, from its STAMP_NAME defined name."""
+        from addin.excel.plan import STAMP_NAME
+
+        try:
+            for name in self.book.names:
+                if str(name.name).split("!")[-1] == STAMP_NAME:
+                    return str(name.refers_to).lstrip("=").strip('"') or None
+        except Exception:  # a host without defined names: nothing to check
+            return None
+        return None
+
     def where(self) -> str:
         """How to name the workbook's location in a message: its URL, or that it is not saved yet."""
         try:
