@@ -39,9 +39,16 @@ def _rows(book, key):
 def test_every_reminder_and_account_level_finding_is_a_risk_on_page_1(book, contexts):
     stages = {r["customer_id"]: r["stage"] for r in _rows(book, "customers")}
     closed_quiet = {"callback-missing", "coach-neglected", "stale-account"}  # no sale to push when 已终止
+    last: dict[str, str] = {}
+    for v in _rows(book, "visits"):
+        when = v["visit_date"]
+        if isinstance(when, date) and when <= TODAY and v["customer_id"]:
+            last[v["customer_id"]] = max(last.get(v["customer_id"], ""), when.isoformat())
     reminders: dict[str, set[str]] = {}
     for f in validate(book, TODAY).findings:  # every 销售提醒 and every account-level finding
         account_level = f.sheet == "客户" and (not f.column or f.code == "duplicate-account")
+        if f.code == "callback-missing" and f.params["date"] < last.get(f.customer_id, ""):
+            continue  # a contact since that 面访: no call back to ask for any more
         if f.customer_id and (f.code not in DATA_CODES or account_level):
             reminders.setdefault(f.customer_id, set()).add(f.code)
     checked = 0

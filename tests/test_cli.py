@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from addin.cli import cli
 from addin.core.demo import SEEDED_MISTAKES
+from addin.core.findings import rule_name
 from addin.workbook.reader import read_workbook
 from addin.workbook_templates.builder import template_path
 
@@ -73,8 +74,8 @@ def test_demo_writes_a_realistic_workbook(runner, tmp_path):
     book = read_workbook(files[0])
     assert len(book.get("customers").rows) >= 40
     assert len(book.get("visits").rows) >= 300
-    for _, code, _zh, _en in SEEDED_MISTAKES:
-        assert code in result.output
+    for _, code, _zh, _en in SEEDED_MISTAKES:  # each named as the rule is in Chinese, never by its code
+        assert rule_name(code, "zh") in result.output and code not in result.output
 
 
 def test_demo_also_shows_the_managers_view(runner, tmp_path):
@@ -88,7 +89,7 @@ def test_demo_also_shows_the_managers_view(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (folder / "团队").glob("*.xlsx")) == sorted(f"{r}.xlsx" for r in REPS)
     for code in TEAM_PLANTED:
-        assert code in result.output
+        assert rule_name(code, "zh") in result.output and code not in result.output
     assert (folder / "kam-team.sqlite").exists()
     assert "<svg" in (folder / "团队报告.html").read_text(encoding="utf-8")
     assert "各销售" in openpyxl.load_workbook(folder / "团队报告.xlsx").sheetnames

@@ -78,7 +78,8 @@ def test_explanation_names_the_smallest_lift():
 
 def test_explanation_when_no_single_change_lifts():
     g = grade_factors(f(1, 1, 5, 5, 5, 5), S)
-    assert g.grade == "D" and "单改一项升不了级" in g.explanation() and "价值分 1.00 已低到放弃线 1.5" in g.explanation()
+    assert g.grade == "D" and "单改一项升不了级（价值分要达到 3.5、难度分要降到 3，现为 1.00 和 5.00）" in g.explanation() \
+        and "价值分 1.00 已低到放弃线 1.5" in g.explanation()
 
 
 def test_a_explains_what_would_drop_it():

@@ -224,8 +224,10 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 waiting = sum(1 for i, d in enumerate(dates) if d is not None and (d.year, d.month) == last_month
                               and mine(parsed.ids[i] or "") and not parsed.text("manager_comment", i))
                 month = f"{last_month[0]}-{last_month[1]:02d}"
-                add(first, "review", "", "", t("agenda.title.review", lang, month=month),
-                    t("agenda.detail.review", lang, count=waiting) if waiting else t("agenda.detail.review_done", lang))
+                closed = last_month_end < today  # a month still running cannot be said to be reviewed
+                detail = t("agenda.detail.review", lang, count=waiting) if waiting else \
+                    t("agenda.detail.review_done", lang) if closed else t("agenda.detail.review_ahead", lang)
+                add(first, "review", "", "", t("agenda.title.review", lang, month=month), detail)
                 first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     _method_items(sheets, today, settings, add, lang)
     items.sort(key=lambda i: (i.date, KINDS.index(i.kind), i.customer_id, i.contact))
@@ -285,7 +287,8 @@ def _method_items(sheets: dict[str, Parsed], today: date, settings: Settings, ad
         interval = settings.service_interval(tiers.get(cid))
         seen = last.get(cid)
         due = seen + timedelta(days=interval) if seen else today
-        detail = t("agenda.detail.service", lang, last=seen.isoformat(), due=due.isoformat(), days=interval) \
+        key = "agenda.detail.service_late" if seen and due < today else "agenda.detail.service"
+        detail = t(key, lang, last=seen.isoformat(), due=due.isoformat(), days=interval) \
             if seen else t("agenda.detail.service_never", lang, days=interval)
         add(max(due, today), "service-due", cid, "", t("agenda.title.service", lang), detail,
             f"service-due|{cid}|{seen}")

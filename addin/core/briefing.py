@@ -30,16 +30,16 @@ RECENT_VISITS = 5
 
 #: How to talk to each personality type, in our own words (zh, en).
 HINTS: dict[str, tuple[str, str]] = {
-    "老虎": ("开门见山：先给结论和收益，准备两三个可选方案让他拍板，守时、少寒暄、别说教。",
+    "老虎": ("开门见山：先给结论和收益，准备两三个可选方案请对方拍板，守时、少寒暄、别说教。",
              "Get to the point: lead with the conclusion and the gain, offer two or three options for them to decide, "
              "be punctual and brief."),
-    "孔雀": ("热情互动：多谈愿景和成功案例，给他表现和被认可的机会；口头答应的事会后用书面确认。",
+    "孔雀": ("热情互动：多谈愿景和成功案例，给对方表现和被认可的机会；口头答应的事会后用书面确认。",
              "Be warm and lively: talk vision and success stories, give them room to shine, and confirm what was "
              "agreed in writing afterwards."),
     "猫头鹰": ("用事实说话：带齐数据、案例和书面方案，讲清逻辑与风险控制，给足思考时间，不要催。",
                "Bring facts: data, references and a written proposal; explain the logic and how risks are handled, "
                "and give them time to think."),
-    "无尾熊": ("先建立信任：态度温和有耐心，强调稳妥、服务和售后保障，帮他降低做决定的压力。",
+    "无尾熊": ("先建立信任：态度温和有耐心，强调稳妥、服务和售后保障，帮对方减轻做决定的压力。",
                "Build trust first: be patient and gentle, stress safety, service and support, and take pressure off "
                "the decision."),
 }
@@ -106,6 +106,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "approach_section": ("投其所好：决策者与教练", "Approaching the decision maker and the coach"),
     "no_approach": ("还没有登记决策者或教练。", "No decision maker or coach listed yet."),
     "no_profile": ("个人档案空白：请向教练了解籍贯、爱好、家庭和做事风格。", "No personal file yet: learn hometown, interests, family and style from the coach."),
+    "no_profile_coach": ("个人档案空白：多和本人聊聊籍贯、爱好、家庭和做事风格。", "No personal file yet: talk with them about hometown, interests, family and style."),
     "issues_section": ("问题与投诉", "Issues and complaints"),
     "no_issues": ("没有未关闭的问题。", "No open issues."),
     "handed_to": ("转交", "handed to"),
@@ -181,7 +182,7 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "regroup.decider": ("拍板的人：{names}（决策者，影响力高）。", "Final decision: {names} (economic buyer, high influence)."),
     "regroup.no_decider": ("还不确定谁最终拍板（没有影响力高的决策者）。", "Not sure who makes the final decision (no economic buyer with high influence)."),
     "questions.open": ("未完成的跟进 {open} 项（其中 {overdue} 项已逾期）", "open follow-ups: {open} ({overdue} overdue)"),
-    "questions.issues": ("未解决的问题（{items}）", "unresolved issues: {items}"),
+    "questions.issues": ("未办完的跟进（{items}）", "follow-ups not done: {items}"),
     "questions.view": ("客户上次说“{view}”", "the customer's last view: {view}"),
     "questions.ready": ("可据此列问题：{items}。", "Build the questions on: {items}."),
     "questions.prepared": ("已准备：{date} 的拜访计划里写了问话提纲（{questions}）。", "Prepared: the plan for {date} has its questions ({questions})."),
@@ -301,7 +302,8 @@ def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, grade
                   # ready to print: 农历冬月二十 says its calendar itself; a 公历 date gets it in front
                   "born": b.shown if b.calendar == "农历" and lang == "zh" else
                   f"{_show(b.calendar, lang, CHOICES['calendar'])} {b.shown}",
-                  "in_days": t("brief.in_days", lang, days=b.days_until)}
+                  "in_days": t("brief.today", lang) if b.days_until == 0 else t("brief.in_days", lang,
+                                                                                    days=b.days_until)}
                  for b in upcoming(birthday_people, today, ctx.settings.birthday_window_days)]
     for c in contacts:
         del c["_born"], c["_calendar"]
@@ -396,7 +398,8 @@ class Page1:
 _PAGE1: dict[str, tuple[str, str]] = {
     "grade-d": ("评为 D 级，建议{advice}", "graded D: {advice}"),
     "grade-d.action": ("减少投入，只做必要的关系维护，把时间留给 A、B 级客户。", "Scale back: keep in touch only as needed and give the time to the A and B accounts."),
-    "abandon.action": ("与主管商量是否收缩投入，把时间留给 A、B 级客户。", "Agree with your manager whether to scale back, and give the time to the A and B accounts."),
+    "abandon.action": ("与主管商量是否收缩投入，把时间留给更值得投入的客户。", "Agree with your manager whether to scale back, and give the time to accounts that repay it."),
+    "role-missing.coach": ("从支持我们、接触多的人里培养一位教练。", "Develop a coach among the supportive people you see often."),
     "terminated": ("客户已终止，不再推进销售", "the account is closed as lost: no sale is being pursued"),
     "terminated.action": ("只做关系维护；客户重新有需求时，再更新开发阶段。", "Keep in touch only; update the stage if the customer needs something again."),
     "silent": ("已 {days} 天没有联系（上次 {date}，{method}），超过 {limit} 天", "no contact for {days} days (last on {date}, {method}), more than {limit}"),
@@ -440,7 +443,7 @@ def _summary(account: dict[str, Any], graded: GradedRow | None, questions: list[
         "risks": _risks(graded, reminders, page, lang),
         "last_face": page.touch["face_line"],
         "last_contact": page.touch["contact_line"],
-        "people": _people_to_meet(page.contacts, page.next_plan, questions, lang),
+        "people": [] if page.stage == "已终止" else _people_to_meet(page.contacts, page.next_plan, questions, lang),
     }
 
 
@@ -481,6 +484,8 @@ def _risks(graded: GradedRow | None, reminders: list[Finding], page: Page1, lang
             continue  # one risk told once on page 1
         if page.stage == "已终止" and f.code in ("callback-missing", "coach-neglected", "stale-account"):
             continue  # no sale to push on a closed account
+        if f.code == "callback-missing" and str(f.params.get("date", "")) < (page.touch["last_contact"] or ""):
+            continue  # a contact since that 面访: nothing to call back about now
         kinds[f.code].append(f)
     for code in sorted(kinds, key=lambda c: order.get(c, len(order))):
         found = kinds[code]
@@ -490,7 +495,9 @@ def _risks(graded: GradedRow | None, reminders: list[Finding], page: Page1, lang
         elif code == "role-missing":
             text = join([f.message(lang).rstrip("。.") for f in found], lang) if lang == "en" else \
                 "；".join(f.message(lang).rstrip("。") for f in found)
-        out.append({"code": code, "text": text, "action": _pick(_ACTIONS.get(code, ("", "")), lang)})
+        coach = code == "role-missing" and all(getattr(f.params.get("role"), "zh", "") == "教练" for f in found)
+        action = _PAGE1["role-missing.coach"] if coach else _ACTIONS.get(code, ("", ""))
+        out.append({"code": code, "text": text, "action": _pick(action, lang)})
     for risk in out:  # an English risk is a sentence of its own
         risk["text"] = risk["text"][:1].upper() + risk["text"][1:] if lang == "en" else risk["text"]
     return out
@@ -708,7 +715,8 @@ def _visits(ctx: Context, index: _Index, cid: str, today: date,
     if parsed is None or "visit_date" not in parsed.typed:
         return [], []
     dates = parsed.typed["visit_date"]
-    rows = sorted(index.of("visits", cid), key=lambda i: (dates[i] or date.min, i), reverse=True)
+    rows = sorted((i for i in index.of("visits", cid) if dates[i] is None or dates[i] <= today),
+                  key=lambda i: (dates[i] or date.min, i), reverse=True)  # a visit after today is an error
     keys = [f.key for f in VISITS.fields if f.key in parsed.raw]
     none = [None] * len(parsed)
     dues, dones = parsed.typed.get("follow_up_due") or none, parsed.typed.get("follow_up_done") or none
@@ -960,7 +968,8 @@ def _approach(contacts: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
                 facts.append(f"{zh}：{shown}" if lang == "zh" else f"{en}: {shown}")
         thin = not any(c.get(k) for k in ("hometown", "interests", "family", "style"))
         said = ("；" if lang == "zh" else "; ").join(facts)
-        first = _pick(LABELS["no_profile"], lang) if thin else said + ("。" if lang == "zh" else ". ")
+        empty = "no_profile_coach" if c["role_key"] == "教练" else "no_profile"  # never "ask the coach" the coach
+        first = _pick(LABELS[empty], lang) if thin else said + ("。" if lang == "zh" else ". ")
         out.append({"name": c["name"], "role": c["role"], "salutation": salutation, "facts": said, "hint": c["hint"],
                     "thin": thin, "text": first + c["hint"]})
     return out

@@ -197,8 +197,10 @@ def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
         if lifts:
             parts.append(_change("grade.expl.lift", lifts[0]))
         else:
-            parts.append(Part("grade.expl.no_lift", {"vt": _fmt(s.value_threshold),
-                                                     "dt": _fmt(s.difficulty_threshold)}))
+            low, hard = v < s.value_threshold - EPS, d > s.difficulty_threshold + EPS  # what keeps it down
+            which = "both" if low and hard else "value" if low else "difficulty"
+            parts.append(Part(f"grade.expl.no_lift.{which}", {"vt": _fmt(s.value_threshold), "v": f"{v:.2f}",
+                                                              "dt": _fmt(s.difficulty_threshold), "d": f"{d:.2f}"}))
     if abandon:
         parts.append(abandon_part)
     return Grade(v, d, grade, abandon, tuple(parts))

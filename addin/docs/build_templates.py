@@ -259,15 +259,15 @@ def build(lang: str) -> bytes:
              + "{{ p.text }}",
              "approach", L["no_approach"])
     doc.add_heading(L["issues_section"], level=2)
-    _bullets(doc, "i in issues", "{{ i.visit_date }} {% if i.type %}[{{ i.type }}] {% endif %}{{ i.issue }} · "
+    _bullets(doc, "i in issues", "{{ i.visit_date }} {% if i.type %}{{ L.open }}{{ i.type }}{{ L.close }}{% endif %}"
+             "{{ i.issue }} · "
              "{{ i.state }}{% if i.handed_to %} · " + L["handed_to"] + L["colon"] + "{{ i.handed_to }}{% endif %}"
              "{% if i.resolution %} · {{ i.resolution }}{% endif %}", "issues", L["no_issues"])
     _p(doc, "{%p if satisfaction.present %}")
     _p(doc, f"{L['satisfaction']}{L['colon']}{{{{ satisfaction.latest }}}}/5{L['open']}{{{{ satisfaction.date }}}}"
             f"{{% if satisfaction.trend %}} · {{{{ satisfaction.trend }}}}{{% endif %}}{L['close']}")
     _p(doc, "{%p endif %}")
-    doc.add_heading(L["red_flags"], level=2)
-    _bullets(doc, "f in red_flags", "{{ f.text }}", "red_flags", L["no_red_flags"])
+    # no second risk list: page 1 holds every risk, so the two can never disagree (red_flags stays in the context)
 
     doc.add_heading(L["development_section"], level=1)
     with _unless_empty(doc, "latest_development.present", L["no_development"]):

@@ -360,7 +360,7 @@ def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096,
         lines = 1
         for c in wrapped:
             if c < len(r) and isinstance(r[c], str) and look is not None:
-                per_line = max(look.widths[c] - 2, 8)
+                per_line = max(int(look.widths[c] * 0.85) - 2, 6)  # LibreOffice wraps early: room to spare
                 count = sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
                             for part in str(r[c]).split("\n"))
                 lines = max(lines, count)
