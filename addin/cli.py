@@ -184,18 +184,27 @@ def cli() -> None:
 @cli.command("new")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file")
+@click.option("--formulas", is_flag=True,
+              help="价值分、难度分、等级、建议写成公式，不装 Python 也能评级（WPS、Mac 均可）/ grades as native formulas")
 @lang_option
-def new_cmd(path: Path, force: bool, lang: str | None) -> None:
+def new_cmd(path: Path, force: bool, formulas: bool, lang: str | None) -> None:
     """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""
     lang = lang or "zh"  # no workbook to take the language from
+    import io
+
     from addin.workbook.files import write_bytes
-    from addin.workbook_templates.builder import template_path
+    from addin.workbook_templates.builder import build_workbook, template_path
 
     if path.suffix.lower() != ".xlsx":
         raise KamError("file.bad_ext", file=path)
     if path.exists() and not force:
         raise KamError("file.exists", file=path)
-    write_bytes(path, template_path(lang).read_bytes())
+    if formulas:
+        buffer = io.BytesIO()
+        build_workbook(buffer, lang, formulas=True)
+        write_bytes(path, buffer.getvalue())
+    else:
+        write_bytes(path, template_path(lang).read_bytes())
     click.echo(t("new.done", lang, file=path))
 
 

@@ -14,9 +14,12 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from addin.core.grading import FACTORS
 from addin.core.schema import INSTRUCTIONS, REP_SHEETS, SETTINGS, Field, FieldType, SheetSpec
-from addin.core.settings import SETTING_SPECS
+from addin.core.settings import SETTING_SPECS, Settings
 from addin.excel.plan import XLWINGS_CONF
+
+from .formulas import NAMED_SETTINGS, setting_name
 
 LAST_ROW = 1_048_575  # 0-based last worksheet row: validations cover the whole column below the header
 FIXED_CREATED = datetime(2026, 1, 1)  # stable document properties so a rebuild is byte-identical
@@ -226,8 +229,13 @@ def _write_row(ws: Worksheet, row: int, fields: Sequence[Field], values: Mapping
             ws.write_string(row, col, str(value), fmt.column(field))
 
 
+#: rows of 价值评估 that get the grading formulas in a blank `kam new --formulas` workbook (fill down for more)
+FORMULA_ROWS = 500
+
+
 def _data_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: SheetSpec, lang: str,
-                rows: Sequence[Mapping[str, object]], fields: Sequence[Field]) -> None:
+                rows: Sequence[Mapping[str, object]], fields: Sequence[Field],
+                formulas: Settings | None = None) -> None:
     ws = wb.add_worksheet(sheet_title(spec, lang))
     for col, field in enumerate(fields):
         header_fmt = fmt.header_computed if field.computed else (
@@ -241,10 +249,44 @@ def _data_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: SheetSpec, lang: s
     ws.autofilter(0, 0, max(len(rows), 1), len(fields) - 1)
     for i, values in enumerate(rows, start=1):
         _write_row(ws, i, fields, values, fmt, lang)
+    if formulas is not None and spec.key == "assessment":
+        _grade_formulas(ws, fmt, fields, rows, lang, formulas)
+
+
+def _grade_formulas(ws: Worksheet, fmt: _Formats, fields: Sequence[Field], rows: Sequence[Mapping[str, object]],
+                    lang: str, settings: Settings) -> None:
+    """价值分, 难度分, 等级, 建议 as formulas on every data row (and blank rows up to FORMULA_ROWS), each with
+    kam's own result cached, so the file shows the grades before any recalculation."""
+    from addin.core.grading import grade_factors, parse_factors
+    from addin.core.model import column_letter
+
+    from .formulas import grade_formulas
+
+    cols = {f.key: i for i, f in enumerate(fields)}
+    needed = ("customer_id", *FACTORS, "value_score", "difficulty_score", "grade", "advice")
+    if any(k not in cols for k in needed):
+        return  # an older layout without these columns: kam grade writes values there
+    letters = {k: column_letter(i) for k, i in cols.items()}
+    seen: set[str] = set()
+    for n in range(1, max(len(rows), FORMULA_ROWS) + 1):
+        values = rows[n - 1] if n <= len(rows) else {}
+        cached: dict[str, object] = {"value_score": "", "difficulty_score": "", "grade": "", "advice": ""}
+        cid = str(values.get("customer_id") or "").strip()
+        factors, bad = parse_factors(values)
+        if cid and cid not in seen and not bad:
+            g = grade_factors(factors, settings)
+            cached = {"value_score": "" if g.value_score is None else g.value_score,
+                      "difficulty_score": "" if g.difficulty_score is None else g.difficulty_score,
+                      "grade": g.grade_text(lang) or "", "advice": g.advice(lang) or ""}
+        if cid:
+            seen.add(cid)
+        for key, formula in grade_formulas(n + 1, letters, lang).items():
+            style = fmt.number if key in ("value_score", "difficulty_score") else fmt.column(fields[cols[key]])
+            ws.write_formula(n, cols[key], "=" + formula, style, cached[key])
 
 
 def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
-                    overrides: Mapping[str, object] | None = None) -> None:
+                    overrides: Mapping[str, object] | None = None, named: bool = False) -> None:
     ws = wb.add_worksheet(sheet_title(SETTINGS, lang))
     _printable(ws)
     for col, field in enumerate(SETTINGS.fields):
@@ -258,6 +300,8 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
             value = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
         ws.write(row, 1, value)
         ws.write_string(row, 2, spec.meaning[1] if lang == "en" else spec.meaning[0], fmt.wrap)
+        if named and spec.attr in NAMED_SETTINGS:  # the grading formulas read these cells by name
+            wb.define_name(setting_name(spec.attr), f"='{ws.name}'!$B${row + 1}")
 
 
 def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
@@ -296,12 +340,13 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
 def build_workbook(target: str | Path | IO[bytes], lang: str = "zh",
                    data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                    settings: Mapping[str, object] | None = None,
-                   omit: Mapping[str, Collection[str]] | None = None) -> None:
+                   omit: Mapping[str, Collection[str]] | None = None, formulas: bool = False) -> None:
     """Write a rep workbook to `target`: 说明 first, then the data sheets with `data` rows if given.
 
     `data` maps sheet keys to rows of {field key: value} (canonical enum values are shown in `lang`); `omit`
     maps sheet keys to columns left out (a sheet whose every column is omitted is left out), e.g. to build a
-    workbook as an older template had it.
+    workbook as an older template had it. `formulas`: 价值分/难度分/等级/建议 as native formulas over the factor
+    cells and named cells on 设置 (workbook_templates/formulas.py), so grades live in the cells on any host.
     """
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     wb = xlsxwriter.Workbook(target, options)
@@ -311,9 +356,10 @@ def build_workbook(target: str | Path | IO[bytes], lang: str = "zh",
     for spec in REP_SHEETS:
         fields = [f for f in spec.fields if f.key not in (omit or {}).get(spec.key, ())]
         if spec is SETTINGS:
-            _settings_sheet(wb, fmt, lang, settings)
+            _settings_sheet(wb, fmt, lang, settings, named=formulas)
         elif fields:
-            _data_sheet(wb, fmt, spec, lang, (data or {}).get(spec.key, ()), fields)
+            model = Settings(**{k: v for k, v in (settings or {}).items()}) if formulas else None  # type: ignore[arg-type]
+            _data_sheet(wb, fmt, spec, lang, (data or {}).get(spec.key, ()), fields, model)
     conf = wb.add_worksheet("xlwings.conf")  # tells the xlwings add-in where kam's cell functions live
     for row, (key, value) in enumerate(XLWINGS_CONF):
         conf.write_string(row, 0, key)
