@@ -185,7 +185,7 @@ def cli() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file")
 @click.option("--formulas", is_flag=True,
-              help="价值分、难度分、等级、建议写成公式，不装 Python 也能评级（WPS、Mac 均可）/ grades as native formulas")
+              help="价值分、难度分、等级、建议写成公式，不装 Python 也能评级（WPS、Mac 均可）/ grades as formulas")
 @lang_option
 def new_cmd(path: Path, force: bool, formulas: bool, lang: str | None) -> None:
     """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""

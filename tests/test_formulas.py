@@ -153,3 +153,37 @@ def test_grade_write_leaves_the_formulas_alone(tmp_path):
     assert result.exit_code in (0, 1), result.output
     ws = openpyxl.load_workbook(path)["价值评估"]
     assert str(ws["K2"].value).startswith("=") and str(ws["I2"].value).startswith("=")
+
+
+def test_grade_mismatch_names_a_stale_grade_and_an_edited_formula(tmp_path):
+    """SPEC §4 grade-mismatch: none on a freshly graded workbook or a fresh formulas one; a factor changed after
+    grading, or a grade typed over a formula, is reported at the cell with kam's value."""
+    import json
+
+    from addin.workbook.writer import WorkbookEdits, write_workbook
+
+    def mismatches(path: Path) -> list[dict]:
+        out = CliRunner().invoke(cli, ["validate", str(path), "--format", "json", "--today", TODAY.isoformat()])
+        return [i for i in json.loads(out.output)["issues"] if i["code"] == "grade-mismatch"]
+
+    values, formulas = tmp_path / "values.xlsx", tmp_path / "formulas.xlsx"
+    build_workbook(values, "zh", make_demo(TODAY).rows)
+    CliRunner().invoke(cli, ["grade", str(values), "--write", "--no-backup"])
+    build_workbook(formulas, "zh", make_demo(TODAY).rows, formulas=True)
+    assert mismatches(values) == [] and mismatches(formulas) == []
+    book = read_workbook(values)
+    table = book.get("assessment")
+    graded = {g.customer_id: g for g in grade_workbook(book).grades}
+    row = next(n for n, r in table.rows if graded[str(table.raw(r, "customer_id"))].grade.grade == "A")
+    edits = WorkbookEdits()
+    edits.set(table.name, row, table.index["share"], 1)  # the share falls after grading: the cells are stale
+    edits.set(table.name, row + 1, table.index["grade"], "A+")  # a grade typed by hand
+    write_workbook(values, edits, backup=False)
+    found = {i["cell"]: i["message"] for i in mismatches(values)}
+    regraded = {g.customer_id: g for g in grade_workbook(read_workbook(values)).grades}
+    cid = str(table.raw(dict(table.rows)[row], "customer_id"))
+    want = regraded[cid].grade
+    assert f"I{row}" in found and f"{want.value_score:.2f}" in found[f"I{row}"]
+    assert f"K{row + 1}" in found and "A+" in found[f"K{row + 1}"]
+    if want.grade != "A":
+        assert f"K{row}" in found and want.grade in found[f"K{row}"]

@@ -62,6 +62,7 @@ SEVERITY: dict[str, str] = {
     "birthday-missed": "warning",
     "plan-missed": "warning",
     "profile-thin": "warning",
+    "grade-mismatch": "warning",
     # team findings (SPEC §9), over many workbooks
     "account-claimed-twice": "warning",
     "team-visit-overlap": "warning",

@@ -146,6 +146,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.team-visit-overlap": ("{visitor}于 {visit} 拜访“{name}”，而另一个工作簿 {other_workbook} 的{other_visitor}在 {other_date} 刚去过（{limit} 天内）：两位销售在跑同一家客户，请协调。", "{visitor} visited '{name}' on {visit}, only days after {other_visitor} of another workbook, {other_workbook}, on {other_date} (within {limit} days): two reps are working the same account; coordinate."),
     "finding.stale-workbook": ("{rep} 的工作簿最近一条拜访或开发记录是 {newest}，已 {days} 天没有更新（超过 {limit} 天）：请确认是否仍在填写。", "{rep}'s workbook was last filled in on {newest}, {days} days ago (more than {limit}): check the rep still keeps it."),
     "finding.stale-workbook.empty": ("{rep} 的工作簿没有任何带日期的拜访或开发记录：请确认是否在填写。", "{rep}'s workbook holds no dated visit or development record: check the rep is keeping it."),
+    "finding.grade-mismatch": ("“{header}”是 {value}，按当前的六项因素和设置应为 {expected}：因素改过后没有重新评级，或公式被改动过。请点“评级”或运行 kam grade --write。", "{header} is {value}, but the six factors and the settings give {expected}: the factors changed since it was graded, or a formula was edited. Press Grade, or run kam grade --write."),
     "finding.stale-account": ("A 级客户“{name}”已 {days} 天没有拜访（最近一次 {last}），超过 {limit} 天。", "A account '{name}' has not been visited for {days} days (last on {last}), more than {limit}."),
     "finding.stale-account.never": ("A 级客户“{name}”还没有任何拜访记录。", "A account '{name}' has no visit logged at all."),
     # grading explanations

@@ -53,6 +53,7 @@ from addin.core.rules.records import (
     duplicate_column,
     duplicate_key,
     future_date,
+    grade_mismatch,
     insufficient_info,
     missing_column,
     missing_sheet,
@@ -131,6 +132,7 @@ RULES: dict[str, Rule] = {
     "birthday-missed": birthday_missed,
     "plan-missed": plan_missed,
     "profile-thin": profile_thin,
+    "grade-mismatch": grade_mismatch,
 }
 
 

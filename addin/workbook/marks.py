@@ -220,7 +220,8 @@ class Package:
     def styles(self) -> tuple[str, bytes]:
         """The styles part (created, with its relationship and content type, when the file has none)."""
         rel = next((r for r in self.rels(self.workbook_part) if r.is_a("styles") and not r.external), None)
-        found = opc.find_part(self.names, rel.target) if rel is not None else None
+        # a styles part kam made earlier in this run (the file had none) is found among the parts made
+        found = opc.find_part(self.names | set(self.parts), rel.target) if rel is not None else None
         if found is not None:
             return found, ooxml.ensure_style_blocks(self.xml(found))
         part = "xl/styles.xml" if opc.find_part(self.names, "xl/styles.xml") is None else \

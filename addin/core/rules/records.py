@@ -8,7 +8,7 @@ from addin.core.findings import Finding
 from addin.core.grading import FACTORS
 from addin.core.i18n import Phrase, t
 from addin.core.model import WorkbookData, cell_address
-from addin.core.parse import cell_text, credit_check_char, is_valid_credit_code, is_valid_phone, name_key
+from addin.core.parse import cell_text, credit_check_char, is_valid_credit_code, is_valid_phone, name_key, parse_number
 from addin.core.rules.context import CLOSED_STAGES, NEEDED, Context, account_kwargs, expected_phrase, stages_of
 from addin.core.schema import ASSESSMENT, SHEETS, Field, FieldType, SheetSpec
 from addin.core.sheet import Parsed
@@ -255,6 +255,35 @@ def insufficient_info(ctx: Context) -> Iterator[Finding]:
         if empty:
             yield Finding(**account_kwargs(ctx, cid, "insufficient-info", factors=empty),
                           message_key="finding.insufficient-info.empty")
+
+
+def grade_mismatch(ctx: Context) -> Iterator[Finding]:
+    """A 价值分, 难度分 or 等级 cell (or a formula's cached value) that differs from SPEC §3 for its row: the
+    factors changed since it was written, or a formula was edited. Empty cells are not yet graded: no finding."""
+    assessment = ctx.sheets.get("assessment")
+    if assessment is None or ctx.setting_findings:
+        return
+    seen: set[str] = set()
+    for i in range(len(assessment)):
+        cid = assessment.cid(i)
+        if not cid or cid in seen:
+            continue
+        seen.add(cid)
+        grade = ctx.graded.get(cid)
+        if grade is None:
+            continue
+        for key, want in (("value_score", grade.value_score), ("difficulty_score", grade.difficulty_score)):
+            if key not in assessment.raw or is_blank(assessment.raw[key][i]):
+                continue
+            got = parse_number(assessment.raw[key][i])  # a computed column is not parsed with the sheet
+            if want is None or not isinstance(got, int | float) or abs(got - want) > 0.005:
+                yield assessment.at(i, key, "grade-mismatch", value=cell_text(assessment.raw[key][i]),
+                                    expected="—" if want is None else f"{want:.2f}")
+        if "grade" in assessment.raw and not is_blank(assessment.raw["grade"][i]):
+            written = assessment.text("grade", i)
+            labels = {grade.grade_text("zh"), grade.grade_text("en")}
+            if written not in labels:
+                yield assessment.at(i, "grade", "grade-mismatch", value=written, expected=grade.grade_text("zh") or "—")
 
 
 def assessment_stale(ctx: Context) -> Iterator[Finding]:
