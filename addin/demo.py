@@ -38,7 +38,7 @@ def write_demo_workbook(folder: Path, today: date, lang: str = "zh", force: bool
         if not force:
             raise KamError("demo.exists", file=path, backup=backup_path(path).name)
         keep_copy(path, backup_path(path))
-    atomic_write(path, lambda fh: build_workbook(fh, lang, data.rows))
+    atomic_write(path, lambda fh: build_workbook(fh, lang, data.rows, formulas=True))  # grades live in the cells
     return path
 
 
