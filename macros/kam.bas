@@ -28,3 +28,15 @@ End Sub
 Sub KamConsolidate()
     RunPython "import addin.excel.macros as m; m.consolidate()"
 End Sub
+
+' The kam ribbon tab of kam.xlam: each button's id is the name of the Sub above that it runs.
+Sub KamRibbon(control As Object)
+    Select Case control.Id
+        Case "KamGrade": KamGrade
+        Case "KamValidate": KamValidate
+        Case "KamBrief": KamBrief
+        Case "KamBirthdays": KamBirthdays
+        Case "KamAgenda": KamAgenda
+        Case "KamConsolidate": KamConsolidate
+    End Select
+End Sub

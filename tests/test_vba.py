@@ -113,3 +113,31 @@ def test_the_addin_source_is_what_the_addin_build_expects():
         assert f'name="{ADDIN_CONF_SHEET}"' in z.read("xl/workbook.xml").decode()
         strings = z.read("xl/sharedStrings.xml").decode()
     assert all(f"<t>{key}</t>" in strings for key, _ in XLWINGS_CONF)
+
+
+@pytest.mark.parametrize("source", ["quickstart_addin_ribbon.xlam", "quickstart_addin.xlam"])
+def test_kam_xlam_carries_a_ribbon_tab_with_the_six_buttons(source, tmp_path):
+    """kam.xlam's customUI part (read back here from xlwings' own shipped add-ins, as the build leaves them):
+    a kam tab whose six buttons run KamRibbon, which kam.bas dispatches by the button's id to the Sub of that
+    name; the package relationship is there once, and the VBA project is byte-identical and still readable."""
+    from lxml import etree
+
+    from addin.excel.build import RIBBON_PART, with_ribbon
+
+    original = xlwings_file(source).read_bytes()
+    built = tmp_path / "kam.xlam"
+    built.write_bytes(with_ribbon(original))
+    with zipfile.ZipFile(built) as z, zipfile.ZipFile(xlwings_file(source)) as before:
+        ui = etree.fromstring(z.read(RIBBON_PART))
+        rels = z.read("_rels/.rels").decode()
+        assert z.read("xl/vbaProject.bin") == before.read("xl/vbaProject.bin")
+    ns = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
+    buttons = ui.findall(".//ui:tab/ui:group/ui:button", ns)
+    assert [(b.get("id"), b.get("label")) for b in buttons] == [(b.macro, b.caption) for b in BUTTONS]
+    assert {b.get("onAction") for b in buttons} == {"KamRibbon"}
+    assert rels.count("relationships/ui/extensibility") == 1 and RIBBON_PART in rels  # xlwings: 2007 type
+    bas = BAS.read_text(encoding="ascii")
+    for b in BUTTONS:
+        assert f'Case "{b.macro}": {b.macro}' in bas and f"Sub {b.macro}()" in bas
+    assert "Sub KamRibbon(control As Object)" in bas
+    assert "xlwings" in _olevba_modules(built)  # olevba still reads the add-in's VBA

@@ -67,6 +67,35 @@ def stamp(book: Any) -> None:
     book.names.add(STAMP_NAME, f'="{xlwings.__version__}"')
 
 
+RIBBON_PART = "customUI/customUI.xml"
+RIBBON_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+
+
+def with_ribbon(data: bytes) -> bytes:
+    """The add-in package with kam's ribbon tab as its customUI part (xlwings' own tab replaced, or the part and
+    its package relationship added); every other part copied as it is, the VBA project untouched."""
+    import io
+    import re
+    import zipfile
+
+    from addin.excel.plan import ribbon_xml
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        names = src.namelist()
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == RIBBON_PART:
+                part = ribbon_xml()
+            elif info.filename == "_rels/.rels" and RIBBON_PART not in names:
+                rel = f'<Relationship Id="rIdKamRibbon" Type="{RIBBON_REL}" Target="{RIBBON_PART}"/>'.encode()
+                part = re.sub(rb"</Relationships>\s*$", rel + b"</Relationships>", part)
+            dst.writestr(info, part)
+        if RIBBON_PART not in names:
+            dst.writestr(RIBBON_PART, ribbon_xml())
+    return out.getvalue()
+
+
 def _import_kam_modules(project: Any) -> None:
     from addin.macros import BAS
 
@@ -147,4 +176,5 @@ def build_addin(out: Path) -> Path:  # pragma: no cover
         book.save()
     finally:
         app.quit()
+    out.write_bytes(with_ribbon(out.read_bytes()))  # the kam tab: reps who load only kam.xlam see the buttons
     return out

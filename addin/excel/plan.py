@@ -48,7 +48,7 @@ UDF_MODULE = "addin.excel.udfs"
 #: xlwings' own files each build starts from or takes modules from (they ship inside the xlwings package, so
 #: the VBA always matches the installed xlwings version).
 STANDALONE_SOURCE = "quickstart_standalone.xlsm"  # `xlwings quickstart --standalone`
-ADDIN_SOURCE = "quickstart_addin.xlam"  # `xlwings quickstart --addin`
+ADDIN_SOURCE = "quickstart_addin_ribbon.xlam"  # `xlwings quickstart --addin --ribbon`: kam's tab replaces its own
 #: The add-in's own config sheet: "_" + PROJECT_NAME (a constant of the add-in's xlwings module) + ".conf".
 ADDIN_CONF_SHEET = "_myaddin.conf"
 #: The modules of xlwings' standalone quickstart that a standalone macro workbook needs (RunPython and the
@@ -61,3 +61,23 @@ XLWINGS_ADDIN = "xlwings.xlam"
 #: the defined name a built workbook or add-in keeps the xlwings version it was built with in ("=\"0.37.8\""):
 #: its VBA and DLL belong to that version, so a button checks it against the xlwings Python has
 STAMP_NAME = "kam_xlwings"
+
+#: The kam tab on Excel's ribbon (kam.xlam): a button per macro, its id the Sub's name, each calling KamRibbon.
+RIBBON_ICONS = {"KamGrade": "SortUp", "KamValidate": "ReviewTrackChanges", "KamBrief": "FileSave",
+                "KamBirthdays": "CalendarMonthDetailsSplitButton", "KamAgenda": "CalendarToolSelectDate",
+                "KamConsolidate": "ConsolidateMenu"}
+RIBBON_TIPS = {"KamGrade": "Grade", "KamValidate": "Validate", "KamBrief": "Briefings", "KamBirthdays": "Birthdays",
+               "KamAgenda": "Agenda", "KamConsolidate": "Consolidate (managers)"}
+
+
+def ribbon_xml() -> bytes:
+    """customUI.xml of kam.xlam: one tab "kam", one group, the six buttons of BUTTONS."""
+    from xml.sax.saxutils import quoteattr
+
+    buttons = "".join(
+        f'<button id="{b.macro}" label={quoteattr(b.caption)} screentip={quoteattr(RIBBON_TIPS[b.macro])} '
+        f'size="large" imageMso="{RIBBON_ICONS[b.macro]}" onAction="KamRibbon"/>' for b in BUTTONS)
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui"><ribbon><tabs>'
+            '<tab id="kamTab" label="kam 大客户"><group id="kamGroup" label="kam">' + buttons +
+            "</group></tab></tabs></ribbon></customUI>").encode("utf-8")
