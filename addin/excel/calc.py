@@ -274,12 +274,15 @@ class CalcRange:
         cells = [[_to_cell(v) for v in list(row) + [None] * (width - len(row))] for row in grid]
         target.setDataArray(tuple(tuple(value if kind != "formula" else "" for kind, value in row)
                                   for row in cells))
-        for i, row in enumerate(cells):
-            for j, (kind, value) in enumerate(row):
-                if kind == "formula":
-                    target.getCellByPosition(j, i).setFormula(value)
-                elif kind == "date":
-                    target.getCellByPosition(j, i).NumberFormat = self.sheet.book.date_format
+        for j in range(width):  # formulas and date formats a run of rows at a time, per column
+            for kind in ("formula", "date"):
+                rows = [i for i in range(height) if cells[i][j][0] == kind]
+                for first, last in _row_runs(rows):
+                    run = target.getCellRangeByPosition(j, first, j, last)
+                    if kind == "formula":
+                        run.setFormulaArray(tuple((cells[i][j][1],) for i in range(first, last + 1)))
+                    else:
+                        run.NumberFormat = self.sheet.book.date_format
 
     @property
     def formula(self) -> Any:
@@ -290,12 +293,13 @@ class CalcRange:
 
     @property
     def color(self) -> tuple[int, int, int] | None:
+        from com.sun.star.beans.PropertyState import AMBIGUOUS_VALUE
+
         colours = set()
-        for area in self.areas:
-            r = area.getRangeAddress()
-            for row in range(r.EndRow - r.StartRow + 1):
-                for col in range(r.EndColumn - r.StartColumn + 1):
-                    colours.add(int(area.getCellByPosition(col, row).CellBackColor))
+        for area in self.areas:  # a range answers AMBIGUOUS_VALUE when its cells' fills differ
+            if area.getPropertyState("CellBackColor") == AMBIGUOUS_VALUE:
+                raise ValueError("the cells have different fills")
+            colours.add(int(area.CellBackColor))
         if len(colours) != 1:
             raise ValueError("the cells have different fills")  # as xlwings fails on Excel's Null
         c = colours.pop()
@@ -323,21 +327,35 @@ class CalcRange:
         self.sheet.api.getAnnotations().insertNew(address, text)
 
 
+def _row_runs(rows: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) of each run of consecutive row numbers."""
+    start = prev = None
+    for r in rows:
+        if start is None:
+            start = prev = r
+        elif r == prev + 1:  # type: ignore[operator]
+            prev = r
+        else:
+            yield start, prev  # type: ignore[misc]
+            start = prev = r
+    if start is not None:
+        yield start, prev  # type: ignore[misc]
+
+
 class _Count:
     def __init__(self, count: int) -> None:
         self.count = count
 
 
 class CalcSheet:
-    def __init__(self, book: CalcBook, api: Any) -> None:
-        self.book, self.api = book, api
+    """A sheet; its name and position are read once (kam renames no sheet): each is a call over the socket."""
 
-    @property
-    def name(self) -> str:
-        return str(self.api.getName())
+    def __init__(self, book: CalcBook, api: Any, name: str | None = None) -> None:
+        self.book, self.api = book, api
+        self.name = name if name is not None else str(api.getName())
 
     def index(self) -> int:
-        return list(self.book.doc.getSheets().getElementNames()).index(self.name)
+        return self.book.sheets.names().index(self.name)
 
     def activate(self) -> None:
         self.book.doc.getCurrentController().setActiveSheet(self.api)
@@ -398,15 +416,27 @@ class CalcSheet:
 class CalcSheets:
     def __init__(self, book: CalcBook) -> None:
         self.book = book
+        self._known: dict[str, CalcSheet] = {}
+
+    def names(self) -> list[str]:
+        return list(self.book.doc.getSheets().getElementNames())
+
+    def _sheet(self, name: str) -> CalcSheet:
+        """One CalcSheet per name, kept: the port looks a sheet up for every note it adds."""
+        known = self._known.get(name)
+        if known is None:
+            known = self._known[name] = CalcSheet(self.book, self.book.doc.getSheets().getByName(name), name)
+        return known
 
     def __iter__(self) -> Iterator[CalcSheet]:
-        sheets = self.book.doc.getSheets()
-        return iter([CalcSheet(self.book, sheets.getByName(n)) for n in sheets.getElementNames()])
+        names = self.names()
+        for gone in set(self._known) - set(names):
+            del self._known[gone]
+        return iter([self._sheet(n) for n in names])
 
     def __getitem__(self, key: str | int) -> CalcSheet:
-        sheets = self.book.doc.getSheets()
-        name = sheets.getElementNames()[key] if isinstance(key, int) else key
-        return CalcSheet(self.book, sheets.getByName(name))  # a missing name raises, as COM does
+        name = self.names()[key] if isinstance(key, int) else key
+        return self._sheet(name)  # a missing name raises, as COM does
 
     def add(self, name: str, before: CalcSheet | None = None, after: CalcSheet | None = None) -> CalcSheet:
         sheets = self.book.doc.getSheets()
@@ -414,11 +444,11 @@ class CalcSheets:
         position = names.index(before.name) if before is not None else \
             names.index(after.name) + 1 if after is not None else len(names)
         sheets.insertNewByName(name, position)
-        return CalcSheet(self.book, sheets.getByName(name))
+        return self._sheet(name)
 
     @property
     def active(self) -> CalcSheet:
-        return CalcSheet(self.book, self.book.doc.getCurrentController().getActiveSheet())
+        return self._sheet(str(self.book.doc.getCurrentController().getActiveSheet().getName()))
 
 
 class CalcName:
@@ -535,6 +565,8 @@ class CalcHost:
         hidden.Name, hidden.Value = "Hidden", True
         doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(str(path.resolve())), "_blank", 0,
                                                 (hidden,))
+        doc.addActionLock()  # headless: no view to refresh after each of thousands of notes and fills
+        doc.lockControllers()
         return CalcBook(doc)
 
     def close(self) -> None:
