@@ -48,9 +48,18 @@ def md_escape(value: Any) -> Any:
     return value
 
 
+#: a date in printed text: its hyphens become non-breaking (U+2011), so no line ends in "2026-10-"
+_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def keep_dates(value: Any) -> Any:
+    """A value for Word or a page: dates never broken across lines (Word and LibreOffice break after "-")."""
+    return _DATE.sub("\\1\u2011\\2\u2011\\3", value) if isinstance(value, str) else value
+
+
 def html_clean(value: Any) -> Any:
-    """Control characters (\\v, \\x01...) never reach an HTML page; autoescape does the rest."""
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    """Control characters (\\v, \\x01...) never reach an HTML page; dates stay whole; autoescape does the rest."""
+    return keep_dates(_CONTROL.sub("", value)) if isinstance(value, str) else value
 
 
 #: the longest text or list one operator in a template may make (a whole briefing is far shorter)
@@ -82,7 +91,7 @@ def environment(fmt: str) -> SandboxedEnvironment:
         return BoundedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=md_escape,
                                     keep_trailing_newline=True)
     return BoundedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True,
-                                finalize=html_clean if fmt == "html" else None)
+                                finalize=html_clean if fmt == "html" else keep_dates)
 
 
 _OTHER_FILES = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from … import",
