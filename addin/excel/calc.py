@@ -386,7 +386,17 @@ class CalcSheet:
         cursor = self.api.createCursor()
         cursor.gotoEndOfUsedArea(False)
         end = cursor.getRangeAddress()
-        self.api.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow).clearContents(_ALL_CONTENT)
+        area = self.api.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+        if not self.api.getCharts().hasElements():
+            area.clearContents(_ALL_CONTENT)
+            return
+        # LibreOffice 7.4 aborts later when a chart's data is cleared under the document's action lock (the
+        # 汇总 button's second run); the lock is lifted for this one call and put back
+        locks = self.book.doc.resetActionLocks()
+        try:
+            area.clearContents(_ALL_CONTENT)
+        finally:
+            self.book.doc.setActionLocks(locks)
 
     @property
     def notes(self) -> list[CalcNote]:
