@@ -212,7 +212,11 @@ def run_python(command):
             break
     book = CalcBook(doc)
     macros._book = lambda given: given if given is not None else book
-    exec(command, {{}})
+    try:
+        exec(command, {{}})
+    except BaseException:  # headless Basic swallows a Python error: write it where the test reads
+        import traceback
+        book.app.alerts.append(("error", traceback.format_exc()))
     with open({log!r}, "a", encoding="utf-8") as f:  # each button's message box, for the test to read
         f.writelines(text.replace("\\n", " ") + "\\n" for _title, text in book.app.alerts)
     return ""
