@@ -101,12 +101,14 @@ def fresh_store(kind: str, url: str | None, books: int, visits: int) -> str:
     import psycopg
 
     name = f"kam_scale_{books}x{visits}"
-    admin = url.rsplit("/", 1)[0] + "/postgres" + ("?" + url.split("?", 1)[1] if "?" in url else "")
+    base, _, query = url.partition("?")  # the query may hold a socket folder (host=/run/...): split it off first
+    database = lambda db: f"{base.rsplit('/', 1)[0]}/{db}" + (f"?{query}" if query else "")  # noqa: E731
+    admin = database("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(f"CREATE DATABASE {name}")
-    target = url.rsplit("/", 1)[0] + f"/{name}" + ("?" + url.split("?", 1)[1] if "?" in url else "")
+    target = database(name)
     from sqlalchemy import text
 
     from addin.store import db as store

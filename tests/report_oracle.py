@@ -27,6 +27,8 @@ class Expected:
     weighted: dict[str, float] = field(default_factory=dict)
     deals: list[tuple[str, str, str]] = field(default_factory=list)  # (customer_id, result, rep)
     monthly_visits: dict[str, int] = field(default_factory=dict)
+    #: (Monday of the week, rep) -> visits, over the weeks the weekly table shows (at least the last 8)
+    weekly: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str, dict[str, str]],
@@ -39,6 +41,8 @@ def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str,
     if as_of < end:
         prev_end = min(prev_end, prev_start + (as_of - start))
     out = Expected(as_of, (prev_start, prev_end))
+    first_week = min(start, as_of - timedelta(days=55))
+    first_week -= timedelta(days=first_week.weekday())
 
     def day(v: Any) -> date | None:
         return v if isinstance(v, date) else None
@@ -72,6 +76,9 @@ def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str,
             if when is None or when > as_of:
                 continue
             out.monthly_visits[f"{when:%Y-%m}"] = out.monthly_visits.get(f"{when:%Y-%m}", 0) + 1
+            if when >= first_week:
+                week = (when - timedelta(days=when.weekday())).isoformat()
+                out.weekly[(week, rep)] = out.weekly.get((week, rep), 0) + 1
             due, done = day(v.get("follow_up_due")), day(v.get("follow_up_done"))
             if due is not None and due < as_of and (done is None or done > as_of):
                 r["overdue"] += 1

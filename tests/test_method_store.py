@@ -39,13 +39,15 @@ def _store(kind: str, tmp_path: Path, request: pytest.FixtureRequest, name: str)
 
 
 def _back_to_version_2(url: str) -> None:
-    """Make the store exactly what schema 2 had: no new columns, no plans table, views over the old columns."""
+    """Make the store exactly what schema 2 had: no new columns, no plans table, views over the old columns, no
+    report index."""
     from addin.store import db
 
     engine = db.engine_for(url)
     with engine.begin() as conn:
         for name in (*V2_VIEWS, "plans"):
             conn.exec_driver_sql(f"DROP VIEW current_{name}")
+        conn.exec_driver_sql("DROP INDEX ix_visits_report")  # version 4's, over a column version 3 added
         for key, columns in METHOD_COLUMNS.items():
             if key != "plans":
                 for column in columns:
@@ -72,7 +74,10 @@ def test_a_version_2_store_is_upgraded_keeping_its_snapshots(tmp_path, request, 
     engine = db.engine_for(url)
     with engine.connect() as conn:
         sql = conn.exec_driver_sql
-        assert sql("SELECT MAX(version) FROM kam_schema").scalar() == db.SCHEMA_VERSION == 3
+        assert sql("SELECT MAX(version) FROM kam_schema").scalar() == db.SCHEMA_VERSION == 4
+        indexes = (sql("SELECT name FROM sqlite_master WHERE type = 'index'") if kind == "sqlite"
+                   else sql("SELECT indexname FROM pg_indexes WHERE tablename = 'visits'"))
+        assert "ix_visits_report" in {r[0] for r in indexes}  # version 4 made it on the upgraded store
         snapshots = [r[0] for r in sql("SELECT snapshot_id FROM snapshots ORDER BY snapshot_id").all()]
         assert len(snapshots) == 2
         old, new = snapshots

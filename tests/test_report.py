@@ -94,6 +94,8 @@ def _check_against_oracle(report: dict, rows: dict, grades: dict, start: date, e
     trend = {r["month"]: r["visit_count"] for r in report["trend"]}
     for month, n in trend.items():
         assert n == want.monthly_visits.get(month, 0), month
+    weekly = {(r["week_start"], r["rep"]): r["visits"] for r in report["weekly"] if r["visits"]}
+    assert weekly == want.weekly
 
 
 def _team_rows(team) -> dict:
@@ -197,6 +199,11 @@ def test_future_rows_and_ungraded_accounts_on_a_second_snapshot(tmp_path):
     for n in range(2):
         rows["customers"].append({**rows["customers"][1], "customer_id": f"C095{n}", "customer_name": f"新客户{n}号",
                                   "credit_code": None})
+    moved = rows["customers"][2]  # an account in this rep's workbook that another rep owns: its visits are theirs
+    moved["owner"] = REPS[1]
+    for back in (1, 9, 40):
+        rows["visits"].append({**rows["visits"][0], "customer_id": moved["customer_id"],
+                               "visit_date": TODAY - timedelta(days=back), "method": "电话"})
     for name, data in team.items():
         build_workbook(folder / f"{name}.xlsx", "zh", data.rows)
     db = tmp_path / "s.sqlite"

@@ -39,6 +39,7 @@ def _months(lunar_year: int) -> tuple[tuple[date, int, int], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)
 def solar_to_lunar(day: date) -> tuple[int, int, int]:
     """(lunar year, month (negative = leap), day) of a solar date."""
     for year in (day.year, day.year - 1):
@@ -58,6 +59,7 @@ def lunar_month_day(born: date) -> tuple[int, int]:
     return abs(month), day
 
 
+@lru_cache(maxsize=8192)  # a team report asks the same few hundred (year, month, day) for 300,000 contacts
 def lunar_to_solar(year: int, month: int, day: int, leap: bool = False) -> date:
     """The solar date of lunar year/month/day, day clamped to the month's length; a leap month when asked
     for and the year has it, else the ordinary month of that number."""

@@ -8,6 +8,8 @@ the database as a temporary table the visit queries group by: SQL only counts, i
 from __future__ import annotations
 
 import posixpath
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -70,17 +72,6 @@ def _day(conn: Connection, d: date) -> Any:
     return d.isoformat() if conn.dialect.name == "sqlite" else d
 
 
-def _month(conn: Connection, column: str) -> str:
-    return f"substr({column}, 1, 7)" if conn.dialect.name == "sqlite" else f"to_char({column}, 'YYYY-MM')"
-
-
-def _week(conn: Connection, column: str) -> str:
-    """The Monday of a date's week."""
-    if conn.dialect.name == "sqlite":
-        return f"date({column}, 'weekday 0', '-6 days')"
-    return f"CAST(date_trunc('week', {column}) AS date)"
-
-
 def _temp_tables(conn: Connection, accounts: pd.DataFrame, books: pd.DataFrame) -> None:
     """kam_accounts (snapshot, customer -> rep, grade) and kam_books (snapshot -> rep), private to this
     connection and gone when it closes (allowed on a read-only SQLite file: the temp schema is apart)."""
@@ -96,11 +87,15 @@ def _temp_tables(conn: Connection, accounts: pd.DataFrame, books: pd.DataFrame) 
                 [(int(s), r) for s, r in books[["snapshot_id", "rep"]].itertuples(index=False, name=None)])
 
 
-#: a visit joined to the rep and grade it counts for (its account's, else its workbook's rep and 未评级)
-_VISITS = ("FROM visits v JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id "
-           "JOIN kam_books b ON b.snapshot_id = v.snapshot_id "
-           "LEFT JOIN kam_accounts a ON a.snapshot_id = v.snapshot_id AND a.customer_id = v.customer_id")
+#: the current snapshots' visits (a store keeps every earlier snapshot too); the snapshots are looked up in
+#: the visits' index rather than joined per visit
+_FROM = "FROM visits v WHERE v.snapshot_id IN (SELECT current_snapshot_id FROM workbooks)"
+#: rows already counted per account (x) joined to the rep and grade they count for: the account's, else its
+#: workbook's rep and 未评级. Counting first and joining after looks each account up once, not once per visit.
+_PER = ("JOIN kam_books b ON b.snapshot_id = x.snapshot_id "
+        "LEFT JOIN kam_accounts a ON a.snapshot_id = x.snapshot_id AND a.customer_id = x.customer_id")
 _REP = "COALESCE(a.rep, b.rep)"
+_GRADE = f"COALESCE(a.grade, '{NOT_GRADED}')"
 
 
 def _query(conn: Connection, sql: str, params: tuple[Any, ...], columns: list[str]) -> pd.DataFrame:
@@ -108,82 +103,138 @@ def _query(conn: Connection, sql: str, params: tuple[Any, ...], columns: list[st
     return pd.DataFrame(raw_rows(conn, sql.replace("?", mark), params), columns=columns)
 
 
-def _visit_frames(conn: Connection, w: Windows) -> dict[str, pd.DataFrame]:
-    """The visit aggregates the report reads, each one pass of GROUP BY in the database."""
-    day = lambda d: _day(conn, d)  # noqa: E731
+#: one visit query: (frame name, SQL, parameters, column names)
+Job = tuple[str, str, tuple[Any, ...], list[str]]
+
+
+def _visit_jobs(dialect: str, w: Windows) -> list[Job]:
+    """The visit aggregates the report reads, each counted per account in the database, then per rep; the
+    slowest first (they are shared out to the connections in this order)."""
+    day = lambda d: d.isoformat() if dialect == "sqlite" else d  # noqa: E731
     end, ps, s = day(w.end), day(w.before_start), day(w.start)
     pe = day(w.before_end)
-    out: dict[str, pd.DataFrame] = {}
+    jobs: list[Job] = []
+    month = "substr(v.visit_date, 1, 7)" if dialect == "sqlite" else "to_char(v.visit_date, 'YYYY-MM')"
+    week = ("date(v.visit_date, 'weekday 0', '-6 days')" if dialect == "sqlite"
+            else "CAST(date_trunc('week', v.visit_date) AS date)")  # the Monday of a visit's week
+    first_month = date.fromisoformat(months_back(w.end)[0] + "-01")
+    since = min(w.start, date.fromordinal(w.end.toordinal() - 7 * 8 - 7))
+    for key, bucket, start in (("monthly", month, first_month), ("weekly", week, since)):
+        # counted per workbook (no account lookups), then moved for the accounts whose rep is not the book's
+        within = "v.visit_date >= ? AND v.visit_date <= ?"
+        jobs.append((f"{key}_books", f"SELECT v.snapshot_id, {bucket}, COUNT(*) {_FROM} AND {within} GROUP BY 1, 2",
+                     (day(start), end), ["snapshot_id", "k", "visits"]))
+        jobs.append((f"{key}_moved", f"SELECT a.rep, b.rep, {bucket}, COUNT(*) FROM kam_accounts a "
+                                     "JOIN kam_books b ON b.snapshot_id = a.snapshot_id "
+                                     "JOIN workbooks w ON w.current_snapshot_id = a.snapshot_id "
+                                     "JOIN visits v ON v.snapshot_id = a.snapshot_id AND v.customer_id = a.customer_id "
+                                     f"WHERE a.rep <> b.rep AND {within} GROUP BY 1, 2, 3",
+                     (day(start), end), ["rep", "book_rep", "k", "visits"]))
+    jobs.append(("finding_counts", f"""
+        SELECT {_REP}, x.severity, x.code, SUM(x.n) FROM (
+          SELECT f.snapshot_id, f.customer_id, f.severity, f.code, COUNT(*) AS n FROM findings f
+          WHERE f.snapshot_id IN (SELECT current_snapshot_id FROM workbooks)
+          GROUP BY f.snapshot_id, f.customer_id, 3, 4) x
+        {_PER} GROUP BY 1, 2, 3""", (), ["rep", "severity", "code", "n"]))
     blank = "(v.manager_comment IS NULL OR v.manager_comment = '')"
-    out["visit_windows"] = _query(conn, f"""
-        SELECT {_REP}, COALESCE(a.grade, '{NOT_GRADED}'),
-               CASE WHEN v.visit_date >= ? THEN 'now' ELSE 'before' END AS win, v.method, COUNT(*),
-               SUM(CASE WHEN v.follow_up_due IS NOT NULL THEN 1 ELSE 0 END),
-               SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done <= v.follow_up_due
-                        AND v.follow_up_done <= ? THEN 1 ELSE 0 END),
-               SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done > v.follow_up_due
-                        AND v.follow_up_done <= ? THEN 1 ELSE 0 END),
-               SUM(CASE WHEN v.follow_up_due >= ? AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)
-                        THEN 1 ELSE 0 END),
-               SUM(CASE WHEN {blank} THEN 1 ELSE 0 END),
-               SUM(COALESCE(v.satisfaction, 0)), SUM(CASE WHEN v.satisfaction IS NOT NULL THEN 1 ELSE 0 END)
-        {_VISITS}
-        WHERE (v.visit_date >= ? AND v.visit_date <= ?) OR (v.visit_date >= ? AND v.visit_date <= ?)
+    sums = ("n", "opened", "on_time", "late", "pending", "unreviewed", "sat_sum", "sat_n")
+    jobs.append(("visit_windows", f"""
+        SELECT {_REP}, {_GRADE}, x.win, x.method, {", ".join(f"SUM(x.{c})" for c in sums)} FROM (
+          SELECT v.snapshot_id, v.customer_id, CASE WHEN v.visit_date >= ? THEN 'now' ELSE 'before' END AS win,
+                 v.method, COUNT(*) AS n,
+                 SUM(CASE WHEN v.follow_up_due IS NOT NULL THEN 1 ELSE 0 END) AS opened,
+                 SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done <= v.follow_up_due
+                          AND v.follow_up_done <= ? THEN 1 ELSE 0 END) AS on_time,
+                 SUM(CASE WHEN v.follow_up_done IS NOT NULL AND v.follow_up_done > v.follow_up_due
+                          AND v.follow_up_done <= ? THEN 1 ELSE 0 END) AS late,
+                 SUM(CASE WHEN v.follow_up_due >= ? AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)
+                          THEN 1 ELSE 0 END) AS pending,
+                 SUM(CASE WHEN {blank} THEN 1 ELSE 0 END) AS unreviewed,
+                 SUM(COALESCE(v.satisfaction, 0)) AS sat_sum,
+                 SUM(CASE WHEN v.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS sat_n
+          {_FROM} AND ((v.visit_date >= ? AND v.visit_date <= ?) OR (v.visit_date >= ? AND v.visit_date <= ?))
+          GROUP BY v.snapshot_id, v.customer_id, 3, v.method) x {_PER}
         GROUP BY 1, 2, 3, 4""",
         (s, end, end, end, end, s, end, ps, pe),
         ["rep", "grade", "window", "method", "visits", "opened", "on_time", "late", "pending", "unreviewed",
-         "sat_sum", "sat_n"])
-    first_month = months_back(w.end)[0] + "-01"
-    month = _month(conn, "v.visit_date")
-    out["monthly"] = _query(conn, f"SELECT {_REP}, {month}, COUNT(*) {_VISITS} "
-                                  f"WHERE v.visit_date >= ? AND v.visit_date <= ? GROUP BY 1, 2",
-                            (day(date.fromisoformat(first_month)), end), ["rep", "month", "visits"])
-    week = _week(conn, "v.visit_date")
-    since = min(w.start, date.fromordinal(w.end.toordinal() - 7 * 8 - 7))
-    out["weekly"] = _query(conn, f"SELECT {_REP}, {week}, COUNT(*) {_VISITS} "
-                                 f"WHERE v.visit_date >= ? AND v.visit_date <= ? GROUP BY 1, 2",
-                           (day(since), end), ["rep", "week_start", "visits"])
-    overdue = ("v.follow_up_due IS NOT NULL AND v.follow_up_due < ? AND v.visit_date <= ? "
-               "AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)")
-    out["rep_totals"] = _query(conn, f"SELECT {_REP}, COUNT(*), SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) "
-                                     f"{_VISITS} GROUP BY 1", (end, end, end), ["rep", "visits", "overdue"])
-    out["overdue"] = _query(conn, f"""
-        SELECT rep, snapshot_id, customer_id, visit_date, follow_up_due, issues_found, next_steps FROM (
-          SELECT {_REP} AS rep, v.snapshot_id, v.customer_id, v.visit_date, v.follow_up_due, v.issues_found,
-                 v.next_steps, ROW_NUMBER() OVER (PARTITION BY {_REP} ORDER BY v.follow_up_due, v.row_number) AS k
-          {_VISITS} WHERE {overdue}) x WHERE k <= {LIST_LIMIT}""", (end, end, end),
-        ["rep", "snapshot_id", "customer_id", "visit_date", "follow_up_due", "issues_found", "next_steps"])
-    out["last_contact"] = _query(conn, "SELECT v.snapshot_id, v.customer_id, MAX(v.visit_date) FROM visits v "
-                                       "JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id "
-                                       "WHERE v.visit_date <= ? GROUP BY v.snapshot_id, v.customer_id", (end,),
-                                 ["snapshot_id", "customer_id", "last_visit"])
-    out["issues"] = _query(conn, f"SELECT {_REP}, v.snapshot_id, v.customer_id, v.visit_date, v.issue_type, "
-                                 f"v.issues_found, v.handed_to, v.resolution, v.customer_informed {_VISITS} "
-                                 "WHERE v.issue_type IS NOT NULL AND v.visit_date >= ? AND v.visit_date <= ?",
-                           (ps, end), ["rep", "snapshot_id", "customer_id", "visit_date", "issue_type",
-                                       "issues_found", "handed_to", "resolution", "customer_informed"])
-    out["satisfaction"] = _query(conn, """
+         "sat_sum", "sat_n"]))
+    jobs.append(("satisfaction", f"""
         SELECT snapshot_id, customer_id, visit_date, satisfaction, k FROM (
           SELECT v.snapshot_id, v.customer_id, v.visit_date, v.satisfaction, ROW_NUMBER() OVER (
                  PARTITION BY v.snapshot_id, v.customer_id ORDER BY v.visit_date DESC, v.row_number DESC) AS k
-          FROM visits v JOIN workbooks w ON w.current_snapshot_id = v.snapshot_id
-          WHERE v.satisfaction IS NOT NULL AND v.visit_date <= ?) x WHERE k <= 2""", (end,),
-        ["snapshot_id", "customer_id", "visit_date", "satisfaction", "k"])
-    out["greetings"] = _query(conn, f"SELECT v.snapshot_id, v.customer_id, v.visit_date, v.visitee {_VISITS} "
-                                    "WHERE a.grade IN ('A', 'B') AND v.visitee IS NOT NULL "
-                                    "AND v.visit_date >= ? AND v.visit_date <= ?",
-                              (day(date.fromordinal(w.start.toordinal() - GRACE_DAYS)),
-                               day(date.fromordinal(w.end.toordinal() + GRACE_DAYS))),
-                              ["snapshot_id", "customer_id", "visit_date", "visitee"])
-    out["finding_counts"] = _query(conn, f"""
-        SELECT {_REP}, f.severity, f.code, COUNT(*) FROM findings f
-        JOIN workbooks w ON w.current_snapshot_id = f.snapshot_id JOIN kam_books b ON b.snapshot_id = f.snapshot_id
-        LEFT JOIN kam_accounts a ON a.snapshot_id = f.snapshot_id AND a.customer_id = f.customer_id
-        GROUP BY 1, 2, 3""", (), ["rep", "severity", "code", "n"])
+          {_FROM} AND v.satisfaction IS NOT NULL AND v.visit_date <= ?) x WHERE k <= 2""", (end,),
+        ["snapshot_id", "customer_id", "visit_date", "satisfaction", "k"]))
+    overdue = ("v.follow_up_due IS NOT NULL AND v.follow_up_due < ? AND v.visit_date <= ? "
+               "AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)")
+    jobs.append(("per_account", f"SELECT v.snapshot_id, v.customer_id, COUNT(*), "
+                                f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), "
+                                f"MAX(CASE WHEN v.visit_date <= ? THEN v.visit_date END) {_FROM} "
+                                "GROUP BY v.snapshot_id, v.customer_id", (end, end, end, end),
+                 ["snapshot_id", "customer_id", "visits", "overdue", "last_visit"]))
+    jobs.append(("overdue", f"""
+        SELECT rep, snapshot_id, customer_id, visit_date, follow_up_due, issues_found, next_steps FROM (
+          SELECT {_REP} AS rep, x.snapshot_id, x.customer_id, x.visit_date, x.follow_up_due, x.issues_found,
+                 x.next_steps, ROW_NUMBER() OVER (PARTITION BY {_REP} ORDER BY x.follow_up_due, x.row_number) AS k
+          FROM (SELECT v.snapshot_id, v.customer_id, v.visit_date, v.follow_up_due, v.issues_found, v.next_steps,
+                       v.row_number {_FROM} AND {overdue}) x {_PER}) y WHERE k <= {LIST_LIMIT}""", (end, end, end),
+        ["rep", "snapshot_id", "customer_id", "visit_date", "follow_up_due", "issues_found", "next_steps"]))
+    jobs.append(("issues", f"SELECT {_REP}, x.* FROM (SELECT v.snapshot_id, v.customer_id, v.visit_date, "
+                           "v.issue_type, v.issues_found, v.handed_to, v.resolution, v.customer_informed "
+                           f"{_FROM} AND v.issue_type IS NOT NULL AND v.visit_date >= ? "
+                           f"AND v.visit_date <= ?) x {_PER}",
+                 (ps, end), ["rep", "snapshot_id", "customer_id", "visit_date", "issue_type", "issues_found",
+                             "handed_to", "resolution", "customer_informed"]))
+    jobs.append(("greetings", f"SELECT x.* FROM (SELECT v.snapshot_id, v.customer_id, v.visit_date, v.visitee "
+                              f"{_FROM} AND v.visitee IS NOT NULL AND v.visit_date >= ? AND v.visit_date <= ?) x "
+                              "JOIN kam_accounts a ON a.snapshot_id = x.snapshot_id "
+                              "AND a.customer_id = x.customer_id WHERE a.grade IN ('A', 'B')",
+                 (day(date.fromordinal(w.start.toordinal() - GRACE_DAYS)),
+                  day(date.fromordinal(w.end.toordinal() + GRACE_DAYS))),
+                 ["snapshot_id", "customer_id", "visit_date", "visitee"]))
+    return jobs
+
+
+#: connections the visit queries share out (SQLite and PostgreSQL each run one query per connection; two keep
+#: both cores of a small server busy)
+READERS = 2
+
+
+def _visit_frames(engine: Engine, w: Windows, accounts: pd.DataFrame, books: pd.DataFrame
+                  ) -> dict[str, pd.DataFrame]:
+    """Run the visit jobs on READERS connections of their own (each with the rep and grade tables), slowest
+    first, and return their frames by name."""
+    jobs = _visit_jobs(engine.dialect.name, w)
+    pending = queue.SimpleQueue[Job]()
+    for job in jobs:
+        pending.put(job)
+    out: dict[str, pd.DataFrame] = {}
+
+    def reader() -> None:
+        with engine.connect() as conn:
+            _temp_tables(conn, accounts, books)
+            while True:
+                try:
+                    key, sql, params, columns = pending.get_nowait()
+                except queue.Empty:
+                    break
+                out[key] = _query(conn, sql, params, columns)
+            conn.rollback()  # nothing was written but the temporary tables
+
+    with ThreadPoolExecutor(READERS) as pool:
+        for done in [pool.submit(reader) for _ in range(READERS)]:
+            done.result()
     for frame in out.values():
         for c in ("visits", "opened", "on_time", "late", "pending", "unreviewed", "sat_n", "overdue", "n"):
             if c in frame.columns:
                 frame[c] = pd.to_numeric(frame[c]).fillna(0).astype(int)
+        if "sat_sum" in frame.columns:  # PostgreSQL sums sums as numeric (Decimal)
+            frame["sat_sum"] = pd.to_numeric(frame["sat_sum"].astype(float)).fillna(0)
+    for key, column in (("monthly", "month"), ("weekly", "week_start")):
+        out[key] = _moved(out.pop(f"{key}_books"), out.pop(f"{key}_moved"), books, column)
+    per_account = out.pop("per_account")
+    out["last_contact"] = per_account.loc[per_account["last_visit"].notna(),
+                                          ["snapshot_id", "customer_id", "last_visit"]].reset_index(drop=True)
+    out["rep_totals"] = _rep_totals(per_account, accounts, books)
     return out
 
 
@@ -206,17 +257,39 @@ def read_team(engine: Engine, w: Windows, today: date, lang: str, overlap_days: 
                                              f"FROM grades d {_CURRENT}"),
                               columns=["snapshot_id", "row_number", "customer_id", "grade"])
         accounts = account_frame(customers, grades, book_rep)
-        development = _sheet(conn, "development", ["customer_id", "recorded_on", "stage", "expected_amount",
-                                                   "expected_close", "won_amount", "result", "reason_summary"])
-        contacts = _sheet(conn, "contacts", ["customer_id", "name", "role", "birthday", "calendar"])
-        _temp_tables(conn, accounts, books)
-        visits = _visit_frames(conn, w)
-        team = _team_frame(conn, today, lang, overlap_days, accounts, books, names)
-        base, first = _baseline(conn, w.start, names)
-        conn.rollback()  # nothing was written but the temporary tables
+        with ThreadPoolExecutor(1) as side:  # the visits are counted in the database meanwhile
+            counting = side.submit(_visit_frames, engine, w, accounts, books)
+            development = _sheet(conn, "development", ["customer_id", "recorded_on", "stage", "expected_amount",
+                                                       "expected_close", "won_amount", "result", "reason_summary"])
+            contacts = _sheet(conn, "contacts", ["customer_id", "name", "role", "birthday", "calendar"])
+            team = _team_frame(conn, today, lang, overlap_days, accounts, books, names)
+            base, first = _baseline(conn, w.start, names)
+            visits = counting.result()
     return TeamData(books[["snapshot_id", "workbook", "rep", "row_count", "errors", "warnings", "newest_entry"]],
                     accounts, development, contacts, team_findings=team, base_accounts=base, first_snapshot=first,
                     **visits)
+
+
+def _moved(by_book: pd.DataFrame, moved: pd.DataFrame, books: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Visits per rep and bucket: each workbook's count under its rep, less the visits of accounts another rep
+    owns, which count for that rep (as COALESCE(account's rep, workbook's rep) does per visit)."""
+    rows = by_book.assign(rep=by_book["snapshot_id"].map(books.set_index("snapshot_id")["rep"]))[["rep", "k", "visits"]]
+    given = moved[["rep", "k", "visits"]]
+    taken = moved[["book_rep", "k", "visits"]].rename(columns={"book_rep": "rep"}).assign(
+        visits=lambda f: -f["visits"])
+    total = pd.concat([rows, given, taken]).groupby(["rep", "k"], as_index=False)["visits"].sum()
+    total = total[total["visits"] > 0].rename(columns={"k": column})
+    return total.reset_index(drop=True)
+
+
+def _rep_totals(per: pd.DataFrame, accounts: pd.DataFrame, books: pd.DataFrame) -> pd.DataFrame:
+    """Visits and overdue follow-ups per rep from the per-account counts: the account's rep, else its
+    workbook's (as the SQL's join does for the other counts)."""
+    key = ["snapshot_id", "customer_id"]
+    known = accounts.loc[accounts["customer_id"].notna(), [*key, "rep"]]
+    rows = per.merge(known, on=key, how="left")
+    rows["rep"] = rows["rep"].fillna(rows["snapshot_id"].map(books.set_index("snapshot_id")["rep"]))
+    return rows.groupby("rep", as_index=False)[["visits", "overdue"]].sum()
 
 
 def _team_frame(conn: Connection, today: date, lang: str, overlap_days: int, accounts: pd.DataFrame,
