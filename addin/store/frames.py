@@ -124,11 +124,13 @@ def _visit_jobs(dialect: str, w: Windows) -> list[Job]:
         within = "v.visit_date >= ? AND v.visit_date <= ?"
         jobs.append((f"{key}_books", f"SELECT v.snapshot_id, {bucket}, COUNT(*) {_FROM} AND {within} GROUP BY 1, 2",
                      (day(start), end), ["snapshot_id", "k", "visits"]))
+        # CROSS JOIN: SQLite then starts from the (few) moved accounts, not from every visit
         jobs.append((f"{key}_moved", f"SELECT a.rep, b.rep, {bucket}, COUNT(*) FROM kam_accounts a "
-                                     "JOIN kam_books b ON b.snapshot_id = a.snapshot_id "
-                                     "JOIN workbooks w ON w.current_snapshot_id = a.snapshot_id "
-                                     "JOIN visits v ON v.snapshot_id = a.snapshot_id AND v.customer_id = a.customer_id "
-                                     f"WHERE a.rep <> b.rep AND {within} GROUP BY 1, 2, 3",
+                                     "JOIN kam_books b ON b.snapshot_id = a.snapshot_id AND a.rep <> b.rep "
+                                     "CROSS JOIN visits v WHERE v.snapshot_id = a.snapshot_id "
+                                     "AND v.customer_id = a.customer_id "
+                                     "AND a.snapshot_id IN (SELECT current_snapshot_id FROM workbooks) "
+                                     f"AND {within} GROUP BY 1, 2, 3",
                      (day(start), end), ["rep", "book_rep", "k", "visits"]))
     jobs.append(("finding_counts", f"""
         SELECT {_REP}, x.severity, x.code, SUM(x.n) FROM (
@@ -152,10 +154,11 @@ def _visit_jobs(dialect: str, w: Windows) -> list[Job]:
                  SUM(CASE WHEN {blank} THEN 1 ELSE 0 END) AS unreviewed,
                  SUM(COALESCE(v.satisfaction, 0)) AS sat_sum,
                  SUM(CASE WHEN v.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS sat_n
-          {_FROM} AND ((v.visit_date >= ? AND v.visit_date <= ?) OR (v.visit_date >= ? AND v.visit_date <= ?))
+          {_FROM} AND v.visit_date >= ? AND v.visit_date <= ?
+          AND ((v.visit_date >= ? AND v.visit_date <= ?) OR (v.visit_date >= ? AND v.visit_date <= ?))
           GROUP BY v.snapshot_id, v.customer_id, 3, v.method) x {_PER}
         GROUP BY 1, 2, 3, 4""",
-        (s, end, end, end, end, s, end, ps, pe),
+        (s, end, end, end, end, ps, end, s, end, ps, pe),
         ["rep", "grade", "window", "method", "visits", "opened", "on_time", "late", "pending", "unreviewed",
          "sat_sum", "sat_n"]))
     jobs.append(("satisfaction", f"""
@@ -164,7 +167,9 @@ def _visit_jobs(dialect: str, w: Windows) -> list[Job]:
                  PARTITION BY v.snapshot_id, v.customer_id ORDER BY v.visit_date DESC, v.row_number DESC) AS k
           {_FROM} AND v.satisfaction IS NOT NULL AND v.visit_date <= ?) x WHERE k <= 2""", (end,),
         ["snapshot_id", "customer_id", "visit_date", "satisfaction", "k"]))
-    overdue = ("v.follow_up_due IS NOT NULL AND v.follow_up_due < ? AND v.visit_date <= ? "
+    # the visit day inside CASE: SQLite then reads the follow-ups from the report index instead of seeking
+    # nearly every visit by day (and the rows only for the few overdue)
+    overdue = ("v.follow_up_due IS NOT NULL AND v.follow_up_due < ? AND CASE WHEN v.visit_date <= ? THEN 1 END = 1 "
                "AND (v.follow_up_done IS NULL OR v.follow_up_done > ?)")
     jobs.append(("per_account", f"SELECT v.snapshot_id, v.customer_id, COUNT(*), "
                                 f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), "
