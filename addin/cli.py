@@ -186,8 +186,9 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="覆盖已有文件 / overwrite an existing file")
 @click.option("--formulas", is_flag=True,
               help="价值分、难度分、等级、建议写成公式，不装 Python 也能评级（WPS、Mac 均可）/ grades as formulas")
+@click.option("--manager", is_flag=True, help="另加“目标”表，经理给每位销售定目标 / also a 目标 (targets) sheet")
 @lang_option
-def new_cmd(path: Path, force: bool, formulas: bool, lang: str | None) -> None:
+def new_cmd(path: Path, force: bool, formulas: bool, manager: bool, lang: str | None) -> None:
     """新建空白客户工作簿（模板）。 Create a blank rep workbook from the template."""
     lang = lang or "zh"  # no workbook to take the language from
     import io
@@ -199,9 +200,9 @@ def new_cmd(path: Path, force: bool, formulas: bool, lang: str | None) -> None:
         raise KamError("file.bad_ext", file=path)
     if path.exists() and not force:
         raise KamError("file.exists", file=path)
-    if formulas:
+    if formulas or manager:
         buffer = io.BytesIO()
-        build_workbook(buffer, lang, formulas=True)
+        build_workbook(buffer, lang, formulas=formulas, manager=manager)
         write_bytes(path, buffer.getvalue())
     else:
         write_bytes(path, template_path(lang).read_bytes())
@@ -758,15 +759,16 @@ def excel_group() -> None:
 @excel_group.command("build")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--standalone", is_flag=True, help="内嵌 xlwings 的 VBA 模块 / embed xlwings' VBA module")
+@click.option("--manager", is_flag=True, help="经理用：另加“目标”表，汇总按它对比目标 / with the 目标 sheet 汇总 reads")
 @lang_option
-def excel_build_cmd(out: Path, standalone: bool, lang: str | None) -> None:
+def excel_build_cmd(out: Path, standalone: bool, manager: bool, lang: str | None) -> None:
     """用模板生成带按钮的 .xlsm（需 Excel）。 Build the .xlsm with buttons (needs Excel)."""
     lang = lang or "zh"  # no workbook to take the language from
     from addin.excel.build import build_macro_workbook
 
     if out.suffix.lower() != ".xlsm":
         raise KamError("file.bad_ext_xlsm", file=out)
-    build_macro_workbook(out, lang, standalone)
+    build_macro_workbook(out, lang, standalone, manager)
     click.echo(t("excel.built", lang, file=out))
 
 

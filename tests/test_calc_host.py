@@ -193,6 +193,43 @@ def test_calc_consolidate_writes_the_report_the_cli_computes(calc_host, tmp_path
     assert [c.name for c in book.sheets["团队-各销售"].charts] == ["kam_grades"]
 
 
+
+def test_calc_consolidate_reads_the_managers_targets_and_says_each_row_left_out(calc_host, tmp_path):
+    """The manager's macro workbook (`kam new --manager`'s 目标 sheet) on Calc: 汇总 compares the good rows with
+    the actuals as `kam report --targets` does, and names each bad row (cell and reason) on 团队汇总."""
+    import json
+
+    team = tmp_path / "团队"
+    team.mkdir()
+    reps = list(make_team(TODAY))
+    for rep, data in make_team(TODAY).items():
+        build_workbook(team / f"{rep}.xlsx", "zh", data.rows)
+    manager = tmp_path / "经理" / "kam.xlsx"
+    manager.parent.mkdir()
+    targets = [{"owner": reps[0], "period": "2026-11", "visits": 20, "in_person_visits": 8, "new_accounts": 1,
+                "won_amount": 300},
+               {"owner": "王不在", "period": "2026-11", "visits": 10},
+               {"owner": reps[1], "period": "十一月", "visits": 10},
+               {"owner": reps[1], "period": "2026-11", "visits": 15, "won_amount": 100}]
+    build_workbook(manager, "zh", {"targets": targets}, manager=True)
+    book = calc_host.open(manager)
+    message = macros.consolidate(book, today=TODAY, folder=str(team))
+    assert "“目标”表有 2 行没有计入" in message, message
+    summary = [r[0] for r in book.sheets["团队汇总"].grid() if r and r[0]]
+    heading = summary.index("“目标”表中没有计入的行")
+    said = summary[heading + 1:]
+    assert len(said) == 2 and "A3" in said[0] and "王不在" in said[0] and "B4" in said[1] and "十一月" in said[1]
+    store = manager.parent / "kam-team.sqlite"
+    cli_report = json.loads(CliRunner().invoke(cli, ["report", "--db", str(store), "--today", TODAY.isoformat(),
+                                                    "--format", "json", "--targets", str(manager)]).stdout)
+    grid = book.sheets["团队-目标与实际"].grid()
+    shown = {r[0]: dict(zip(grid[0], r, strict=False)) for r in grid[1:] if r and r[0]}
+    assert set(shown) == {r["rep"] for r in cli_report["targets"]} == {reps[0], reps[1]}
+    for row in cli_report["targets"]:
+        values = list(shown[row["rep"]].values())
+        assert row["visits"] in values and row["visits_target"] in values, (row, shown[row["rep"]])
+
+
 SHIM = '''"""kam's RunPython for LibreOffice: runs the command a kam.bas Sub hands over, with xlwings' Book.caller() as
 the open spreadsheet (the test puts this file into the profile's Scripts/python folder)."""
 import sys

@@ -137,3 +137,26 @@ def test_template_opens_in_libreoffice_headless(tmp_path):
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "t.csv").exists()
+
+
+
+def test_kam_new_manager_adds_the_targets_sheet_the_summary_button_and_report_read(tmp_path):
+    """`kam new --manager`: the rep template plus 目标 before 设置 (headers as SPEC §3 names them), listed on 说明,
+    and read back by kam's own reader as the targets sheet; a rep's `kam new` has no 目标."""
+    from click.testing import CliRunner
+
+    from addin.cli import cli
+
+    book, rep = tmp_path / "经理.xlsx", tmp_path / "销售.xlsx"
+    for path, extra in ((book, ["--manager"]), (rep, [])):
+        done = CliRunner().invoke(cli, ["new", str(path), *extra])
+        assert done.exit_code == 0, done.output
+    names = openpyxl.load_workbook(book).sheetnames
+    assert names.index("目标") == names.index("设置") - 1
+    assert "目标" not in openpyxl.load_workbook(rep).sheetnames
+    wb = openpyxl.load_workbook(book)
+    assert [c.value for c in wb["目标"][1]] == [f.label.zh for f in TARGETS.fields]
+    assert [c.value for c in wb["目标"][1]][:2] == ["负责销售", "期间"]
+    assert any(c.value == "目标" for row in wb["说明"].iter_rows() for c in row)
+    table = read_workbook(book, ["targets"]).get("targets")
+    assert table is not None and table.rows == []

@@ -15,7 +15,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from addin.core.grading import FACTORS
-from addin.core.schema import INSTRUCTIONS, REP_SHEETS, SETTINGS, Field, FieldType, SheetSpec
+from addin.core.schema import INSTRUCTIONS, REP_SHEETS, SETTINGS, TARGETS, Field, FieldType, SheetSpec
 from addin.core.settings import SETTING_SPECS, Settings
 from addin.excel.plan import XLWINGS_CONF
 
@@ -304,7 +304,8 @@ def _settings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
             wb.define_name(setting_name(spec.attr), f"='{ws.name}'!$B${row + 1}")
 
 
-def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
+def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
+                        sheets: Sequence[SheetSpec] = REP_SHEETS) -> None:
     ui = _UI[lang]
     ws = wb.add_worksheet(INSTRUCTIONS.text(lang))
     _printable(ws, repeat_header=False)
@@ -323,7 +324,7 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
     for col, key in enumerate(("sheet", "column", "required", "allowed", "how")):
         ws.write_string(row, col, ui[key], fmt.header)
     row += 1
-    for spec in REP_SHEETS:
+    for spec in sheets:
         ws.write_string(row, 0, sheet_title(spec, lang), fmt.bold_wrap)
         ws.merge_range(row, 1, row, 4, spec.hint[1] if lang == "en" else spec.hint[0], fmt.bold_wrap)
         row += 1
@@ -340,20 +341,23 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> No
 def build_workbook(target: str | Path | IO[bytes], lang: str = "zh",
                    data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                    settings: Mapping[str, object] | None = None,
-                   omit: Mapping[str, Collection[str]] | None = None, formulas: bool = False) -> None:
+                   omit: Mapping[str, Collection[str]] | None = None, formulas: bool = False,
+                   manager: bool = False) -> None:
     """Write a rep workbook to `target`: 说明 first, then the data sheets with `data` rows if given.
 
     `data` maps sheet keys to rows of {field key: value} (canonical enum values are shown in `lang`); `omit`
     maps sheet keys to columns left out (a sheet whose every column is omitted is left out), e.g. to build a
     workbook as an older template had it. `formulas`: 价值分/难度分/等级/建议 as native formulas over the factor
     cells and named cells on 设置 (workbook_templates/formulas.py), so grades live in the cells on any host.
+    `manager`: also the 目标 sheet before 设置, where a manager sets each rep's targets for the 汇总 button.
     """
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     wb = xlsxwriter.Workbook(target, options)
     wb.set_properties({"title": _UI[lang]["title"], "author": "kam", "created": FIXED_CREATED})
     fmt = _Formats(wb)
-    _instructions_sheet(wb, fmt, lang)
-    for spec in REP_SHEETS:
+    sheets = [*(x for x in REP_SHEETS if x is not SETTINGS), TARGETS, SETTINGS] if manager else list(REP_SHEETS)
+    _instructions_sheet(wb, fmt, lang, sheets)
+    for spec in sheets:
         fields = [f for f in spec.fields if f.key not in (omit or {}).get(spec.key, ())]
         if spec is SETTINGS:
             _settings_sheet(wb, fmt, lang, settings, named=formulas)

@@ -393,6 +393,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.period_and_range": ("--period {period} 和 --from/--to 只能用一种：要么写 --period，要么写 --from 和 --to。", "--period {period} and --from/--to cannot be used together: give either --period, or --from and --to."),
     "report.range_reversed": ("--from {start} 晚于 --to {end}：--from 应是起始日，--to 是截止日。", "--from {start} is after --to {end}: --from is the first day and --to the last."),
     "report.no_targets_sheet": ("{file} 里没有“目标”表：--targets 需要一个带“目标”表的工作簿（列：负责销售、期间、拜访数、面访数、新建客户数、成交金额）。", "{file} has no 目标 (Targets) sheet: --targets needs a workbook with one (columns: owner, period, visits, in-person visits, new accounts, won amount)."),
+    "excel.targets_left_out": ("“目标”表有 {count} 行没有计入，原因见“{sheet}”表末尾。", "{count} row(s) of the Targets sheet did not count; the reasons are at the end of the {sheet} sheet."),
+    "excel.targets_heading": ("“目标”表中没有计入的行", "Rows of the Targets sheet that did not count"),
     "targets.unknown_rep": ("{file} 的“{sheet}”表 {cell}：负责销售“{rep}”不在团队库里（库里的销售：{reps}），这一行没有计入。", "{file}, sheet {sheet}, {cell}: rep '{rep}' is not in the team store (its reps: {reps}); the row is left out."),
     "targets.bad_period": ("{file} 的“{sheet}”表 {cell}：期间“{value}”看不懂，应写 2026-11、2026Q4 或 2026，这一行没有计入。", "{file}, sheet {sheet}, {cell}: period '{value}' is not readable (write 2026-11, 2026Q4 or 2026); the row is left out."),
     "targets.bad_number": ("{file} 的“{sheet}”表 {cell}：“{value}”应为不小于 0 的数字，这一行没有计入。", "{file}, sheet {sheet}, {cell}: '{value}' should be a number of at least 0; the row is left out."),

@@ -113,16 +113,20 @@ def _copy_modules(source_project: Any, project: Any, names: tuple[str, ...], wor
         project.VBComponents.Import(str(path))
 
 
-def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False) -> Path:  # pragma: no cover
+def build_macro_workbook(out: Path, lang: str = "zh", standalone: bool = False,
+                         manager: bool = False) -> Path:  # pragma: no cover
     """Open the template in Excel, add the VBA (a reference to the xlwings add-in, or xlwings' own modules),
-    the 操作 sheet and its buttons, and save as .xlsm."""
+    the 操作 sheet and its buttons, and save as .xlsm. `manager`: the template with the 目标 sheet 汇总 reads."""
     _need_windows()
     import xlwings as xw
 
-    from addin.workbook_templates.builder import template_path
+    from addin.workbook_templates.builder import build_workbook, template_path
 
     work = Path(tempfile.mkdtemp(prefix="kam-build-"))
-    shutil.copy(template_path(lang), work / "template.xlsx")
+    if manager:
+        build_workbook(work / "template.xlsx", lang, manager=True)
+    else:
+        shutil.copy(template_path(lang), work / "template.xlsx")
     app = xw.App(visible=False, add_book=False)
     try:
         must_be_excel(app)

@@ -206,10 +206,11 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
             result = load_all(paths, engine, when, model, lang, progress, folders=[Path(chosen)])
             period = parse_period(None, when)
             assert period is not None  # the current month always parses
-            targets = _own_targets(own, engine, when, lang)
+            targets, left_out = _own_targets(own, engine, when)
             report = team_report(engine, period, when, lang, model.settings, targets=targets)
         summary = Label(t("excel.team_summary", "zh"), (), t("excel.team_summary", "en"))
-        first = port.owned_sheet(summary, lang, _summary_rows(result, lang))
+        said = [t(key, lang, file=port.book.name, **params) for key, params in left_out]
+        first = port.owned_sheet(summary, lang, _summary_rows(result, lang, said))
         sections = labelled(report, lang)
         written: dict[str, str] = {}
         for key, (_title, _keys, labels, rows) in sections.items():
@@ -219,21 +220,24 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
         for key, source, kind, chart in team_charts(sections):
             port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang),
                        len(sections[key][1]) + 2, f"kam_{chart}")
-        return t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store, team=len(result.team),
-                 sheets=len(sections) + 1, first=first, **result.counts())
+        done_text = t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store,
+                      team=len(result.team), sheets=len(sections) + 1, first=first, **result.counts())
+        if said:  # the manager learns here that a target row did not count, and where to read which
+            done_text += "\n" + t("excel.targets_left_out", lang, count=len(said), sheet=first)
+        return done_text
 
     return _run(book, "excel.status.consolidate", job)
 
 
-def _own_targets(own: Any, engine: Any, when: date, lang: str) -> Any:
-    """The macro workbook's own 目标 sheet as the report's targets (None without one). Bad rows are left out;
-    unlike `kam report --targets`, the button does not say which yet (#27 note)."""
+def _own_targets(own: Any, engine: Any, when: date) -> tuple[Any, list[tuple[str, dict[str, Any]]]]:
+    """The macro workbook's own 目标 sheet as the report's targets (None without one), and a (message key,
+    params) per row left out, as `kam report --targets` says them."""
     table = own.get("targets")
     if table is None or not table.rows:
-        return None
+        return None, []
     from addin.store.frames import targets_frame
 
-    return targets_frame(table, own.date1904, engine, when)[0]
+    return targets_frame(table, own.date1904, engine, when)
 
 
 def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -260,8 +264,8 @@ def team_charts(sections: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _summary_rows(result: Any, lang: str) -> list[list[Any]]:
-    """The 团队汇总 sheet: a line per workbook, then the team findings."""
+def _summary_rows(result: Any, lang: str, targets_left_out: list[str] | None = None) -> list[list[Any]]:
+    """The 团队汇总 sheet: a line per workbook, the team findings, then each 目标 row that did not count."""
     from addin.core.grading import INSUFFICIENT, NOT_GRADED
 
     heads = ["workbook", "status", "rows", "errors", "warnings"]
@@ -278,4 +282,8 @@ def _summary_rows(result: Any, lang: str) -> list[list[Any]]:
         where = f"{f.finding.sheet}!{f.finding.row}" if f.finding.row else ""
         rows.append([Path(f.workbook).name, where, rule_name(f.finding.code, lang), f.finding.customer_id,
                      f.finding.message(lang)])
+    if targets_left_out:
+        rows.append([])
+        rows.append([t("excel.targets_heading", lang)])
+        rows.extend([line] for line in targets_left_out)
     return rows

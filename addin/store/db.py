@@ -284,6 +284,22 @@ def open_store(db: str | Path | None, read_only: bool = False) -> Iterator[Engin
         engine.dispose()
 
 
+@contextlib.contextmanager
+def reader(engine: Engine) -> Iterator[Engine]:
+    """An engine for reading beside `engine`: on a SQLite file kam may write, a read-only one on the same file,
+    so threads reading for the report take no write lock (every write of kam's begins IMMEDIATE); otherwise
+    `engine` itself."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield engine
+        return
+    read_only = engine_for(path, read_only=True)
+    try:
+        yield read_only
+    finally:
+        read_only.dispose()
+
+
 def shown(engine: Engine) -> str:
     """The store as a user names it: a SQLite file's path, or a server URL without its password."""
     if engine.dialect.name == "sqlite":

@@ -263,7 +263,7 @@ def read_team(engine: Engine, w: Windows, today: date, lang: str, overlap_days: 
                               columns=["snapshot_id", "row_number", "customer_id", "grade"])
         accounts = account_frame(customers, grades, book_rep)
         with ThreadPoolExecutor(1) as side:  # the visits are counted in the database meanwhile
-            counting = side.submit(_visit_frames, engine, w, accounts, books)
+            counting = side.submit(_counted, engine, w, accounts, books)
             development = _sheet(conn, "development", ["customer_id", "recorded_on", "stage", "expected_amount",
                                                        "expected_close", "won_amount", "result", "reason_summary"])
             contacts = _sheet(conn, "contacts", ["customer_id", "name", "role", "birthday", "calendar"])
@@ -285,6 +285,12 @@ def _moved(by_book: pd.DataFrame, moved: pd.DataFrame, books: pd.DataFrame, colu
     total = pd.concat([rows, given, taken]).groupby(["rep", "k"], as_index=False)["visits"].sum()
     total = total[total["visits"] > 0].rename(columns={"k": column})
     return total.reset_index(drop=True)
+
+
+def _counted(engine: Engine, w: Windows, accounts: pd.DataFrame, books: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """_visit_frames on connections that only read (the 汇总 button's store engine may write)."""
+    with db.reader(engine) as readers:
+        return _visit_frames(readers, w, accounts, books)
 
 
 def _rep_totals(per: pd.DataFrame, accounts: pd.DataFrame, books: pd.DataFrame) -> pd.DataFrame:
