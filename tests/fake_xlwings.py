@@ -231,6 +231,13 @@ class FakeCharts:
         return chart
 
 
+class FakePageSetup:
+    """xlwings' Sheet.page_setup: `.api` is Excel's PageSetup, whose properties the fake keeps as set."""
+
+    def __init__(self) -> None:
+        self.api = type("PageSetupApi", (), {})()
+
+
 class FakeSheet:
     def __init__(self, book: FakeBook, name: str) -> None:
         self.book, self.name = book, name
@@ -244,6 +251,7 @@ class FakeSheet:
         self.spill_broken = False
         self.visible = True
         self.selection: FakeRange | None = None
+        self.page_setup = FakePageSetup()
 
     # --- what Excel stores ---
     def write(self, key: tuple[int, int], value: Any) -> None:

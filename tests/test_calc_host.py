@@ -228,6 +228,30 @@ def test_calc_consolidate_reads_the_managers_targets_and_says_each_row_left_out(
     for row in cli_report["targets"]:
         values = list(shown[row["rep"]].values())
         assert row["visits"] in values and row["visits_target"] in values, (row, shown[row["rep"]])
+    # printed as the manager presses Print: landscape, one page wide, the header row on every page
+    styles = book.doc.getStyleFamilies().getByName("PageStyles")
+    for name in ("团队汇总", "团队-各销售"):
+        sheet = book.sheets[name].api
+        style = styles.getByName(sheet.PageStyle)
+        assert style.IsLandscape and style.Size.Width > style.Size.Height and style.ScaleToPagesX == 1, name
+        assert sheet.getPrintTitleRows() and sheet.getTitleRows().EndRow == 0, name
+    wide = book.sheets["团队-各销售"].grid()[0]
+    sheets = book.doc.getSheets()
+    for name in list(sheets.getElementNames()):
+        if name != "团队-各销售":
+            sheets.removeByName(name)
+    import subprocess
+
+    import uno
+    from com.sun.star.beans import PropertyValue
+
+    pdf = tmp_path / "各销售.pdf"
+    pdf_filter = PropertyValue()
+    pdf_filter.Name, pdf_filter.Value = "FilterName", "calc_pdf_Export"
+    book.doc.storeToURL(uno.systemPathToFileUrl(str(pdf)), (pdf_filter,))
+    first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"], capture_output=True,
+                                text=True, check=True).stdout
+    assert wide[0] in first_page and wide[-1] in first_page, (wide, first_page[:400])  # every column on page 1
 
 
 SHIM = '''"""kam's RunPython for LibreOffice: runs the command a kam.bas Sub hands over, with xlwings' Book.caller() as

@@ -465,6 +465,10 @@ def test_consolidate_button_loads_the_folder_and_writes_the_report_the_cli_write
         assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and follow[f["rep"]][overdue] == f["overdue"]
     summary = book.sheets["团队汇总"].grid()
     assert [r[1] for r in summary[1:5]] == ["已载入"] * 4
+    for sheet in (s for s in book.sheets if s.name.startswith("团队")):  # Excel's PageSetup, as Print uses it
+        setup = sheet.page_setup.api
+        assert (setup.Orientation, setup.Zoom, setup.FitToPagesWide, setup.FitToPagesTall, setup.PrintTitleRows) == (
+            2, False, 1, False, "$1:$1"), sheet.name
     charts = {s.name: [(c.name, c.chart_type, c.source_address) for c in s.charts] for s in book.sheets}
     n = len(cli_report["per_rep"]) + 1
     assert charts["团队-各销售"] == [("kam_grades", "column_stacked", f"$A$1:$A${n},$C$1:$H${n}")]

@@ -347,6 +347,52 @@ class _Count:
         self.count = count
 
 
+class _PageSetupApi:
+    """Excel's PageSetup properties kam sets (ExcelPort._print_wide), on a Calc page style of kam's own: Calc keeps
+    orientation and scaling in page styles, not on the sheet."""
+
+    STYLE = "kam-landscape"
+    _sheet: CalcSheet
+
+    def __init__(self, sheet: CalcSheet) -> None:
+        object.__setattr__(self, "_sheet", sheet)
+
+    def _style(self) -> Any:
+        doc = self._sheet.book.doc
+        styles = doc.getStyleFamilies().getByName("PageStyles")
+        if not styles.hasByName(self.STYLE):
+            styles.insertByName(self.STYLE, doc.createInstance("com.sun.star.style.PageStyle"))
+        self._sheet.api.PageStyle = self.STYLE
+        return styles.getByName(self.STYLE)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        import uno
+
+        if name == "Orientation":
+            style = self._style()
+            size = style.Size
+            if (value == 2) != (size.Width > size.Height):  # a landscape page is wider than high
+                size.Width, size.Height = size.Height, size.Width
+                style.Size = size
+            style.IsLandscape = value == 2
+        elif name == "FitToPagesWide":
+            self._style().ScaleToPagesX = int(value)
+        elif name == "FitToPagesTall":
+            self._style().ScaleToPagesY = int(value or 0)  # False: as many pages high as it takes
+        elif name == "PrintTitleRows":
+            first, last = (int(part.strip("$")) for part in str(value).split(":"))
+            rows = uno.createUnoStruct("com.sun.star.table.CellRangeAddress")
+            rows.Sheet, rows.StartRow, rows.EndRow = self._sheet.index(), first - 1, last - 1
+            self._sheet.api.setTitleRows(rows)
+            self._sheet.api.setPrintTitleRows(True)
+        # Zoom: Calc scales by ScaleToPagesX alone
+
+
+class _PageSetup:
+    def __init__(self, sheet: CalcSheet) -> None:
+        self.api = _PageSetupApi(sheet)
+
+
 class CalcSheet:
     """A sheet; its name and position are read once (kam renames no sheet): each is a call over the socket."""
 
@@ -381,6 +427,10 @@ class CalcSheet:
         (r1, c1) = first
         (r2, c2) = second if second is not None else first
         return CalcRange(self, [self.api.getCellRangeByPosition(c1 - 1, r1 - 1, c2 - 1, r2 - 1)])
+
+    @property
+    def page_setup(self) -> _PageSetup:
+        return _PageSetup(self)
 
     def clear(self) -> None:
         cursor = self.api.createCursor()
@@ -575,6 +625,8 @@ class CalcHost:
         hidden.Name, hidden.Value = "Hidden", True
         doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(str(path.resolve())), "_blank", 0,
                                                 (hidden,))
+        if doc is None:  # LibreOffice answers a file it will not open (e.g. locked by another soffice) with nothing
+            raise RuntimeError(f"LibreOffice did not open {path.name}: is it open elsewhere (a .~lock file beside it)?")
         doc.addActionLock()  # headless: no view to refresh after each of thousands of notes and fills
         doc.lockControllers()
         return CalcBook(doc)

@@ -216,7 +216,25 @@ class ExcelPort:
             cells[n - 1][LINK_COL] = '=HYPERLINK("#{}","{}")'.format(location.replace('"', '""'),
                                                                       shown.replace('"', '""'))
         self._write_rows(sheet, cells, text=False)
+        self._print_wide(sheet)
         return str(sheet.name)
+
+    def _print_wide(self, sheet: Any) -> None:
+        """Landscape, one page wide, the header row on every page: a sheet kam writes prints as kam's files do
+        (Excel's PageSetup through xlwings' page_setup.api; the Calc adapter maps it to a page style). A host
+        without it prints as it likes: nothing else depends on it."""
+        app: Any = getattr(self.book.app, "api", None)
+        with contextlib.suppress(Exception):
+            app.PrintCommunication = False  # Excel asks the printer driver at each property otherwise
+        with contextlib.suppress(Exception):
+            setup = sheet.page_setup.api
+            setup.Orientation = 2  # xlLandscape
+            setup.Zoom = False  # Excel: FitToPages* count only without a zoom
+            setup.FitToPagesWide = 1
+            setup.FitToPagesTall = False
+            setup.PrintTitleRows = "$1:$1"
+        with contextlib.suppress(Exception):
+            app.PrintCommunication = True
 
     def _add_sheet(self, name: str) -> Any:
         sheets = list(self.book.sheets)
