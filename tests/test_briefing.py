@@ -450,6 +450,7 @@ def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces
 
     cjk_punct = re.compile(r"[：，（）。、“”；　]")
     ascii_in_chinese = re.compile(r"[\u4e00-\u9fff][,;:!?]|[,;:!?][\u4e00-\u9fff]")  # "客户 48, 价值评估"
+    person = r"\{(?:rep|reps|owner|other_owner|person|people|visitor|visitors|coach|who|names)\}"
     tables = [MESSAGES, briefing.LABELS, briefing._QUESTIONS, briefing._ANSWERS, briefing._STATE, briefing._PAGE1,
               briefing._ACTIONS, briefing._DEAL, briefing.HINTS, RULE_NAMES, ADVICE,
               {f"intro{i}": pair for i, pair in enumerate(zip(_INTRO["zh"], _INTRO["en"], strict=True))}]
@@ -460,6 +461,8 @@ def test_english_text_has_no_chinese_punctuation_and_chinese_has_no_stray_spaces
                 assert not cjk_punct.search(en), (key, en)
                 assert not ascii_in_chinese.search(zh), (key, zh)
             assert not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", zh), (key, zh)
+            # a person's name is Chinese: "吴佳怡 拜访" is as wrong as "吴佳怡 的"
+            assert not re.search(person + r" [\u4e00-\u9fff]|[\u4e00-\u9fff] " + person, zh), (key, zh)
             assert not [c for c in RULE_NAMES if "-" in c and c in zh], (key, zh)  # no rule code in Chinese
     for name in ("briefing.md", "briefing.html"):
         source = (Path(__file__).parents[1] / "addin" / "docs" / "templates" / name).read_text(encoding="utf-8")
