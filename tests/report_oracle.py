@@ -72,6 +72,7 @@ def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str,
         for v in rows["visits"]:
             rep = account.get(v.get("customer_id"), (book_rep, ""))[0]
             r = rep_rows[rep]
+            r["visit_rows"] += 1  # every row, dated or not: what errors/warnings per 100 rows divide by
             when = day(v.get("visit_date"))
             if when is None or when > as_of:
                 continue
@@ -91,6 +92,8 @@ def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str,
                         r["on_time" if done <= due else "late"] += 1
                     elif due >= as_of:
                         r["pending"] += 1
+                    else:
+                        r["opened_overdue"] += 1
             elif prev_start <= when <= prev_end:
                 r["visits_before"] += 1
         # deals: per account the newest 成功/失败 record in a window
@@ -140,10 +143,10 @@ def expected(team: dict[str, dict[str, list[dict[str, Any]]]], grades: dict[str,
         "accounts": sum(r["accounts"] for r in rep_rows.values()),
         "visits": visits,
         "visits_before": sum(r["visits_before"] for r in rep_rows.values()),
-        "in_person_share": round(sum(r["in_person"] for r in rep_rows.values()) / visits, 3) if visits else None,
+        "in_person_share": round(sum(r["in_person"] for r in rep_rows.values()) / visits, 4) if visits else None,
         "won": len(won_now), "won_amount": round(sum(a or 0 for _, a in won_now), 2),
         "won_before": len(won_before), "won_amount_before": round(sum(a or 0 for a in won_before), 2),
-        "win_rate": round(len(won_now) / decided, 3) if decided else None,
+        "win_rate": round(len(won_now) / decided, 4) if decided else None,
         "pipeline": round(pipe_now, 2), "pipeline_before": round(pipe_before, 2), "forecast": round(weighted_now, 2),
         "overdue": sum(r["overdue"] for r in rep_rows.values()),
     }

@@ -460,7 +460,7 @@ def test_consolidate_button_loads_the_folder_and_writes_the_report_the_cli_write
     heads = grid[0]
     shown = {row[0]: dict(zip(heads, row, strict=False)) for row in grid[1:] if row and row[0]}
     follow = {row[0]: row for row in book.sheets["团队-跟进与质量"].grid()[1:] if row and row[0]}
-    overdue = book.sheets["团队-跟进与质量"].grid()[0].index("逾期未完成")
+    overdue = book.sheets["团队-跟进与质量"].grid()[0].index("逾期未完成（全部）")
     for rep, f in zip(cli_report["per_rep"], cli_report["follow_up"], strict=True):
         assert shown[rep["rep"]]["本期拜访"] == rep["visits"] and follow[f["rep"]][overdue] == f["overdue"]
     summary = book.sheets["团队汇总"].grid()

@@ -72,8 +72,9 @@ def _check_against_oracle(report: dict, rows: dict, grades: dict, start: date, e
         assert got["visits"] == w.get("visits", 0) and got["visits_before"] == w.get("visits_before", 0), rep
         assert methods[rep]["in_person"] == w.get("in_person", 0) and methods[rep]["total"] == got["visits"], rep
         assert got["won"] == w.get("won", 0) and got["won_amount"] == pytest.approx(w.get("won_amount", 0)), rep
-        for key in ("opened", "on_time", "late", "pending", "overdue"):
+        for key in ("opened", "on_time", "late", "pending", "opened_overdue", "overdue"):
             assert follow[rep][key] == w.get(key, 0), (rep, key)
+        assert follow[rep]["rows_checked"] == w.get("accounts", 0) + w.get("visit_rows", 0), rep
     h = report["headline"]
     assert h["accounts"]["now"] == want.headline["accounts"]
     assert h["visits"] == {"now": want.headline["visits"], "before": want.headline["visits_before"]}
@@ -128,7 +129,8 @@ def test_numbers_agree_with_one_another(store):
     assert report["trend"][-1]["won_amount"] == pytest.approx(report["headline"]["won_amount"]["now"])
     assert report["trend"][-1]["pipeline"] == pytest.approx(report["headline"]["pipeline"]["now"])
     for f in report["follow_up"]:
-        assert f["on_time"] + f["late"] + f["pending"] <= f["opened"]
+        assert f["on_time"] + f["late"] + f["pending"] + f["opened_overdue"] == f["opened"]
+        assert f["opened_overdue"] <= f["overdue"]  # the period's overdue are among all overdue
     won = sum(1 for d in report["deals"] if d["result"] == "成功")
     assert won == report["headline"]["won"]["now"] == sum(r["won"] for r in report["won_lost"])
 
@@ -169,7 +171,7 @@ def test_changes_since_the_period_before_come_from_the_history(tmp_path):
     db = tmp_path / "s.sqlite"
     assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", "2026-10-20"]).exit_code in (0, 1)
     first = _report(db, "--period", "2026-10")  # the only snapshot is from inside the period: nothing before it
-    assert first["changes"] == [] and first["notes"]["changes"] == "首次汇总，无上期对比。"
+    assert first["changes"] == [] and first["notes"]["changes"].startswith("首次汇总：还没有更早的快照")
     moved = next(c for c in team[rep].rows["customers"] if c["stage"] == "关系建立")
     moved["stage"] = "促成成交"
     build_workbook(folder / f"{rep}.xlsx", "zh", team[rep].rows)
@@ -448,6 +450,55 @@ def test_html_is_self_contained_with_four_svg_charts_and_a_print_layout(store, t
 
 
 @needs_calc
+def test_the_printed_report_pairs_its_lists_says_its_units_and_cuts_nothing(store, tmp_path):
+    """A manager's print: a percent reads the same in .html, .xlsx and the text (halves up, as Excel's 0%); a
+    festival row names each account beside its ID (two accounts of one name are two names); a rep with no
+    visit has no 面访 share (not 0%); the headline's amounts carry their unit; counts are whole numbers; a
+    header or a text longer than its column wraps in a row tall enough for it."""
+    from addin.docs.teamout import percent
+
+    assert [percent(x) for x in (0.125, 0.145, 0.3846, 0.005, 0.0)] == ["13%", "15%", "38%", "1%", "0%"]
+    day = ["--today", "2026-12-06"]
+    out, page = tmp_path / "r.xlsx", tmp_path / "r.html"
+    for target in (out, page):
+        assert CliRunner().invoke(cli, ["report", "--db", str(store[1]), *day, "--out", str(target)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["report", "--db", str(store[1]), *day, "--format", "json"])
+    report = json.loads(result.stdout)
+    names = {c["customer_id"]: c["customer_name"] for data in make_team(TODAY).values()
+             for c in data.rows["customers"]}
+    festivals = [r for r in report["care"] if r["kind"].startswith("festival")]
+    assert festivals
+    for r in festivals:
+        ids = r["customer_id"].split("、")
+        assert r["customer_name"].split("、") == [names[i] for i in ids], r
+    idle = [r for r in report["per_rep"] if r["visits"] == 0]
+    assert idle and all(r["in_person_share"] is None for r in idle)
+    assert all(r["in_person_share"] is not None for r in report["per_rep"] if r["visits"])
+    html_text = page.read_text(encoding="utf-8")
+    for r in report["conversion"]:
+        if r["rate"] is not None:
+            assert f">{percent(r['rate'])}<" in html_text, r
+    wb = openpyxl.load_workbook(out)
+    glance = wb["要点"]
+    money = {row[0].value: row[1] for row in glance.iter_rows(min_row=2) if row[0].value}
+    for label in ("成交金额（万元）", "在谈金额（万元）", "加权预测（万元）"):
+        assert money[label].number_format == "#,##0.00", label
+    assert any("2026-12-06" in str(c.value) and "金额单位：万元" in str(c.value) for c in glance["A"] if c.value)
+    for ws in wb.worksheets:
+        widths = {i: dim.width for dim in ws.column_dimensions.values() for i in range(dim.min, dim.max + 1)}
+        for row in ws.iter_rows(max_row=ws.max_row):
+            for cell in row:
+                v = cell.value
+                if isinstance(v, float) and cell.number_format == "General":
+                    assert not v.is_integer(), (ws.title, cell.coordinate, v)  # 211, not 211.0
+                if not isinstance(v, str) or cell.font.i:  # the notes under a table run on
+                    continue
+                size = sum(2 if ord(ch) > 0x2E80 else 1 for ch in v)
+                if size > widths.get(cell.column, 8.43):  # it needs a second line: it wraps, in a row with room
+                    assert cell.alignment.wrap_text, (ws.title, cell.coordinate)
+                    assert (ws.row_dimensions[cell.row].height or 15) >= 30, (ws.title, cell.coordinate)
+
+
 def test_libreoffice_opens_the_report_xlsx(store, tmp_path):
     out = tmp_path / "r.xlsx"
     assert CliRunner().invoke(cli, ["report", "--db", str(store[1]), "--today", TODAY.isoformat(), "--out",

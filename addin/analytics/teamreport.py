@@ -295,7 +295,7 @@ def _per_rep(d: _Data, won: pd.DataFrame) -> pd.DataFrame:
     out["visits"] = _by_rep(reps, now.groupby("rep")["visits"].sum())
     out["visits_before"] = _by_rep(reps, before.groupby("rep")["visits"].sum())
     in_person = _by_rep(reps, now[now["method"] == IN_PERSON].groupby("rep")["visits"].sum())
-    out["in_person_share"] = (in_person / out["visits"].where(out["visits"] > 0)).fillna(0.0).round(3)
+    out["in_person_share"] = (in_person / out["visits"].where(out["visits"] > 0)).round(4)  # no visit: no share
     created = d.accounts[(d.accounts["created_on"] >= _ts(d.w.start)) & (d.accounts["created_on"] <= _ts(d.w.end))]
     out["new_accounts"] = _by_rep(reps, created.groupby("rep").size())
     out["won"] = _by_rep(reps, won.groupby("rep").size())
@@ -312,12 +312,15 @@ def _follow_up(d: _Data) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(reps, name="rep"))
     for c in ("opened", "on_time", "late", "pending"):
         out[c] = _by_rep(reps, now.get(c))
+    # the rest of the period's follow-ups: due before the as-of day and not done by it, so the four add up
+    out["opened_overdue"] = out["opened"] - out["on_time"] - out["late"] - out["pending"]
     out["overdue"] = _by_rep(reps, d.rep_totals.groupby("rep")["overdue"].sum())
     f = d.finding_counts
     out["callbacks_missed"] = _by_rep(reps, f[f["code"] == "callback-missing"].groupby("rep")["n"].sum())
     out["awaiting_review"] = _by_rep(reps, now.get("unreviewed"))
     # the rows findings are counted over: the rep's accounts and all their visit rows
     rows = _by_rep(reps, d.accounts.groupby("rep").size()) + _by_rep(reps, d.rep_totals.groupby("rep")["visits"].sum())
+    out["rows_checked"] = rows  # shown beside the rates, so a reader can check them
     for severity, column in (("error", "errors_per_100"), ("warning", "warnings_per_100")):
         n = _by_rep(reps, f[f["severity"] == severity].groupby("rep")["n"].sum())
         out[column] = (n * 100 / rows.where(rows > 0)).fillna(0.0).round(1)
@@ -382,7 +385,7 @@ def _won_lost(d: _Data, won: pd.DataFrame, lost: pd.DataFrame, won_before: pd.Da
     out["average"] = (out["won_amount"] / _by_rep(reps, counted).where(lambda s: s > 0)).round(2)
     out["lost"] = _by_rep(reps, lost.groupby("rep").size())
     decided = out["won"] + out["lost"]
-    out["win_rate"] = (out["won"] / decided.where(decided > 0)).round(3)
+    out["win_rate"] = (out["won"] / decided.where(decided > 0)).round(4)
     cycles = _cycles(d, won)
     out["median_cycle_days"] = cycles.groupby(won["rep"]).median().reindex(out.index) if len(won) else None
     before = pd.to_numeric(won_before["won_amount"], errors="coerce")
@@ -443,7 +446,7 @@ def _conversion(d: _Data, as_of: date) -> pd.DataFrame:
     account(steps)
     out = pd.DataFrame({"stage": list(WORKING), "entered": [entered[s] for s in WORKING],
                         "reached_next": [moved[s] for s in WORKING]})
-    out["rate"] = (out["reached_next"] / out["entered"].where(out["entered"] > 0)).round(3)
+    out["rate"] = (out["reached_next"] / out["entered"].where(out["entered"] > 0)).round(4)
     out["median_days"] = [float(pd.Series(days[s]).median()) if days[s] else None for s in WORKING]
     return out
 
@@ -461,9 +464,9 @@ def _effort(d: _Data) -> pd.DataFrame:
     out = pd.DataFrame(index=reps)
     out["visits"] = total.astype(int)
     for g in ("A", "B", "C", "D"):
-        out[f"share_{g}"] = (by_grade[g] / total.where(total > 0)).round(3)
+        out[f"share_{g}"] = (by_grade[g] / total.where(total > 0)).round(4)
     for g in ("A", "D"):
-        out[f"in_person_{g}"] = (face[g] / face_total.where(face_total > 0)).round(3)
+        out[f"in_person_{g}"] = (face[g] / face_total.where(face_total > 0)).round(4)
     out["flag"] = ((total > 0) & (out["share_D"].fillna(0) > out["share_A"].fillna(0))).map({True: "D>A", False: ""})
     out = out.astype(object).where(out.notna(), None)
     return out.reset_index()
@@ -672,10 +675,12 @@ def _care(d: _Data, today: date) -> pd.DataFrame:
     for key, when, industry in festival_dates(today, today + timedelta(days=CARE_DAYS)):
         chosen = ab if industry is None else ab[ab["industry"] == industry]
         for rep, mine in chosen.groupby("rep"):
-            names = list(dict.fromkeys(str(n) for n in mine["customer_name"]))
-            rows.append({"date": when, "kind": f"festival.{key}", "rep": rep,
-                         "customer_id": "、".join(dict.fromkeys(str(c) for c in mine["customer_id"])),
-                         "customer_name": "、".join(names), "contact": "", "days_until": (when - today).days})
+            # one name per ID, in the same order (two accounts of one name are two names, as in 客户)
+            name_of = dict(zip(mine["customer_id"].astype(str), mine["customer_name"].astype(str), strict=True))
+            ids = list(name_of)
+            rows.append({"date": when, "kind": f"festival.{key}", "rep": rep, "customer_id": "、".join(ids),
+                         "customer_name": "、".join(name_of[c] for c in ids), "contact": "",
+                         "days_until": (when - today).days})
     if not rows:
         return _empty(columns)
     return pd.DataFrame(rows, columns=columns).sort_values(["date", "kind", "rep"]).reset_index(drop=True)
@@ -731,13 +736,13 @@ def _headline(d: _Data, won: pd.DataFrame, won_before: pd.DataFrame, lost: pd.Da
 
     def share(window: str) -> float | None:
         n = visits(window)
-        return round(visits(window, IN_PERSON) / n, 3) if n else None
+        return round(visits(window, IN_PERSON) / n, 4) if n else None
 
     def amount(frame: pd.DataFrame) -> float:
         return round(float(pd.to_numeric(frame["won_amount"], errors="coerce").sum()), 2)
 
     def rate(w: pd.DataFrame, lo: pd.DataFrame) -> float | None:
-        return round(len(w) / (len(w) + len(lo)), 3) if len(w) + len(lo) else None
+        return round(len(w) / (len(w) + len(lo)), 4) if len(w) + len(lo) else None
 
     created = d.accounts["created_on"]
 

@@ -68,10 +68,13 @@ class Settings:
         return self.amount_unit == "元"
 
     def amount_text(self, value: float, lang: str) -> str:
-        """An amount as a sales sheet writes it, in the unit of 金额单位: 96 万元 (96 x 10,000 CNY in English)."""
-        number = int(value) if float(value).is_integer() else round(float(value), 2)
+        """An amount as a sales sheet writes it, in the unit of 金额单位: 96 万元 (CNY 960k in English, which has no
+        word for 万)."""
+        if lang == "en" and not self.amount_in_yuan:
+            value = float(value) * 10  # thousands
+        number = int(round(value, 6)) if float(round(value, 6)).is_integer() else round(float(value), 2)
         if lang == "en":
-            return f"{number:,} {'CNY' if self.amount_in_yuan else 'x 10,000 CNY'}"
+            return f"CNY {number:,}" if self.amount_in_yuan or not number else f"CNY {number:,}k"
         return f"{number:,} {self.amount_unit}"
 
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:

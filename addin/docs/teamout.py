@@ -9,6 +9,7 @@ import io
 import math
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ _MONEY_COLUMNS = ("won_amount", "won_amount_before", "average", "amount", "weigh
                   "won_amount_target")
 _DECIMAL_COLUMNS = ("errors_per_100", "warnings_per_100", "satisfaction_avg", "satisfaction_avg_before",
                     "median_days", "median_cycle_days", "days_to_inform")
+#: the headline's rows that are amounts
+_MONEY_METRICS = ("won_amount", "pipeline", "forecast")
 _MONEY_SECTIONS = ("pipeline_value",)  # every number column but deals and probability is an amount
 GRADE_COLORS = {"A": "#2E7D32", "B": "#0277BD", "C": "#F9A825", "D": "#C62828", "信息不足": "#8E24AA",
                 "未评级": "#9E9E9E"}
@@ -55,12 +58,15 @@ def rep_color(report: TeamReport, rep: str) -> str:
 
 def _unit(report: TeamReport, lang: str) -> str:
     if lang == "en":
-        return "CNY" if report.amount_unit == "元" else "x 10,000 CNY"
+        return "CNY" if report.amount_unit == "元" else "10k CNY"
     return report.amount_unit
 
 
 def column_label(key: str, lang: str, unit: str = "") -> str:
     """A column key shown in `lang`: a method (面访), a grade, or a report column (amounts with their unit)."""
+    if key in _MONEY_METRICS and unit:
+        label = t(f"report.metric.{key}", lang)
+        return label + (f"（{unit}）" if lang == "zh" else f" ({unit})")
     if key in METHODS:
         return CHOICES["method"].display(key, lang)
     if key in ("A", "B", "C", "D"):
@@ -116,8 +122,9 @@ def labelled(report: TeamReport, lang: str) -> dict[str, Section]:
         keys = [str(c) for c in frame.columns]
         rows = [[_value(k, v, lang) for k, v in zip(keys, row, strict=True)]
                 for row in frame.itertuples(index=False, name=None)]
-        if key == "headline":
-            rows = [[t(f"report.metric.{r[0]}", lang), *r[1:]] for r in rows]
+        if key == "headline":  # an amount's row says its unit, as an amount's column does
+            rows = [[column_label(r[0], lang, unit) if r[0] in _MONEY_METRICS else t(f"report.metric.{r[0]}", lang),
+                     *r[1:]] for r in rows]
         title = t(f"report.section.{key}", lang, unit=unit)
         out[key] = (title, keys, [column_label(k, lang, unit) for k in keys], rows)
     return out
@@ -167,11 +174,17 @@ def report_json(report: TeamReport, lang: str) -> dict[str, Any]:
             "notes": {k: t(v, lang) for k, v in report.notes.items()}, **sections}
 
 
+def percent(v: float) -> str:
+    """A share as a whole percent, halves rounded up as Excel's 0% format does (Python's format rounds 12.5% down
+    to 12%, Excel up to 13%: the .html and the .xlsx must say the same)."""
+    return f"{(Decimal(repr(v)) * 100).quantize(Decimal(1), ROUND_HALF_UP)}%"
+
+
 def _text(v: Any, key: str = "") -> str:
     if v is None:
         return ""
     if key in _PERCENT_COLUMNS and isinstance(v, float):
-        return f"{v:.0%}"
+        return percent(v)
     if key in _DECIMAL_COLUMNS and isinstance(v, float):
         return f"{v:.1f}".removesuffix(".0")
     if isinstance(v, float):
@@ -185,7 +198,7 @@ def _headline_text(report: TeamReport, metric: str, v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     if metric in ("in_person_share", "win_rate"):
-        return f"{v:.0%}"
+        return percent(v)
     return _text(v)
 
 
@@ -241,10 +254,13 @@ def report_text(report: TeamReport, lang: str) -> str:
     sep = "；" if lang == "zh" else "; "
 
     def money(v: Any) -> str:
+        if lang == "en":  # a sentence says the amount itself: CNY 450k, not 45 x 10,000 CNY
+            thousands = "" if report.amount_unit == "元" or not v else "k"
+            return f"CNY {_text(float(v or 0) * (1 if report.amount_unit == '元' else 10))}{thousands}"
         return f"{_text(float(v or 0))} {unit}"
 
     def pct(v: Any) -> str:
-        return "-" if v is None else f"{v:.0%}"
+        return "-" if v is None else percent(v)
 
     w = report.windows
     lines = [t("report.text.title", lang, period=report.period.label, start=w.start.isoformat(),
@@ -307,9 +323,14 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
                                       "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"})
     wb.set_properties({"title": t("report.title", lang, period=report.period.label), "author": "kam"})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
-    formats = {"date": wb.add_format({"num_format": "yyyy-mm-dd"}), "pct": wb.add_format({"num_format": "0%"}),
-               "dec": wb.add_format({"num_format": "0.0"}), "money": wb.add_format({"num_format": "#,##0.##"}),
-               "note": wb.add_format({"italic": True, "font_color": "#555555"})}
+    # every cell centred in its row, so a row a wrapped text made taller still reads across (top alignment sets
+    # CJK and Latin text at different heights in LibreOffice)
+    top = {"valign": "vcenter"}
+    formats = {"date": wb.add_format({"num_format": "yyyy-mm-dd", **top}),
+               "pct": wb.add_format({"num_format": "0%", **top}), "dec": wb.add_format({"num_format": "0.0", **top}),
+               "money": wb.add_format({"num_format": "#,##0.00", **top}), "top": wb.add_format(top),
+               "note": wb.add_format({"italic": True, "font_color": "#555555"}),
+               "wrap": wb.add_format({"text_wrap": True, **top})}
     names: dict[str, str] = {}
     sections = labelled(report, lang)
     metrics = list(_headline_frame(report)["metric"])
@@ -317,17 +338,21 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
         name = t(f"report.sheet.{key}", lang)[:31]
         names[key] = name
         ws = wb.add_worksheet(name)
-        for c, label in enumerate(labels):
-            ws.write(0, c, label, head)
-            width = max([min(_width(label), 12), *(_width(_text(r[c], keys[c])) for r in rows[:500])])
-            ws.set_column(c, c, min(max(width + 2, 8), 40), _format(formats, key, keys[c], keys))
+        widths = _columns(ws, formats, key, keys, labels, rows, head)
         for r, row in enumerate(rows, start=1):
+            wrapped = [_lines(_text(v, keys[c]), widths[c]) for c, v in enumerate(row) if isinstance(v, str)]
+            if max(wrapped, default=1) > 1:  # LibreOffice does not grow a wrapped row by itself
+                ws.set_row(r, 15 * max(wrapped))
             for c, v in enumerate(row):
                 if isinstance(v, date):
-                    ws.write_datetime(r, c, datetime(v.year, v.month, v.day))
+                    ws.write_datetime(r, c, datetime(v.year, v.month, v.day), formats["date"])
                 elif key == "headline" and c and isinstance(v, float) and metrics[r - 1] in ("in_person_share",
                                                                                              "win_rate"):
                     ws.write_number(r, c, v, formats["pct"])
+                elif key == "headline" and c and isinstance(v, int | float) and metrics[r - 1] in _MONEY_METRICS:
+                    ws.write_number(r, c, v, formats["money"])
+                elif isinstance(v, float) and v.is_integer() and _format(formats, key, keys[c], keys) is None:
+                    ws.write_number(r, c, int(v))  # a count stored as a float reads 211, not 211.0
                 elif v is not None:
                     ws.write(r, c, v)
         last = len(rows) + 1
@@ -336,6 +361,8 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
             last = 2
         if key in report.notes and rows:
             ws.write(last + 1, 0, t(report.notes[key], lang), formats["note"])
+        if key == "headline":  # the days counted, the as-of day and the unit, as the .html says under its title
+            ws.write(last + 3, 0, subtitle(report, lang), formats["note"])
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
         ws.set_header(f"&L{title}&R{report.period.label}")
@@ -347,6 +374,34 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
     _xlsx_charts(wb, report, sections, names, lang)
     wb.close()
     return names
+
+
+#: the widest a column gets (characters); longer texts wrap within it
+_MAX_WIDTH = 40
+
+
+def _columns(ws: Any, formats: dict[str, Any], section: str, keys: list[str], labels: list[str],
+             rows: list[list[Any]], head: Any) -> list[int]:
+    """Write the header and size each column to its label (up to 20) and its values (up to _MAX_WIDTH, past
+    which its texts wrap); the header row gets the lines its longest label needs. Returns the widths."""
+    widths = []
+    for c, label in enumerate(labels):
+        ws.write(0, c, label, head)
+        content = max((_width(_text(r[c], keys[c])) for r in rows[:500]), default=0)
+        width = max(min(max(min(_width(label), 20), content) + 2, _MAX_WIDTH), 8)
+        shown = _format(formats, section, keys[c], keys) or formats["wrap" if content + 2 > _MAX_WIDTH else "top"]
+        ws.set_column(c, c, width, shown)
+        widths.append(width)
+    ws.set_row(0, 15 * max((_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1))
+    return widths
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines a text takes in a column `width` characters wide (CJK characters count two)."""
+    size = _width(text)
+    if size <= width - 2:  # the margin each column was given
+        return 1
+    return math.ceil(size * 1.15 / max(width - 1, 1))  # a wrapped line ends short of the edge: room to spare
 
 
 def _format(formats: dict[str, Any], section: str, key: str, keys: list[str]) -> Any:
@@ -405,10 +460,13 @@ def _xlsx_charts(wb: Any, report: TeamReport, sections: dict[str, Section], name
     visits = wb.add_chart({"type": "column"})
     visits.add_series({"name": [sheet, 0, c], "categories": [sheet, 1, 0, len(rows), 0],
                        "values": [sheet, 1, c, len(rows), c], "y2_axis": True, "fill": {"color": "#BAB0AC"}})
+    visits.set_y2_axis({"name": t("report.axis.visits", lang)})
     chart.combine(visits)
+    chart.set_y_axis({"name": t("report.axis.amount", lang, unit=_unit(report, lang))})
     chart.set_title({"name": t("report.chart.trend", lang)})
     chart.set_legend({"position": "bottom"})
-    wb.get_worksheet_by_name(sheet).insert_chart(len(rows) + 4, 0, chart, {"x_scale": 1.5, "y_scale": 1.2})
+    # low enough that the 12 months, the note and the chart print on one landscape page
+    wb.get_worksheet_by_name(sheet).insert_chart(len(rows) + 4, 0, chart, {"x_scale": 1.5, "y_scale": 0.8})
 
 
 def _funnel(wb: Any, section: Section, sheet: str, lang: str) -> None:
@@ -448,7 +506,7 @@ h2 { font-size: 1.15em; margin-top: 1.4em; border-bottom: 2px solid #4472C4; }
 table { border-collapse: collapse; font-size: .85em; margin: .5em 0; }
 th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: left; vertical-align: top; }
 th { background: #DDEBF7; word-break: keep-all; } td.n { text-align: right; white-space: nowrap; }
-td:first-child { white-space: nowrap; }
+td:first-child, td.s { white-space: nowrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 1em; }
 .charts figure { margin: 0; } .charts svg { width: 100%; height: auto; }
 .sub, .note { color: #555; } .note { font-size: .85em; margin: .2em 0 0; }
@@ -463,6 +521,11 @@ td:first-child { white-space: nowrap; }
   .charts svg { max-height: 80mm; }
 }
 """
+
+
+#: short values a printed table must not break (a rep's name in two lines reads as two people)
+_NOWRAP = frozenset({"rep", "owner", "date", "visit_date", "follow_up_due", "last_visit", "recorded_on", "week_start",
+                     "month", "newest_entry", "close_date", "customer_informed"})
 
 
 def _esc(text: str) -> str:
@@ -494,7 +557,7 @@ def write_html(report: TeamReport, lang: str) -> str:
                 cells = []
                 for i, (k, v) in enumerate(zip(keys, row, strict=True)):
                     numeric = isinstance(v, int | float) and not isinstance(v, bool)
-                    opening = '<td class="n">' if numeric else "<td>"
+                    opening = '<td class="n">' if numeric else '<td class="s">' if k in _NOWRAP else "<td>"
                     shown = _headline_text(report, headline.iloc[n, 0], v) if key == "headline" and i else _text(v, k)
                     cells.append(f"{opening}{_esc(shown)}</td>")
                 parts.append("<tr>" + "".join(cells) + "</tr>")
