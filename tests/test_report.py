@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import zipfile
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import openpyxl
@@ -141,6 +142,20 @@ def test_the_team_findings_and_attention_lines(store):
     assert len(claims) == 1  # once, naming both reps
     assert set(claims[0]["reps"].split("、")) == {REPS[0], REPS[3]}
     assert [r["code"] for r in report["team"]].count("team-visit-overlap") == 1
+    # the two visits recomputed from the rows: the earlier first in reps, dates, IDs and workbooks alike
+    overlap = next(r for r in report["team"] if r["code"] == "team-visit-overlap")
+    team = make_team(TODAY)
+    name = {book: {c["customer_id"]: c["customer_name"] for c in data.rows["customers"]} for book, data in team.items()}
+    ids = dict(zip(overlap["workbook"].split("、"), overlap["customer_id"].split("、"), strict=True))
+    visits = sorted((v["visit_date"].isoformat(), v["visitor"], book) for book, data in team.items()
+                    for v in data.rows["visits"] if book + ".xlsx" in ids and v.get("customer_id") == ids[book + ".xlsx"]
+                    and isinstance(v.get("visit_date"), date))
+    assert len({name[b.removesuffix(".xlsx")][i] for b, i in ids.items()}) == 1  # one organisation, two IDs
+    pair = next((a, b) for a, b in pairwise(visits) if a[2] != b[2]
+                and overlap["detail"] == f"{a[0]}、{b[0]}")
+    assert overlap["reps"] == f"{pair[0][1]}、{pair[1][1]}"
+    assert overlap["workbook"] == f"{pair[0][2]}.xlsx、{pair[1][2]}.xlsx"
+    assert claims[0]["workbook"].count(".xlsx") == 2 and "/" not in claims[0]["customer_id"]
     stale = [r for r in report["attention"] if r["stale"]]
     assert [r["rep"] for r in stale] == [REPS[2]]
     assert sorted(r["workbook"] for r in report["attention"]) == sorted(f"{rep}.xlsx" for rep in REPS)
@@ -171,7 +186,7 @@ def test_changes_since_the_period_before_come_from_the_history(tmp_path):
     db = tmp_path / "s.sqlite"
     assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", "2026-10-20"]).exit_code in (0, 1)
     first = _report(db, "--period", "2026-10")  # the only snapshot is from inside the period: nothing before it
-    assert first["changes"] == [] and first["notes"]["changes"].startswith("首次汇总：还没有更早的快照")
+    assert first["changes"] == [] and first["notes"]["changes"].startswith("首次汇总：没有更早的汇总可比")
     moved = next(c for c in team[rep].rows["customers"] if c["stage"] == "关系建立")
     moved["stage"] = "促成成交"
     build_workbook(folder / f"{rep}.xlsx", "zh", team[rep].rows)

@@ -631,19 +631,26 @@ def _team(d: _Data) -> pd.DataFrame:
             if pair in seen:
                 continue
             seen.add(pair)
-            rows.append({"code": x.code, "customer_id": f"{x.customer_id} / {p.get('other_id')}",
-                         "reps": f"{p.get('owner')}、{p.get('other_owner')}", "workbook": x.workbook,
-                         "detail": p.get("name")})
-        elif x.code == "team-visit-overlap":
-            rows.append({"code": x.code, "customer_id": x.customer_id,
-                         "reps": f"{p.get('visitor')}、{p.get('other_visitor')}", "workbook": x.workbook,
-                         "detail": f"{p.get('other_date')} / {p.get('visit')}"})
+            rows.append({"code": x.code, "customer_id": _both(x.customer_id, p.get("other_id")),
+                         "reps": f"{p.get('owner')}、{p.get('other_owner')}",
+                         "workbook": _both(x.workbook, p.get("other_workbook")), "detail": p.get("name")})
+        elif x.code == "team-visit-overlap":  # the earlier visit first, in every column alike
+            rows.append({"code": x.code, "customer_id": _both(p.get("other_id") or x.customer_id, x.customer_id),
+                         "reps": f"{p.get('other_visitor')}、{p.get('visitor')}",
+                         "workbook": _both(p.get("other_workbook"), x.workbook),
+                         "detail": f"{p.get('other_date')}、{p.get('visit')}"})
         else:
             rows.append({"code": x.code, "customer_id": "", "reps": p.get("rep", ""), "workbook": x.workbook,
                          "detail": p.get("newest") or ""})
     order = {"account-claimed-twice": 0, "team-visit-overlap": 1, "stale-workbook": 2}
     return pd.DataFrame(rows, columns=columns).sort_values("code", key=lambda s: s.map(order), kind="stable") \
         .reset_index(drop=True)
+
+
+def _both(first: Any, second: Any) -> str:
+    """Two workbooks' IDs or names of one team finding, said once where they are the same."""
+    first, second = str(first or ""), str(second or "")
+    return first if first == second or not second else second if not first else f"{first}、{second}"
 
 
 def _changes(d: _Data) -> pd.DataFrame:

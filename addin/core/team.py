@@ -131,9 +131,11 @@ def team_visit_overlap(books: list[TeamBook], overlap_days: int) -> list[TeamFin
                 continue
             book = books[b]
             cid = next(r["customer_id"] for bb, r in group if bb == b)
+            other_id = next(r["customer_id"] for bb, r in group if bb == other[1])
             out.append(TeamFinding(book.workbook, Finding(
                 "team-visit-overlap", sheet=book.visits_sheet, row=row, customer_id=str(cid),
                 params={"name": name, "visitor": who, "visit": when.isoformat(), "other_visitor": other[3],
+                        "other_id": str(other_id),
                         "other_workbook": _file_name(books[other[1]].workbook), "other_date": other[0].isoformat(),
                         "limit": overlap_days})))
     return out

@@ -326,14 +326,17 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
     # every cell centred in its row, so a row a wrapped text made taller still reads across (top alignment sets
     # CJK and Latin text at different heights in LibreOffice)
     top = {"valign": "vcenter"}
-    formats = {"date": wb.add_format({"num_format": "yyyy-mm-dd", **top}),
-               "pct": wb.add_format({"num_format": "0%", **top}), "dec": wb.add_format({"num_format": "0.0", **top}),
+    # dates centred: right-aligned they ran into the text of the next column; one-decimal figures in General
+    # with the value rounded as the .html rounds it (237, 1.6: "0.0" showed 237.0)
+    formats = {"date": wb.add_format({"num_format": "yyyy-mm-dd", "align": "center", **top}),
+               "pct": wb.add_format({"num_format": "0%", **top}), "dec": wb.add_format(top),
                "money": wb.add_format({"num_format": "#,##0.00", **top}), "top": wb.add_format(top),
-               "note": wb.add_format({"italic": True, "font_color": "#555555"}),
+               "note": wb.add_format({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"}),
                "wrap": wb.add_format({"text_wrap": True, **top})}
     names: dict[str, str] = {}
     sections = labelled(report, lang)
     metrics = list(_headline_frame(report)["metric"])
+    asof = t("report.header.asof", lang, period=report.period.label, asof=report.windows.end.isoformat())
     for key, (title, keys, labels, rows) in sections.items():
         name = t(f"report.sheet.{key}", lang)[:31]
         names[key] = name
@@ -353,19 +356,25 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
                     ws.write_number(r, c, v, formats["money"])
                 elif isinstance(v, float) and v.is_integer() and _format(formats, key, keys[c], keys) is None:
                     ws.write_number(r, c, int(v))  # a count stored as a float reads 211, not 211.0
+                elif isinstance(v, float) and keys[c] in _DECIMAL_COLUMNS:
+                    ws.write_number(r, c, round(v, 1))
+                elif isinstance(v, float):
+                    ws.write_number(r, c, round(v, 2))  # no 98.40000000000001 in the formula bar
                 elif v is not None:
                     ws.write(r, c, v)
         last = len(rows) + 1
         if not rows:
             ws.write(1, 0, _empty_text(report, key, lang))
             last = 2
-        if key in report.notes and rows:
-            ws.write(last + 1, 0, t(report.notes[key], lang), formats["note"])
+        notes = [t(report.notes[key], lang)] if key in report.notes and rows else []
         if key == "headline":  # the days counted, the as-of day and the unit, as the .html says under its title
-            ws.write(last + 3, 0, subtitle(report, lang), formats["note"])
+            notes.append(subtitle(report, lang))
+        for n, text in enumerate(notes):
+            _note(ws, last + 1 + n, text, widths, formats["note"])
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
-        ws.set_header(f"&L{title}&R{report.period.label}")
+        # the as-of day on every page: the day counts on it (已过天数, 还有几天) are as of that day
+        ws.set_header(f"&L{_header_text(title)}&R{_header_text(asof)}")
         ws.set_footer("&C&P / &N")
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -394,6 +403,21 @@ def _columns(ws: Any, formats: dict[str, Any], section: str, keys: list[str], la
         widths.append(width)
     ws.set_row(0, 15 * max((_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1))
     return widths
+
+
+def _note(ws: Any, row: int, text: str, widths: list[int], fmt: Any) -> None:
+    """A note under a table, wrapped across the table's width in a row tall enough for it (a long note left
+    to run on past the table would make "one page wide" shrink the whole sheet)."""
+    if len(widths) > 1:
+        ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
+    else:
+        ws.write(row, 0, text, fmt)
+    ws.set_row(row, 15 * _lines(text, sum(widths)))
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: '&' doubled, as Excel's header codes need."""
+    return text.replace("&", "&&")
 
 
 def _lines(text: str, width: int) -> int:
