@@ -486,6 +486,17 @@ def test_the_printed_report_pairs_its_lists_says_its_units_and_cuts_nothing(stor
     for r in festivals:
         ids = r["customer_id"].split("、")
         assert r["customer_name"].split("、") == [names[i] for i in ids], r
+    # the birthdays the headline counts are listed, each greeted or not as the visits say (within 3 days)
+    assert report["headline"]["birthdays_due"]["now"] == len(report["birthdays"]) > 0
+    assert report["headline"]["birthdays_greeted"]["now"] == sum(r["greeted"] for r in report["birthdays"])
+    visits = [v for data in make_team(TODAY).values() for v in data.rows["visits"]]
+    for r in report["birthdays"]:
+        when = date.fromisoformat(r["date"])
+        assert "2026-12-01" <= r["date"] <= "2026-12-06", r
+        met = any(v.get("customer_id") == r["customer_id"] and r["contact"] in str(v.get("visitee") or "")
+                  and isinstance(v.get("visit_date"), date) and abs((v["visit_date"] - when).days) <= 3
+                  for v in visits)
+        assert r["greeted"] == met, r
     idle = [r for r in report["per_rep"] if r["visits"] == 0]
     assert idle and all(r["in_person_share"] is None for r in idle)
     assert all(r["in_person_share"] is not None for r in report["per_rep"] if r["visits"])

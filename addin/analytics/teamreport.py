@@ -187,7 +187,7 @@ def build_team_report(data: TeamData, period: Period, today: date, reps: list[st
     if w.partial:
         notes["per_rep"] = "report.note.partial"
     headline = _headline(d, won_now, won_before, lost_now, lost_before, pipe_now, pipe_before, sections)
-    greeted = _greeted(d)
+    greeted, sections["birthdays"] = _greeted(d)
     headline.update(greeted)
     return TeamReport(period, today, w, sections, headline, notes, list(per_rep["rep"]),
                       workbooks=int(d.books["snapshot_id"].nunique()), has_targets=targets is not None,
@@ -582,9 +582,10 @@ def _next_birthdays(people: pd.DataFrame, start: date) -> list[date | None]:
     return [found.get(k) for k in keys]
 
 
-def _greeted(d: _Data) -> dict[str, dict[str, Any]]:
+def _greeted(d: _Data) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
     """A/B contacts whose birthday fell in the period up to the as-of day, and how many a visit named within
-    GRACE_DAYS of it (as the birthday-missed rule counts a greeting)."""
+    GRACE_DAYS of it (as the birthday-missed rule counts a greeting): the headline's two figures, and the
+    list they count, so a manager sees who was not greeted."""
     from addin.core.parse import person_key
 
     people = d.contacts[d.contacts["grade"].isin(["A", "B"])]
@@ -593,15 +594,21 @@ def _greeted(d: _Data) -> dict[str, dict[str, Any]]:
         if isinstance(visitee, str) and not pd.isna(when):
             for name in visitee.replace("，", "、").replace(",", "、").split("、"):
                 met.setdefault((sid, cid, person_key(name)), []).append(when.date())
-    due = greeted = 0
+    rows = []
     days = _next_birthdays(people, d.w.start)
-    for (sid, cid, name), day in zip(_columns(people, "snapshot_id", "customer_id", "name"), days, strict=True):
+    for (sid, cid, cname, name, rep), day in zip(
+            _columns(people, "snapshot_id", "customer_id", "customer_name", "name", "rep"), days, strict=True):
         if day is None or not d.w.start <= day <= d.w.end:
             continue
-        due += 1
         seen = met.get((sid, cid, person_key(name)), [])
-        greeted += any(abs((when - day).days) <= GRACE_DAYS for when in seen)
-    return {"birthdays_due": {"now": due, "before": None}, "birthdays_greeted": {"now": greeted, "before": None}}
+        rows.append({"date": day, "rep": rep, "customer_id": cid, "customer_name": cname, "contact": name,
+                     "greeted": any(abs((when - day).days) <= GRACE_DAYS for when in seen)})
+    columns = ["date", "rep", "customer_id", "customer_name", "contact", "greeted"]
+    frame = pd.DataFrame(rows, columns=columns).sort_values(["date", "rep", "customer_id"]).reset_index(
+        drop=True) if rows else _empty(columns)
+    due, greeted = len(rows), sum(r["greeted"] for r in rows)
+    return ({"birthdays_due": {"now": due, "before": None}, "birthdays_greeted": {"now": greeted, "before": None}},
+            frame)
 
 
 def _attention(d: _Data, today: date) -> pd.DataFrame:

@@ -25,8 +25,8 @@ from addin.core.text import printable
 #: the order sections are shown in, the manager's questions first
 SECTION_ORDER = ("headline", "attention", "team", "per_rep", "follow_up", "targets", "effort", "methods",
                  "pipeline_value", "closes", "won_lost", "deals", "conversion", "pipeline", "changes", "service",
-                 "lapsed", "issues", "complaints", "satisfaction", "satisfaction_drops", "overdue", "stale_a", "care",
-                 "weekly", "trend")
+                 "lapsed", "issues", "complaints", "satisfaction", "satisfaction_drops", "overdue", "stale_a",
+                 "birthdays", "care", "weekly", "trend")
 #: columns whose values are canonical choices shown in the user's language
 _CHOICE_COLUMNS = {"stage": "stage", "stage_before": "stage", "stage_now": "stage", "result": "result",
                    "tier": "tier", "issue_type": "issue_type"}
@@ -90,6 +90,8 @@ def _value(key: str, value: Any, lang: str) -> Any:
         return t("report.value.yes", lang) if value else ""
     if key == "code" and isinstance(value, str):
         return t(f"report.code.{value}", lang)
+    if key == "greeted":  # said both ways: a blank would hide the birthday nobody greeted
+        return t("report.value.greeted" if value else "report.value.not_greeted", lang)
     if key == "flag" and value:
         return t("report.value.d_over_a", lang)
     if isinstance(value, str) and f"report.value.{value}" in MESSAGES and (key in _CHOICE_COLUMNS
