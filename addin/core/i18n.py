@@ -437,7 +437,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.section.trend": ("近 12 个月趋势", "The last 12 months"),
     "report.section.charts": ("图表", "Charts"),
     "report.chart.grades": ("各销售的客户等级", "Account grades per rep"),
-    "report.chart.funnel": ("在谈金额漏斗（预计金额）", "Pipeline funnel (expected amount)"),
+    "report.chart.funnel": ("在谈金额漏斗（预计金额，{unit}）", "Pipeline funnel (expected amount, {unit})"),
     "report.chart.weekly": ("每周拜访次数", "Visits per week"),
     "report.chart.trend": ("近 12 个月：成交金额与在谈金额", "Last 12 months: won and pipeline value"),
     "report.header.asof": ("{period}（截至 {asof}）", "{period} (as of {asof})"),

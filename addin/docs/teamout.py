@@ -56,7 +56,8 @@ def rep_color(report: TeamReport, rep: str) -> str:
     return REP_COLORS[reps.index(rep) % len(REP_COLORS)] if rep in reps else "#666666"
 
 
-def _unit(report: TeamReport, lang: str) -> str:
+def unit_label(report: TeamReport, lang: str) -> str:
+    """The report's amount unit as a label says it: 万元, or 10k CNY in English."""
     if lang == "en":
         return "CNY" if report.amount_unit == "元" else "10k CNY"
     return report.amount_unit
@@ -115,7 +116,7 @@ Section = tuple[str, list[str], list[str], list[list[Any]]]
 def labelled(report: TeamReport, lang: str) -> dict[str, Section]:
     """Section key -> (title, column keys, column labels, rows of display values), in SECTION_ORDER."""
     frames = {"headline": _headline_frame(report), **report.sections}
-    unit = _unit(report, lang)
+    unit = unit_label(report, lang)
     out: dict[str, Section] = {}
     for key in SECTION_ORDER:
         if key not in frames:
@@ -235,7 +236,7 @@ def _empty_text(report: TeamReport, key: str, lang: str) -> str:
 def subtitle(report: TeamReport, lang: str) -> str:
     w = report.windows
     common = {"start": report.period.start.isoformat(), "end": report.period.end.isoformat(),
-              "today": report.today.isoformat(), "books": report.workbooks, "unit": _unit(report, lang),
+              "today": report.today.isoformat(), "books": report.workbooks, "unit": unit_label(report, lang),
               "asof": w.end.isoformat(), "days": (w.end - w.start).days + 1, "bstart": w.before_start.isoformat(),
               "bend": w.before_end.isoformat()}
     if w.partial:
@@ -252,7 +253,7 @@ def report_text(report: TeamReport, lang: str) -> str:
     """A plain summary for a WeChat or 钉钉 group (at most 1,500 characters, no table drawing): the period,
     visits and the 面访 share, won vs target, the forecast, overdue, who needs attention, 撞单."""
     h = report.headline
-    unit = _unit(report, lang)
+    unit = unit_label(report, lang)
     sep = "；" if lang == "zh" else "; "
 
     def money(v: Any) -> str:
@@ -461,7 +462,7 @@ def _xlsx_charts(wb: Any, report: TeamReport, sections: dict[str, Section], name
                               "fill": {"color": GRADE_COLORS[grade]}})
         chart.set_title({"name": t("report.chart.grades", lang)})
         wb.get_worksheet_by_name(sheet).insert_chart(len(rows) + 4, 0, chart, {"x_scale": 1.4, "y_scale": 1.2})
-    _funnel(wb, sections["pipeline_value"], names["pipeline_value"], lang)
+    _funnel(wb, sections["pipeline_value"], names["pipeline_value"], lang, unit_label(report, lang))
     _t, keys, _l, rows = sections["weekly"]
     sheet = names["weekly"]
     if len(keys) > 1 and rows:
@@ -488,14 +489,14 @@ def _xlsx_charts(wb: Any, report: TeamReport, sections: dict[str, Section], name
                        "values": [sheet, 1, c, len(rows), c], "y2_axis": True, "fill": {"color": "#BAB0AC"}})
     visits.set_y2_axis({"name": t("report.axis.visits", lang)})
     chart.combine(visits)
-    chart.set_y_axis({"name": t("report.axis.amount", lang, unit=_unit(report, lang))})
+    chart.set_y_axis({"name": t("report.axis.amount", lang, unit=unit_label(report, lang))})
     chart.set_title({"name": t("report.chart.trend", lang)})
     chart.set_legend({"position": "bottom"})
     # low enough that the 12 months, the note and the chart print on one landscape page
     wb.get_worksheet_by_name(sheet).insert_chart(len(rows) + 4, 0, chart, {"x_scale": 1.5, "y_scale": 0.8})
 
 
-def _funnel(wb: Any, section: Section, sheet: str, lang: str) -> None:
+def _funnel(wb: Any, section: Section, sheet: str, lang: str, unit: str) -> None:
     """The funnel Excel has no chart type for before 2019: stacked bars whose first, invisible series centres
     each stage's bar; the visible one is the stage's Σ 预计金额. The helper column sits right of the table."""
     _t, keys, _l, rows = section
@@ -513,8 +514,8 @@ def _funnel(wb: Any, section: Section, sheet: str, lang: str) -> None:
                       "fill": {"none": True}, "border": {"none": True}})
     chart.add_series({"name": [sheet, 0, total], "categories": [sheet, 1, 0, len(rows), 0],
                       "values": [sheet, 1, total, len(rows), total], "fill": {"color": "#4E79A7"}, "gap": 20,
-                      "data_labels": {"value": True, "num_format": "#,##0.##"}})
-    chart.set_title({"name": t("report.chart.funnel", lang)})
+                      "data_labels": {"value": True, "num_format": "#,##0"}})
+    chart.set_title({"name": t("report.chart.funnel", lang, unit=unit)})
     chart.set_y_axis({"reverse": True})
     chart.set_x_axis({"visible": False, "major_gridlines": {"visible": False}})
     chart.set_legend({"none": True})
@@ -635,7 +636,7 @@ def _svg_charts(report: TeamReport, sections: dict[str, Section], lang: str) -> 
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title(t("report.chart.funnel", lang))
+    ax.set_title(t("report.chart.funnel", lang, unit=unit_label(report, lang)))
     figures.append(fig)
     _t, keys, _l, rows = sections["weekly"]
     fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -646,11 +647,11 @@ def _svg_charts(report: TeamReport, sections: dict[str, Section], lang: str) -> 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(keys) > 1:
         ax.legend(fontsize=8, frameon=False)
-    ax.tick_params(axis="x", labelsize=7, rotation=45)
+    ax.tick_params(axis="x", labelsize=8, rotation=45)
     figures.append(fig)
     _t, keys, labels, rows = sections["trend"]
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
-    months = [str(r[0])[2:] for r in rows]
+    months = [str(r[0]) for r in rows]  # 2026-01: "26-01" read as a day and a month
     twin = ax.twinx()
     twin.bar(months, [r[keys.index("visit_count")] for r in rows], color="#BAB0AC", alpha=0.5,
              label=labels[keys.index("visit_count")])
@@ -659,9 +660,11 @@ def _svg_charts(report: TeamReport, sections: dict[str, Section], lang: str) -> 
     ax.set_zorder(twin.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.set_title(t("report.chart.trend", lang))
+    ax.set_ylabel(t("report.axis.amount", lang, unit=unit_label(report, lang)), fontsize=8)
+    twin.set_ylabel(t("report.axis.visits", lang), fontsize=8)
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3)
-    ax.tick_params(axis="x", labelsize=7, rotation=45)
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3)
+    ax.tick_params(axis="x", labelsize=8, rotation=45)
     figures.append(fig)
     out = []
     for fig in figures:

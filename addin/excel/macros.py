@@ -174,7 +174,7 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
     def job(port: ExcelPort, lang: str) -> str:
         from addin.core.period import parse_period
         from addin.core.schema import Label
-        from addin.docs.teamout import labelled
+        from addin.docs.teamout import labelled, unit_label
         from addin.store.db import open_store
         from addin.store.frames import team_report
         from addin.store.load import TeamModel, model_from_table
@@ -218,7 +218,7 @@ def consolidate(book: Any = None, today: date | None = None, folder: str | None 
                          t("excel.team_sheet", "en", name=t(f"report.sheet.{key}", "en")))
             written[key] = port.owned_sheet(name, lang, [labels, *rows])
         for key, source, kind, chart in team_charts(sections):
-            port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang),
+            port.chart(written[key], source, kind, t(f"report.chart.{chart}", lang, unit=unit_label(report, lang)),
                        len(sections[key][1]) + 2, f"kam_{chart}")
         done_text = t("excel.consolidated", lang, folder=chosen, books=len(paths), store=store,
                       team=len(result.team), sheets=len(sections) + 1, first=first, **result.counts())
