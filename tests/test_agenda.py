@@ -157,3 +157,22 @@ def test_plan_issue_service_and_close_items_come_from_their_rows():
     for v in complaints:
         item = next(i for i in agenda.items if i.kind == "issue" and i.customer_id == v["customer_id"])
         assert item.date == max(v["visit_date"] + timedelta(days=3), TODAY)
+
+
+def test_a_plan_not_yet_booked_says_so_and_the_review_counts_no_visit_dated_ahead():
+    """From the rows: each 拜访计划 row whose 已预约 is 否 reads 还没约好, every other plan not; the monthly review
+    counts last month's visits without 负责人意见 up to today only (a visit dated ahead is a future-date error)."""
+    rows = make_demo(TODAY).rows
+    agenda = build_agenda(demo_book(TODAY), TODAY, *window(TODAY, days=30), "zh")
+    unbooked = {(p["planned_on"], p["customer_id"]) for p in rows["plans"] if p.get("booked") == "否"}
+    plans = [i for i in agenda.items if i.kind == "plan"]
+    assert any((i.date, i.customer_id) in unbooked for i in plans)
+    for i in plans:
+        assert ("还没约好" in i.title) == ((i.date, i.customer_id) in unbooked), i
+    review = next(i for i in agenda.items if i.kind == "review" and i.date == date(2026, 12, 1))
+    waiting = sum(1 for v in rows["visits"] if isinstance(v.get("visit_date"), date)
+                  and (v["visit_date"].year, v["visit_date"].month) == (2026, 11) and v["visit_date"] <= TODAY
+                  and not v.get("manager_comment"))
+    assert f"{waiting} 条" in review.detail if waiting else "没有" in review.detail or "已" in review.detail
+    ahead = [v for v in rows["visits"] if isinstance(v.get("visit_date"), date) and v["visit_date"] > TODAY]
+    assert ahead  # the demo's planted future-date row, which must not be counted

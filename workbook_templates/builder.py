@@ -17,6 +17,7 @@ from xlsxwriter.worksheet import Worksheet
 from addin.core.grading import FACTORS
 from addin.core.schema import INSTRUCTIONS, REP_SHEETS, SETTINGS, TARGETS, Field, FieldType, SheetSpec
 from addin.core.settings import SETTING_SPECS, Settings
+from addin.core.text import wrapped_lines
 from addin.excel.plan import XLWINGS_CONF
 
 from .formulas import NAMED_SETTINGS, setting_name
@@ -86,7 +87,7 @@ _INTRO: dict[str, list[str]] = {
             "填完后请让 kam 校验（Excel 中点“校验”按钮，或命令行运行 kam validate），按提示逐条修正。",
             "校验后：红底单元格是错误，必须改；黄底单元格是警告，请核对；鼠标移到单元格上可看批注。“校验结果”表按先错误后警告"
             "列出每一条，“类别”一列分开“填写错误”（改表格）和“销售提醒”（按方法该去做的事，例如回访、拜访教练），"
-            "销售提醒只列在表里，不涂颜色。再次校验时，kam 会先去掉上次的颜色和批注。",
+            "销售提醒一般只列在表里；要你在某一格补填或更新的，那一格也涂黄色。再次校验时，kam 会先去掉上次的颜色和批注。",
     ],
     "en": [
             "This workbook was made by kam to run key accounts: the accounts, their value, their buying "
@@ -98,7 +99,8 @@ _INTRO: dict[str, list[str]] = {
             "After a check, a red cell is an error to fix and an amber cell a warning to look at; hover over it for "
             "the note. The Validation results sheet lists errors first, then warnings; its Category column tells "
             "data to fix from sales reminders (what the method asks you to do, such as a call back), which are "
-            "listed but not coloured. A new check first takes the previous colours and notes off.",
+            "listed, and colour a cell only where they ask you to fill it in or bring it up to date. A new check "
+            "first takes the previous colours and notes off.",
     ],
 }
 
@@ -309,16 +311,14 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
     ui = _UI[lang]
     ws = wb.add_worksheet(INSTRUCTIONS.text(lang))
     _printable(ws, repeat_header=False)
-    ws.set_column(0, 0, 14)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 8)
-    ws.set_column(3, 3, 34)
-    ws.set_column(4, 4, 60)
+    widths = (14, 18, 8, 34, 60)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, ui["title"], fmt.title)
     row = 2
     for line in _INTRO[lang]:
         ws.merge_range(row, 0, row, 4, line, fmt.wrap)
-        ws.set_row(row, 32 if len(line) < 160 else 64)
+        ws.set_row(row, 16 * wrapped_lines(line, sum(widths)))  # LibreOffice prints a wrapped row as tall as set
         row += 1
     row += 1
     for col, key in enumerate(("sheet", "column", "required", "allowed", "how")):
@@ -329,11 +329,15 @@ def _instructions_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str,
         ws.merge_range(row, 1, row, 4, spec.hint[1] if lang == "en" else spec.hint[0], fmt.bold_wrap)
         row += 1
         for field in spec.fields:
-            ws.write_string(row, 1, field.label.text(lang), fmt.wrap)
+            texts = (field.label.text(lang), _allowed(field, lang), field.hint_text(lang))
+            ws.write_string(row, 1, texts[0], fmt.wrap)
             if field.required:
                 ws.write_string(row, 2, ui["yes"], fmt.wrap)
-            ws.write_string(row, 3, _allowed(field, lang), fmt.wrap)
-            ws.write_string(row, 4, field.hint_text(lang), fmt.wrap)
+            ws.write_string(row, 3, texts[1], fmt.wrap)
+            ws.write_string(row, 4, texts[2], fmt.wrap)
+            lines = max(wrapped_lines(text, widths[col]) for text, col in zip(texts, (1, 3, 4), strict=True))
+            if lines > 1:
+                ws.set_row(row, 16 * lines)
             row += 1
         row += 1
 

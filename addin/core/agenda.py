@@ -222,6 +222,7 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
                 last_month_end = first - timedelta(days=1)
                 last_month = (last_month_end.year, last_month_end.month)
                 waiting = sum(1 for i, d in enumerate(dates) if d is not None and (d.year, d.month) == last_month
+                              and d <= today  # a visit dated ahead is a future-date error, not one to review
                               and mine(parsed.ids[i] or "") and not parsed.text("manager_comment", i))
                 month = f"{last_month[0]}-{last_month[1]:02d}"
                 closed = last_month_end < today  # a month still running cannot be said to be reviewed
@@ -258,7 +259,9 @@ def _method_items(sheets: dict[str, Parsed], today: date, settings: Settings, ad
                      if parsed.text("materials", i) else "",
                      t("agenda.detail.plan_questions", lang, questions=parsed.text("questions", i))
                      if parsed.text("questions", i) else ""]
-            add(when, "plan", cid, parsed.text("visitee", i), t("agenda.title.plan", lang, purpose=purpose or "—"),
+            # a plan not yet agreed with the customer says so: the rep must still call to book it
+            title = "agenda.title.plan_unbooked" if parsed.text("booked", i) == "否" else "agenda.title.plan"
+            add(when, "plan", cid, parsed.text("visitee", i), t(title, lang, purpose=purpose or "—"),
                 t("agenda.detail.plan", lang, visitor=parsed.text("visitor", i)) + "".join(extra),
                 f"plan|{cid}|{when}|{parsed.text('visitor', i)}|{purpose}")
     last: dict[str, date] = {}

@@ -57,7 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade_section": ("评级与原因", "Grade and why"),
     "summary_section": ("一页摘要", "At a glance"),
     "summary_answers": ("五问速览", "The five questions"),
-    "summary_overdue": ("逾期事项", "Overdue"),
+    "summary_overdue": ("逾期跟进", "Overdue follow-ups"),
     "summary_ahead": ("近期生日与节日", "Birthdays and festivals ahead"),
     "summary_risks": ("风险与对策", "Risks and what to do"),
     "summary_people": ("这次要见的人", "People to meet"),
@@ -182,9 +182,11 @@ _ANSWERS: dict[str, tuple[str, str]] = {
     "regroup.decider": ("拍板的人：{names}（决策者，影响力高）。", "Final decision: {names} (economic buyer, high influence)."),
     "regroup.no_decider": ("还不确定谁最终拍板（没有影响力高的决策者）。", "Not sure who makes the final decision (no economic buyer with high influence)."),
     "questions.open": ("未完成的跟进 {open} 项（其中 {overdue} 项已逾期）", "open follow-ups: {open} ({overdue} overdue)"),
+    "questions.open_none_overdue": ("未完成的跟进 {open} 项", "open follow-ups: {open}"),
     "questions.issues": ("未办完的跟进（{items}）", "follow-ups not done: {items}"),
     "questions.view": ("客户上次说“{view}”", "the customer's last view: {view}"),
-    "questions.ready": ("可据此列问题：{items}。", "Build the questions on: {items}."),
+    "questions.ready": ("问话提纲还没写，可以从这些事问起：{items}。", "No question list yet; start from: {items}."),
+    "questions.also": ("还可以问：{items}。", "Also worth asking: {items}."),
     "questions.prepared": ("已准备：{date} 的拜访计划里写了问话提纲（{questions}）。", "Prepared: the plan for {date} has its questions ({questions})."),
     "questions.empty": ("记录里没有未决事项；请事先写好问话提纲。", "Nothing open on record; write the question list beforehand."),
     "written.last": ("最近一次书面联系：{date}（{method}）。", "Last written contact: {date} ({method})."),
@@ -839,20 +841,22 @@ def _questions(contacts: list[dict], roles: list[dict], development: dict[str, A
     items = []
     overdue = sum(1 for f in follow_ups if f["overdue"])
     if follow_ups:
-        items.append(a("questions.open", open=len(follow_ups), overdue=overdue))
+        items.append(a("questions.open", open=len(follow_ups), overdue=overdue) if overdue
+                     else a("questions.open_none_overdue", open=len(follow_ups)))
     issues = [f["item"] for f in follow_ups if f.get("item")][:3]
     if issues:
         items.append(a("questions.issues", items=join(issues, lang)))
     view = _last_text(visits, rows, "customer_view")
     if view:
         items.append(a("questions.view", view=view))
-    questions = a("questions.ready", items="；".join(items) if lang == "zh" else "; ".join(items)) if items \
-        else a("questions.empty")
     prepared = bool(next_plan and next_plan.get("present") and next_plan.get("questions"))
+    to_ask = "；".join(items) if lang == "zh" else "; ".join(items)
+    questions = a("questions.also" if prepared else "questions.ready", items=to_ask) if items \
+        else a("questions.empty")
     if prepared:
         assert next_plan is not None
-        questions = a("questions.prepared", date=next_plan["planned_on"], questions=next_plan["questions"]) + \
-            space + questions
+        prepared_text = a("questions.prepared", date=next_plan["planned_on"], questions=next_plan["questions"])
+        questions = prepared_text + (space + questions if items else "")
     # 5. written contact
     written = None
     if visits is not None and "method" in visits.typed:

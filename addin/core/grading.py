@@ -132,6 +132,15 @@ def _moves(factors: Mapping[str, float], v: float, d: float, s: Settings, better
     return sorted(out)
 
 
+def _driver_part(key: str, value: float, top: bool) -> Part:
+    """The factor that pulls most, said the right way round: a difficulty factor helps when it is low (付款风险低),
+    so "主要优势是付款风险（1 分）" would read as if the risk were the strength."""
+    message = "grade.expl.driver_high" if top else "grade.expl.driver_low"
+    if key in DIFFICULTY_FACTORS:
+        message += ".difficulty"
+    return Part(message, {"factor": factor_label(key), "value": _fmt(value)})
+
+
 def _driver(factors: Mapping[str, float], s: Settings, top: bool) -> tuple[str, float]:
     """The factor that pulls the grade most: largest weighted distance to its axis threshold."""
     wv, wd = s.axis_sums
@@ -185,14 +194,14 @@ def grade_factors(factors: Mapping[str, float | None], s: Settings) -> Grade:
     parts = []
     if grade == "A":
         key, value = _driver(full, s, top=True)
-        parts.append(Part("grade.expl.driver_high", {"factor": factor_label(key), "value": _fmt(value)}))
+        parts.append(_driver_part(key, value, top=True))
         parts.append(Part("grade.expl.top"))
         drops = _moves(full, v, d, s, better=False)
         if drops:
             parts.append(_change("grade.expl.drop", drops[0]))
     else:
         key, value = _driver(full, s, top=False)
-        parts.append(Part("grade.expl.driver_low", {"factor": factor_label(key), "value": _fmt(value)}))
+        parts.append(_driver_part(key, value, top=False))
         lifts = _moves(full, v, d, s, better=True)
         if lifts:
             parts.append(_change("grade.expl.lift", lifts[0]))

@@ -52,3 +52,20 @@ def printable(text: str) -> str:
     """`text` without the control characters no calendar line, HTML page or XML part may carry (RFC 5545,
     HTML, XML 1.0); tabs and line breaks stay, each format has its own way of writing those."""
     return _CONTROLS.sub("", text)
+
+
+def display_width(text: str) -> int:
+    """How many character widths a spreadsheet column needs for `text`: CJK characters count two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped in a column `width` characters wide. LibreOffice keeps a wrapped
+    row at the height the file gives it, so whoever writes the row sets it from this. A text that fits its
+    column (with the two widths of margin kam gives it) takes one line. A longer one is given 15% more
+    room: a wrapped line ends short of the edge."""
+    lines = 0
+    for part in str(text).split("\n"):
+        size = display_width(part)
+        lines += 1 if size <= width - 2 else -(-size * 115 // (100 * max(int(width) - 1, 1)))
+    return max(lines, 1)

@@ -20,7 +20,7 @@ from rich.table import Table
 from addin.analytics.teamreport import METHODS, WORKING, TeamReport
 from addin.core.i18n import MESSAGES, t
 from addin.core.schema import CHOICES
-from addin.core.text import printable
+from addin.core.text import display_width, printable, wrapped_lines
 
 #: the order sections are shown in, the manager's questions first
 SECTION_ORDER = ("headline", "attention", "team", "per_rep", "follow_up", "targets", "effort", "methods",
@@ -346,7 +346,7 @@ def write_xlsx(report: TeamReport, lang: str, target: Any) -> dict[str, str]:
         ws = wb.add_worksheet(name)
         widths = _columns(ws, formats, key, keys, labels, rows, head)
         for r, row in enumerate(rows, start=1):
-            wrapped = [_lines(_text(v, keys[c]), widths[c]) for c, v in enumerate(row) if isinstance(v, str)]
+            wrapped = [wrapped_lines(_text(v, keys[c]), widths[c]) for c, v in enumerate(row) if isinstance(v, str)]
             if max(wrapped, default=1) > 1:  # LibreOffice does not grow a wrapped row by itself
                 ws.set_row(r, 15 * max(wrapped))
             for c, v in enumerate(row):
@@ -399,12 +399,12 @@ def _columns(ws: Any, formats: dict[str, Any], section: str, keys: list[str], la
     widths = []
     for c, label in enumerate(labels):
         ws.write(0, c, label, head)
-        content = max((_width(_text(r[c], keys[c])) for r in rows[:500]), default=0)
-        width = max(min(max(min(_width(label), 20), content) + 2, _MAX_WIDTH), 8)
+        content = max((display_width(_text(r[c], keys[c])) for r in rows[:500]), default=0)
+        width = max(min(max(min(display_width(label), 20), content) + 2, _MAX_WIDTH), 8)
         shown = _format(formats, section, keys[c], keys) or formats["wrap" if content + 2 > _MAX_WIDTH else "top"]
         ws.set_column(c, c, width, shown)
         widths.append(width)
-    ws.set_row(0, 15 * max((_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1))
+    ws.set_row(0, 15 * max((wrapped_lines(label, w) for label, w in zip(labels, widths, strict=True)), default=1))
     return widths
 
 
@@ -415,20 +415,12 @@ def _note(ws: Any, row: int, text: str, widths: list[int], fmt: Any) -> None:
         ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
     else:
         ws.write(row, 0, text, fmt)
-    ws.set_row(row, 15 * _lines(text, sum(widths)))
+    ws.set_row(row, 15 * wrapped_lines(text, sum(widths)))
 
 
 def _header_text(text: str) -> str:
     """Text for a page header: '&' doubled, as Excel's header codes need."""
     return text.replace("&", "&&")
-
-
-def _lines(text: str, width: int) -> int:
-    """How many lines a text takes in a column `width` characters wide (CJK characters count two)."""
-    size = _width(text)
-    if size <= width - 2:  # the margin each column was given
-        return 1
-    return math.ceil(size * 1.15 / max(width - 1, 1))  # a wrapped line ends short of the edge: room to spare
 
 
 def _format(formats: dict[str, Any], section: str, key: str, keys: list[str]) -> Any:
@@ -441,10 +433,6 @@ def _format(formats: dict[str, Any], section: str, key: str, keys: list[str]) ->
     if key in _MONEY_COLUMNS or (section in _MONEY_SECTIONS and key not in ("stage", "deals", "probability")):
         return formats["money"]
     return None
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _xlsx_charts(wb: Any, report: TeamReport, sections: dict[str, Section], names: dict[str, str],
