@@ -151,12 +151,26 @@ def test_the_people_to_meet_carry_their_mobile_from_the_contacts(book, contexts)
     shown = 0
     for cid, context in contexts.items():
         for p in context["summary"]["people"]:
-            assert p["phone"] == str(mobiles.get((cid, p["name"]), "") or "")
+            assert p["phone"].removesuffix("（号码有误，请核对）") == str(mobiles.get((cid, p["name"]), "") or "")
             if p["phone"]:
                 assert p["phone"] in p["text"]
                 shown += 1
         assert context["summary"]["last_face"]  # a line on the last 面访, or that there is none
     assert shown >= 20
+
+
+def test_a_mobile_the_check_found_wrong_is_printed_with_that_said(book, contexts):
+    """Every contact whose 手机 validate calls bad-phone carries 号码有误 in the briefing, and no other does: a rep
+    must not dial a number kam knows cannot work."""
+    report = validate(book, TODAY)
+    wrong = {(f.customer_id, f.row) for f in report.findings if f.code == "bad-phone" and f.sheet == "关键人"
+             and f.field == "mobile"}
+    assert wrong  # the demo plants one
+    table = book.get("contacts")
+    by_row = {n: dict(zip(table.index, values, strict=False)) for n, values in table.rows}  # the sheet's own rows
+    names = {(by_row[n]["customer_id"], by_row[n]["name"]) for _, n in wrong}
+    flagged = {(cid, c["name"]) for cid, ctx in contexts.items() for c in ctx["contacts"] if "号码有误" in c["mobile"]}
+    assert flagged == names
 
 
 def _pick_accounts(contexts) -> list[str]:

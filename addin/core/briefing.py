@@ -262,6 +262,10 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
     flags: dict[str, list[Finding]] = defaultdict(list)
     reminders: dict[str, list[Finding]] = defaultdict(list)  # every 销售提醒 of the account, for page 1
     account_sheet = ctx.sheets["customers"].table.name if "customers" in ctx.sheets else None
+    contact_sheet = ctx.sheets["contacts"].table.name if "contacts" in ctx.sheets else None
+    # a mobile 校验 found wrong is printed with that said, or the rep dials a number that cannot work
+    wrong_phones = frozenset(f.row for f in report.findings if f.code == "bad-phone" and f.sheet == contact_sheet
+                             and f.field == "mobile" and f.row is not None)
     for f in report.findings:
         if f.code in RED_FLAG_CODES and f.customer_id:
             flags[f.customer_id].append(f)
@@ -281,16 +285,18 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
         letter = g.grade.grade if g else None
         if grades and (letter or "") not in grades:
             continue
-        out.append(_briefing(ctx, index, cust, i, cid, g, flags.get(cid, []), reminders.get(cid, []), today, lang))
+        out.append(_briefing(ctx, index, cust, i, cid, g, flags.get(cid, []), reminders.get(cid, []), today, lang,
+                             wrong_phones))
     return out
 
 
 def _briefing(ctx: Context, index: _Index, cust: Parsed, i: int, cid: str, graded: GradedRow | None,
-              flags: list[Finding], reminders: list[Finding], today: date, lang: str) -> dict[str, Any]:
+              flags: list[Finding], reminders: list[Finding], today: date, lang: str,
+              wrong_phones: frozenset[int] = frozenset()) -> dict[str, Any]:
     account = _row(cust, i, [f.key for f in CUSTOMERS.fields if f.key in cust.raw], lang)
     for f in CUSTOMERS.fields:
         account.setdefault(f.key, "")
-    contacts = _contacts(ctx, index, cid, lang)
+    contacts = _contacts(ctx, index, cid, lang, wrong_phones)
     visits, follow_ups = _visits(ctx, index, cid, today, lang)
     development = _development(ctx, index, cid, lang)
     roles = []
@@ -410,6 +416,7 @@ _PAGE1: dict[str, tuple[str, str]] = {
     "silent.never.action": ("先打电话或拜访，建立第一次联系。", "Call or visit to make the first contact."),
     "more": ("（同类共 {count} 条）", " ({count} like this)"),
     "no_phone": ("未留手机", "no mobile on file"),
+    "wrong_phone": ("（号码有误，请核对）", " (wrong number: check it)"),
     "last_face": ("上次面访 {date}，{visitor}见了{visitee}", "Last in-person visit {date}: {visitor} met {visitee}"),
     "last_face.nobody": ("上次面访 {date}，拜访人{visitor}", "Last in-person visit {date}, by {visitor}"),
     "last_face.none": ("还没有面访记录", "No in-person visit on record"),
@@ -679,7 +686,8 @@ def _mentioned(ctx: Context, index: _Index, cid: str) -> str:
     return "\n".join(parts)
 
 
-def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str, Any]]:
+def _contacts(ctx: Context, index: _Index, cid: str, lang: str,
+              wrong_phones: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
     parsed = ctx.sheets.get("contacts")
     if parsed is None:
         return []
@@ -698,6 +706,8 @@ def _contacts(ctx: Context, index: _Index, cid: str, lang: str) -> list[dict[str
         if typed["influence"] == "高" and typed["support"] == "反对":
             flags.append(_pick(("影响力高且反对我们", "high influence and opposed to us"), lang))
         name = row.get("name", "")
+        if row.get("mobile") and parsed.rows[i] in wrong_phones:
+            row["mobile"] += _pick(_PAGE1["wrong_phone"], lang)
         row.update({
             "role_key": typed["role"] or "",
             "support_key": typed["support"] or "", "contact_key": typed["contact_level"] or "",
