@@ -40,7 +40,9 @@ from addin.workbook.sheetxml import CellValue, Piece, Style, encode_runs, escape
 from addin.workbook.writer import Packed, Replace, WorkbookEdits, write_workbook
 
 FILL = {sev: "FF" + "".join(f"{c:02X}" for c in rgb) for sev, rgb in MARK_RGB.items()}
-RESULT_WIDTHS = (7, 10, 18, 11, 9, 6, 10, 70)
+RESULT_WIDTHS = (7, 10, 21, 11, 9, 6, 10, 70)
+#: the rule's name and the sentence wrap (a nine-character rule name ran into the next column in LibreOffice)
+RESULT_WRAP = frozenset({2, len(RESULT_WIDTHS) - 1})
 BIRTHDAY_WIDTHS = (12, 9, 10, 26, 10, 10, 12, 14, 7, 16)
 BIRTHDAY_WRAP = frozenset({3})
 AGENDA_WIDTHS = (11, 10, 10, 22, 9, 9, 13, 28, 48)
@@ -251,7 +253,8 @@ class Package:
 
     def dress(self, look: Look) -> Dress:
         """The styles a Look needs, added to the workbook's styles once: a bold header on a blue fill, and for
-        each tint a plain, a wrapped and a date cell (yyyy-mm-dd), all with thin borders and top-aligned."""
+        each tint a plain, a wrapped and a date cell (yyyy-mm-dd), all with thin borders and centred in the row
+        (top-aligned, LibreOffice sets Chinese and Latin text of one row at different heights)."""
         part, styles = self.styles()
         styles, bold = ooxml.ensure_item(styles, "fonts", b'<font><b/><sz val="11"/><name val="Calibri"/></font>')
         styles, plain = ooxml.ensure_item(styles, "fonts", b'<font><sz val="11"/><name val="Calibri"/></font>')
@@ -267,7 +270,7 @@ class Package:
             wrapped = ' wrapText="1"' if wrap else ""
             return (f'<xf numFmtId="{fmt}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0" '
                     f'applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
-                    f'<alignment vertical="top"{wrapped}/></xf>').encode()
+                    f'<alignment vertical="center"{wrapped}/></xf>').encode()
 
         keys = [(tint, wrap, dated) for tint in (None, *TINT_ARGB) for wrap in (False, True) for dated in (False, True)]
         wanted = [xf(bold, fills["head"], 0, True)] + [xf(plain, fills[t], date_fmt if d else 0, w) for t, w, d in keys]
@@ -608,8 +611,7 @@ def mark_workbook(path: Path, book: WorkbookData, report: ValidationReport, lang
         # them, they waited beside the patched sheets for the workers: 100 MB more at 500,000 visits)
         title = results_name or RESULTS.text(workbook_language(book))
         pkg.owned_sheet(sheet_parts.get(results_name) if results_name else None, title, plan.rows, plan.links,
-                        RESULT_WIDTHS, look=Look(RESULT_WIDTHS, frozenset({len(RESULT_WIDTHS) - 1}), plan.tints,
-                                                 LINK_COL))
+                        RESULT_WIDTHS, look=Look(RESULT_WIDTHS, RESULT_WRAP, plan.tints, LINK_COL))
         plan.rows, plan.links = [], []
         styles_part, styles = pkg.styles()  # after the results sheet's own styles were added
         sb = StyleBook(styles)
