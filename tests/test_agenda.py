@@ -176,3 +176,25 @@ def test_a_plan_not_yet_booked_says_so_and_the_review_counts_no_visit_dated_ahea
     assert f"{waiting} 条" in review.detail if waiting else "没有" in review.detail or "已" in review.detail
     ahead = [v for v in rows["visits"] if isinstance(v.get("visit_date"), date) and v["visit_date"] > TODAY]
     assert ahead  # the demo's planted future-date row, which must not be counted
+
+
+def test_a_follow_up_says_whom_to_call_and_the_number():
+    """From the rows: an open follow-up (due or overdue) names a person of its visit's 被访人, the first one
+    关键人 has a 手机 for, and carries that 手机; a callback too."""
+    rows = make_demo(TODAY).rows
+    agenda = build_agenda(demo_book(TODAY), TODAY, *window(TODAY, days=30), "zh")
+    phones = {(c["customer_id"], c["name"]): str(c["mobile"]) for c in rows["contacts"] if c.get("mobile")}
+    checked = 0
+    for v in rows["visits"]:
+        if not v.get("follow_up_due") or v.get("follow_up_done") or not v.get("visitee"):
+            continue
+        people = [p for p in v["visitee"].replace("，", "、").split("、") if p]
+        known = [p for p in people if (v["customer_id"], p) in phones]
+        items = [i for i in agenda.items if i.kind in ("follow-up", "overdue") and i.customer_id == v["customer_id"]
+                 and str(v["follow_up_due"]) in i.identity]
+        for item in items:
+            assert item.contact == (known[0] if known else people[0]), (item, v)
+            assert item.mobile == (phones[(v["customer_id"], known[0])] if known else ""), item
+            checked += 1
+    assert checked >= 3
+    assert any(i.mobile for i in agenda.items if i.kind == "callback")

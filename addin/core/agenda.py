@@ -20,6 +20,7 @@ from addin.core.grading import grade_workbook
 from addin.core.i18n import join, t
 from addin.core.lunar import lunar_to_solar, solar_to_lunar
 from addin.core.model import WorkbookData
+from addin.core.parse import split_people
 from addin.core.rules.context import latest_row
 from addin.core.settings import Settings
 from addin.core.sheet import Parsed, parse_sheet
@@ -147,6 +148,11 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
     grades = {g.customer_id: g.grade.grade for g in grade_workbook(book).grades}
     items: list[AgendaItem] = []
 
+    def whom(cid: str, visitee: str) -> str:
+        """The person of a visit's 被访人 to call about it: the first one 关键人 has a 手机 for, else the first."""
+        people = split_people(visitee)
+        return next((p for p in people if (cid, p) in mobiles), people[0] if people else "")
+
     def add(when: date, kind: str, cid: str, contact: str, title: str, detail: str, identity: str = "") -> None:
         if start <= when <= end and (not cid or mine(cid)):
             items.append(AgendaItem(when, kind, cid, names.get(cid, ""), contact, title, detail, identity,
@@ -187,23 +193,26 @@ def build_agenda(book: WorkbookData, today: date, start: date, end: date, lang: 
             if not cid:
                 continue
             what = parsed.text("next_steps", i) or parsed.text("issues_found", i) or parsed.text("purpose", i)
+            visitee = parsed.text("visitee", i) if "visitee" in parsed.raw else ""
+            person = whom(cid, visitee)  # who to call about it, with the number to call
             if due[i] is not None and done[i] is None:
                 # one identity before and after it falls due: the event moves to today, it is not a second one
                 identity = f"follow-up|{cid}|{dates[i]}|{due[i]}|{what}"
                 if due[i] < today:
-                    add(today, "overdue", cid, "", t("agenda.title.overdue", lang, what=what or "—"),
+                    add(today, "overdue", cid, person, t("agenda.title.overdue", lang, what=what or "—"),
                         t("agenda.detail.overdue", lang, due=due[i].isoformat()), identity)
                 else:
-                    add(due[i], "follow-up", cid, "", t("agenda.title.follow_up", lang, what=what or "—"),
+                    add(due[i], "follow-up", cid, person, t("agenda.title.follow_up", lang, what=what or "—"),
                         t("agenda.detail.follow_up", lang, visit=dates[i].isoformat() if dates[i] else "?"), identity)
             visited = dates[i]
             if methods[i] == "面访" and visited is not None and grades.get(cid) in ("A", "B"):
                 limit = visited + timedelta(days=settings.callback_days)
                 later = [d for d in by_customer[cid] if visited < d <= min(limit, today)]  # a future date is an error
                 if not later and limit >= today:
-                    add(limit, "callback", cid, parsed.text("visitee", i) if "visitee" in parsed.raw else "",
-                        t("agenda.title.callback", lang), t("agenda.detail.callback", lang,
-                                                            visit=visited.isoformat(), days=settings.callback_days))
+                    title = t("agenda.title.callback", lang)
+                    add(limit, "callback", cid, person, title, t("agenda.detail.callback", lang,
+                                                               visit=visited.isoformat(), days=settings.callback_days),
+                        "|".join(("callback", cid, visitee, limit.isoformat(), title)))  # the UID it always had
         for cid in names:
             if grades.get(cid) != "A":
                 continue
