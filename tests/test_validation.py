@@ -299,3 +299,14 @@ def test_visit_overlap_is_the_look_back_the_method_describes(visits, window):
     header = book.sheets["visits"].header_row
     got = {f.row - header - 1: (f.params["other_visitor"], f.params["other_date"]) for f in visit_overlap(ctx)}
     assert got == _overlap_by_scanning_back(rows, window)
+
+
+def test_a_callback_missed_but_contacted_since_does_not_ask_to_call_now():
+    """callback-missing: with no contact since, it asks for a call now; when the customer was contacted later
+    (past 回访天数), it says when and asks for a callback in time next time, not a call now."""
+    late = run(_set("visits", 2, 拜访日期=date(2026, 11, 7)))
+    finding = next(f for f in late.findings if f.code == "callback-missing")
+    assert "2026-11-07" in finding.message("zh") and "尽快" not in finding.message("zh")
+    assert "2026-11-07" in finding.message("en") and "soon" not in finding.message("en")
+    none = run(lambda d: d["visits"].pop(2))
+    assert "尽快" in next(f for f in none.findings if f.code == "callback-missing").message("zh")

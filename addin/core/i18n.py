@@ -114,6 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.assessment-stale": ("评估日期 {value} 已过去 {days} 天，超过 {limit} 天：请重新评估此客户。", "The assessment of {value} is {days} days old, more than {limit}: grade this account again."),
     "finding.duplicate-account": ("与第 {line} 行的客户 {other} 是同一家单位（信用代码或名称相同）：请合并为一个客户编号。", "The same organisation as {other} on row {line} (same credit code or name): merge them under one customer ID."),
     "finding.callback-missing": ("{date} 面访后 {days} 天内没有再联系客户：请尽快打电话回访。", "No contact within {days} days after the in-person visit of {date}: call the customer back soon."),
+    "finding.callback-missing.late": ("{date} 面访后 {days} 天内没有回访，到 {next} 才再联系：以后面访后请按时回访。", "No contact within {days} days after the in-person visit of {date}, the next only on {next}: call back in time after the next visit."),
     "finding.review-missing": ("这条 {month} 的拜访还没有负责人意见：请部门经理完成月度审核。", "This visit of {month} has no manager comment yet: the manager's monthly review is due."),
     "finding.new-face": ("被访人{names}不在此客户的关键人表中：新面孔可能改变采购格局，请补充到关键人表。", "{names} met on this visit are not among this account's contacts: a new face can change the buying group; add them to Contacts."),
     "finding.stage-gate": ("客户“{name}”处于{stage}阶段，还没过“{gate}”这一关：关键人表缺少{missing}。", "Account '{name}' is at {stage} without passing the gate '{gate}': Contacts has no {missing}."),

@@ -141,7 +141,11 @@ def callback_missing(ctx: Context) -> Iterator[Finding]:
         seen = by_customer[cid]
         after = bisect.bisect_right(seen, when)  # the first contact after this visit, if any
         if after == len(seen) or seen[after] > when + timedelta(days=days):
-            yield visits.at(i, "method", "callback-missing", date=when.isoformat(), days=days)
+            if after < len(seen) and seen[after] <= ctx.today:  # contacted since: too late to call back for it
+                yield visits.at(i, "method", "callback-missing", message_key="finding.callback-missing.late",
+                                date=when.isoformat(), days=days, next=seen[after].isoformat())
+            else:
+                yield visits.at(i, "method", "callback-missing", date=when.isoformat(), days=days)
 
 
 def review_missing(ctx: Context) -> Iterator[Finding]:
