@@ -151,7 +151,7 @@ def test_the_people_to_meet_carry_their_mobile_from_the_contacts(book, contexts)
     shown = 0
     for cid, context in contexts.items():
         for p in context["summary"]["people"]:
-            assert p["phone"].removesuffix("（号码有误，请核对）") == str(mobiles.get((cid, p["name"]), "") or "")
+            assert p["phone"].removesuffix("（号码有误）") == str(mobiles.get((cid, p["name"]), "") or "")
             if p["phone"]:
                 assert p["phone"] in p["text"]
                 shown += 1

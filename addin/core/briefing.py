@@ -152,9 +152,9 @@ _STATE = {
 
 _QUESTIONS: dict[str, tuple[str, str]] = {
     "coach": ("教练：谁是（或可能成为）我们的教练？一位够不够？", "Coach: who is, or could become, our coach? Is one enough?"),
-    "sale": ("正在进行的销售：所有买者都找到了吗？哪些人还没当面见过？需要教练帮我们多了解吗？",
+    "sale": ("正在进行的销售：每个购买角色都找到了吗？哪些人还没当面见过？需要教练帮我们多了解吗？",
              "The sale in progress: are all buyers identified? Whom have we not met face to face? Do we need the coach to learn more?"),
-    "regroup": ("演员重组：预算或采购权有变化吗？有新面孔吗？有组织调整吗？确定谁最终拍板吗？",
+    "regroup": ("演员重组（采购班子有没有变）：预算或采购权有变化吗？有新面孔吗？有组织调整吗？确定谁最终拍板吗？",
                 "Changes in the buying group: has the budget or buying power changed? New faces? A reorganisation? Do we know who makes the final decision?"),
     "questions": ("问话提纲：这次要问的问题准备好了吗？", "Question list: is the list for this visit ready?"),
     "written": ("文字沟通：最近有没有用短信、微信、邮件或信函联系？", "Written contact: have we used SMS, WeChat, email or letters lately?"),
@@ -416,7 +416,7 @@ _PAGE1: dict[str, tuple[str, str]] = {
     "silent.never.action": ("先打电话或拜访，建立第一次联系。", "Call or visit to make the first contact."),
     "more": ("（同类共 {count} 条）", " ({count} like this)"),
     "no_phone": ("未留手机", "no mobile on file"),
-    "wrong_phone": ("（号码有误，请核对）", " (wrong number: check it)"),
+    "wrong_phone": ("（号码有误）", " (wrong number)"),
     "last_face": ("上次面访 {date}，{visitor}见了{visitee}", "Last in-person visit {date}: {visitor} met {visitee}"),
     "last_face.nobody": ("上次面访 {date}，拜访人{visitor}", "Last in-person visit {date}, by {visitor}"),
     "last_face.none": ("还没有面访记录", "No in-person visit on record"),

@@ -102,7 +102,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.insufficient-info.empty": ("客户“{name}”的评估缺少“{factors}”：无法评级。", "Account '{name}' lacks {factors} in its assessment: it cannot be graded."),
     "finding.role-missing": ("{grade} 级客户“{name}”还没有找到{role}。", "Grade {grade} account '{name}' has no {role} yet."),
     "finding.danger-zone": ("关键人{name}影响力高但接触度低，处于危险区：不要硬约见面，宜通过教练、高层对高层或书面材料间接影响此人。", "{name} has high influence but low contact, a danger zone: rather than pushing for meetings, reach this person indirectly, through the coach, senior-level contact or written material."),
-    "finding.role-missing.stage": ("客户“{name}”处于{stage}阶段，还没有找到{role}：有一个不了解的购买者就有危险。", "Account '{name}' is at {stage} and has no {role} yet: one unknown buyer is a danger."),
+    "finding.role-missing.stage": ("客户“{name}”处于{stage}阶段，还没有找到{role}：有一个购买角色没摸清，这单就有风险。", "Account '{name}' is at {stage} and has no {role} yet: one unknown buyer is a danger."),
     "finding.coach-not-supportive": ("{name}标为教练，但支持度是{support}：教练是希望我们赢的人，请核实此人的态度，或另找教练。", "{name} is marked as coach but is {support}: a coach wants us to win; check this person's stance or find another coach."),
     "finding.stage-ahead-of-grade": ("客户“{name}”处于{stage}阶段，但{why}：投入的方向与评估相反，请复核评估或调整投入。", "Account '{name}' is at {stage} although {why}: effort is going where the model says to hold back; review the assessment or the effort."),
     "stage.why.d": ("评级是 D", "it is graded D"),
