@@ -476,7 +476,9 @@ def _risks(graded: GradedRow | None, reminders: list[Finding], page: Page1, lang
     else:
         limit = page.ctx.settings.a_visit_interval_days
         touch = page.touch
-        if touch["last_contact"] is None:
+        if any(f.code == "service-lapsed" for f in reminders):
+            silent = True  # a won account's silence is told once, by its own service interval
+        elif touch["last_contact"] is None:
             silent = True
             out.append({"code": "silent", "text": _pick(_PAGE1["silent.never"], lang),
                         "action": _pick(_PAGE1["silent.never.action"], lang)})
