@@ -462,6 +462,7 @@ def test_html_is_self_contained_with_four_svg_charts_and_a_print_layout(store, t
     assert "@page { size: A4 landscape" in page and "thead { display: table-header-group; }" in page
     for rep in REPS:
         assert rep in page
+    assert "、" not in page and "x 10,000" not in page and "(10k CNY)" in page  # English lists and units
 
 
 @needs_calc

@@ -39,6 +39,8 @@ _MONEY_COLUMNS = ("won_amount", "won_amount_before", "average", "amount", "weigh
                   "won_amount_target")
 _DECIMAL_COLUMNS = ("errors_per_100", "warnings_per_100", "satisfaction_avg", "satisfaction_avg_before",
                     "median_days", "median_cycle_days", "days_to_inform")
+#: columns holding a list joined with 、 (two reps, two IDs, a festival's accounts): English shows ", "
+_LIST_COLUMNS = frozenset({"reps", "customer_id", "customer_name", "workbook", "detail"})
 #: the headline's rows that are amounts
 _MONEY_METRICS = ("won_amount", "pipeline", "forecast")
 _MONEY_SECTIONS = ("pipeline_value",)  # every number column but deals and probability is an amount
@@ -91,6 +93,8 @@ def _value(key: str, value: Any, lang: str) -> Any:
         return t("report.value.yes", lang) if value else ""
     if key == "code" and isinstance(value, str):
         return t(f"report.code.{value}", lang)
+    if lang == "en" and key in _LIST_COLUMNS and isinstance(value, str):  # lists joined the Chinese way in the data
+        return value.replace("、", ", ")
     if key == "greeted":  # said both ways: a blank would hide the birthday nobody greeted
         return t("report.value.greeted" if value else "report.value.not_greeted", lang)
     if key == "flag" and value:
