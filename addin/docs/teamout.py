@@ -536,7 +536,7 @@ td:first-child, td.s { white-space: nowrap; }
   table { width: 100%; font-size: 8pt; page-break-inside: auto; }
   thead { display: table-header-group; } tr { break-inside: avoid; }
   th, td { padding: 1px 3px; }
-  .charts { grid-template-columns: 1fr 1fr; gap: 4mm; } figure { break-inside: avoid; }
+  .charts { grid-template-columns: 1fr 1fr; gap: 4mm; } figure, .keep { break-inside: avoid; }
   .charts svg { max-height: 80mm; }
 }
 """
@@ -545,6 +545,10 @@ td:first-child, td.s { white-space: nowrap; }
 #: short values a printed table must not break (a rep's name in two lines reads as two people)
 _NOWRAP = frozenset({"rep", "owner", "date", "visit_date", "follow_up_due", "last_visit", "recorded_on", "week_start",
                      "month", "newest_entry", "close_date", "customer_informed"})
+
+
+#: sections of at most this many rows are kept on one printed page
+_KEEP_ROWS = 15
 
 
 def _esc(text: str) -> str:
@@ -566,6 +570,8 @@ def write_html(report: TeamReport, lang: str) -> str:
         if key == "per_rep":  # the charts after the headline and the attention lists, before the details
             parts.extend([f"<h2>{_esc(t('report.section.charts', lang))}</h2>", '<div class="charts">', *charts,
                           "</div>"])
+        # a short section prints whole: its heading is never left alone at the foot of a page
+        parts.append('<section class="keep">' if len(rows) <= _KEEP_ROWS else "<section>")
         parts.append(f"<h2>{_esc(heading)}</h2>")
         if not rows:
             parts.append(f"<p>{_esc(_empty_text(report, key, lang))}</p>")
@@ -583,6 +589,7 @@ def write_html(report: TeamReport, lang: str) -> str:
             parts.append("</tbody></table>")
         if key in report.notes and rows:
             parts.append(f'<p class="note">{_esc(t(report.notes[key], lang))}</p>')
+        parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
