@@ -460,6 +460,9 @@ def test_html_is_self_contained_with_four_svg_charts_and_a_print_layout(store, t
                   "A accounts not visited lately", "Stage conversion (last 12 months)", "The last 12 months"):
         assert f"<h2>{title}</h2>" in page
     assert "@page { size: A4 landscape" in page and "thead { display: table-header-group; }" in page
+    # each short section kept whole on a printed page: its heading never alone at a page's foot
+    assert re.search(r'<section class="keep">\s*<h2>Per rep</h2>', page)
+    assert "figure, .keep { break-inside: avoid; }" in page
     for rep in REPS:
         assert rep in page
     assert "、" not in page and "x 10,000" not in page and "(10k CNY)" in page  # English lists and units
