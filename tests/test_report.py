@@ -501,6 +501,10 @@ def test_the_printed_report_pairs_its_lists_says_its_units_and_cuts_nothing(stor
                   and isinstance(v.get("visit_date"), date) and abs((v["visit_date"] - when).days) <= 3
                   for v in visits)
         assert r["greeted"] == met, r
+    # the deals count from 开发记录, the accounts by stage from 客户: the note under the deals says so
+    deals = sum(r["deals"] for r in report["pipeline_value"])
+    working = sum(r["total"] for r in report["pipeline"] if r["stage"] in {r2["stage"] for r2 in report["pipeline_value"]})
+    assert deals != working and "开发记录" in report["notes"]["pipeline_value"]
     idle = [r for r in report["per_rep"] if r["visits"] == 0]
     assert idle and all(r["in_person_share"] is None for r in idle)
     assert all(r["in_person_share"] is not None for r in report["per_rep"] if r["visits"])

@@ -184,6 +184,7 @@ def build_team_report(data: TeamData, period: Period, today: date, reps: list[st
     sections["weekly"] = _weekly(d)
     sections["trend"] = _trend(d, settings)
     notes["follow_up"] = "report.note.per_100"
+    notes["pipeline_value"] = "report.note.pipeline_value"  # its deals are not 客户's accounts by stage
     if w.partial:
         notes["per_rep"] = "report.note.partial"
     headline = _headline(d, won_now, won_before, lost_now, lost_before, pipe_now, pipe_before, sections)
