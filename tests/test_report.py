@@ -186,7 +186,7 @@ def test_changes_since_the_period_before_come_from_the_history(tmp_path):
     db = tmp_path / "s.sqlite"
     assert runner.invoke(cli, ["consolidate", str(folder), "--db", str(db), "--today", "2026-10-20"]).exit_code in (0, 1)
     first = _report(db, "--period", "2026-10")  # the only snapshot is from inside the period: nothing before it
-    assert first["changes"] == [] and first["notes"]["changes"].startswith("首次汇总：没有更早的汇总可比")
+    assert first["changes"] == [] and first["notes"]["changes"] == "首次汇总，无上期对比。"  # SPEC §9's words
     moved = next(c for c in team[rep].rows["customers"] if c["stage"] == "关系建立")
     moved["stage"] = "促成成交"
     build_workbook(folder / f"{rep}.xlsx", "zh", team[rep].rows)
