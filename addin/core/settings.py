@@ -68,14 +68,8 @@ class Settings:
         return self.amount_unit == "元"
 
     def amount_text(self, value: float, lang: str) -> str:
-        """An amount as a sales sheet writes it, in the unit of 金额单位: 96 万元 (CNY 960k in English, which has no
-        word for 万)."""
-        if lang == "en" and not self.amount_in_yuan:
-            value = float(value) * 10  # thousands
-        number = int(round(value, 6)) if float(round(value, 6)).is_integer() else round(float(value), 2)
-        if lang == "en":
-            return f"CNY {number:,}" if self.amount_in_yuan or not number else f"CNY {number:,}k"
-        return f"{number:,} {self.amount_unit}"
+        """An amount in the unit of 金额单位 (see `amount_text`)."""
+        return amount_text(value, self.amount_unit, lang)
 
     def weights(self, factors: tuple[str, ...]) -> tuple[float, ...]:
         """The weights of `factors`, in order."""
@@ -93,6 +87,18 @@ class Settings:
         """(sum of value weights, sum of difficulty weights)."""
         table = self.weight_map
         return (sum(table[f] for f in VALUE_FACTORS), sum(table[f] for f in DIFFICULTY_FACTORS))
+
+
+def amount_text(value: float, unit: str, lang: str) -> str:
+    """An amount as a sales sheet writes it, `unit` being 金额单位 (万元 or 元): 96 万元, and CNY 960k in English,
+    which has no word for 万. The briefing, the agenda and the report's text all say amounts this way."""
+    in_yuan = unit == "元"
+    if lang == "en" and not in_yuan:
+        value = float(value) * 10  # thousands
+    number = int(round(value, 6)) if float(round(value, 6)).is_integer() else round(float(value), 2)
+    if lang == "en":
+        return f"CNY {number:,}" if in_yuan or not number else f"CNY {number:,}k"
+    return f"{number:,} {unit}"
 
 
 #: 开发阶段 -> the Settings attribute of its 阶段概率

@@ -20,6 +20,7 @@ from rich.table import Table
 from addin.analytics.teamreport import METHODS, WORKING, TeamReport
 from addin.core.i18n import MESSAGES, t
 from addin.core.schema import CHOICES
+from addin.core.settings import amount_text
 from addin.core.text import display_width, printable, wrapped_lines
 
 #: the order sections are shown in, the manager's questions first
@@ -257,14 +258,10 @@ def report_text(report: TeamReport, lang: str) -> str:
     """A plain summary for a WeChat or 钉钉 group (at most 1,500 characters, no table drawing): the period,
     visits and the 面访 share, won vs target, the forecast, overdue, who needs attention, 撞单."""
     h = report.headline
-    unit = unit_label(report, lang)
     sep = "；" if lang == "zh" else "; "
 
-    def money(v: Any) -> str:
-        if lang == "en":  # a sentence says the amount itself: CNY 450k, not 45 x 10,000 CNY
-            thousands = "" if report.amount_unit == "元" or not v else "k"
-            return f"CNY {_text(float(v or 0) * (1 if report.amount_unit == '元' else 10))}{thousands}"
-        return f"{_text(float(v or 0))} {unit}"
+    def money(v: Any) -> str:  # a sentence says the amount itself: 45 万元, CNY 450k
+        return amount_text(float(v or 0), report.amount_unit, lang)
 
     def pct(v: Any) -> str:
         return "-" if v is None else percent(v)
