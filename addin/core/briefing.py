@@ -263,15 +263,16 @@ def build_briefings(book: WorkbookData, today: date, lang: str = "zh",
     reminders: dict[str, list[Finding]] = defaultdict(list)  # every 销售提醒 of the account, for page 1
     account_sheet = ctx.sheets["customers"].table.name if "customers" in ctx.sheets else None
     contact_sheet = ctx.sheets["contacts"].table.name if "contacts" in ctx.sheets else None
-    # a mobile 校验 found wrong is printed with that said, or the rep dials a number that cannot work
-    wrong_phones = frozenset(f.row for f in report.findings if f.code == "bad-phone" and f.sheet == contact_sheet
-                             and f.field == "mobile" and f.row is not None)
+    wrong: set[int] = set()  # a mobile 校验 found wrong is printed with that said: no number dialled in vain
     for f in report.findings:
+        if f.code == "bad-phone" and f.sheet == contact_sheet and f.field == "mobile" and f.row is not None:
+            wrong.add(f.row)
         if f.code in RED_FLAG_CODES and f.customer_id:
             flags[f.customer_id].append(f)
         account_level = f.sheet == account_sheet and (not f.column or f.code == "duplicate-account")
         if f.customer_id and (category(f.code) == "reminder" or account_level):
             reminders[f.customer_id].append(f)  # and every account-level finding (no assessment, result vs stage)
+    wrong_phones = frozenset(wrong)
     index = _index(ctx)
     out = []
     cust = ctx.sheets.get("customers")

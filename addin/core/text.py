@@ -56,7 +56,7 @@ def printable(text: str) -> str:
 
 def display_width(text: str) -> int:
     """How many character widths a spreadsheet column needs for `text`: CJK characters count two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)  # from the CJK radicals on
 
 
 def wrapped_lines(text: str, width: float) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 from addin.core.i18n import t
 from addin.core.model import WorkbookData, cell_address, column_letter, parse_address
 from addin.core.schema import RESULTS, Label
-from addin.core.text import norm
+from addin.core.text import display_width, norm
 from addin.core.validation import ValidationReport
 from addin.errors import KamError
 from addin.workbook import ooxml, opc
@@ -365,8 +365,7 @@ def _rows_xml(rows: list[list[object]], date_style: int | None, run: int = 4096,
         for c in wrapped:
             if c < len(r) and isinstance(r[c], str) and look is not None:
                 per_line = max(int(look.widths[c] * 0.85) - 2, 6)  # LibreOffice wraps early: room to spare
-                count = sum(max(1, -(-sum(2 if ord(ch) > 0x2E7F else 1 for ch in part) // per_line))
-                            for part in str(r[c]).split("\n"))
+                count = sum(max(1, -(-display_width(part) // per_line)) for part in str(r[c]).split("\n"))
                 lines = max(lines, count)
         return "" if lines == 1 else f' ht="{15 * lines + 2}" customHeight="1"'
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from addin.core.model import parse_address
+from addin.core.text import display_width
 from addin.workbook.opc import TRANSITIONAL_MAIN, TRANSITIONAL_REL
 from addin.workbook.sheetxml import Piece, encode_runs, escape_text, xml_escape
 
@@ -378,8 +379,7 @@ def note_size(text: str) -> tuple[int, int]:
     per_line = 11.5 * width_cols  # in Latin-character widths; a CJK character takes two
     lines = 0
     for line in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
-        lines += max(1, -(-units // int(per_line)))
+        lines += max(1, -(-display_width(line) // int(per_line)))
     return width_cols, max(3, lines + 1)
 
 
