@@ -587,13 +587,13 @@ def _greeted(d: _Data) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
     """A/B contacts whose birthday fell in the period up to the as-of day, and how many a visit named within
     GRACE_DAYS of it (as the birthday-missed rule counts a greeting): the headline's two figures, and the
     list they count, so a manager sees who was not greeted."""
-    from addin.core.parse import person_key
+    from addin.core.parse import person_key, split_people
 
     people = d.contacts[d.contacts["grade"].isin(["A", "B"])]
     met: dict[tuple[Any, Any, str], list[date]] = {}
     for sid, cid, visitee, when in _columns(d.greetings, "snapshot_id", "customer_id", "visitee", "visit_date"):
         if isinstance(visitee, str) and not pd.isna(when):
-            for name in visitee.replace("，", "、").replace(",", "、").split("、"):
+            for name in split_people(visitee):  # the rule's own reading of 被访人 ("王伟/赵新" is two people)
                 met.setdefault((sid, cid, person_key(name)), []).append(when.date())
     rows = []
     days = _next_birthdays(people, d.w.start)
